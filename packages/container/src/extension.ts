@@ -1,0 +1,130 @@
+/**
+ * Registers an internal extension so that Lambda delivers SIGTERM at shutdown. Without a registered
+ * extension Lambda SIGKILLs the runtime and no shutdown hook ever runs.
+ */
+import { request } from 'node:http'
+import { readRuntimeApi } from './environment.js'
+import { installSigtermListener } from './shutdown.js'
+import { containerState } from './state.js'
+import type { GracefulShutdownOptions, GracefulShutdownResult } from './types.js'
+
+const PACKAGE = '@lambda-lifetime/container'
+const REGISTER_TIMEOUT_MS = 2_000
+
+const invalid = (message: string): TypeError =>
+  new TypeError(`${PACKAGE}: ${message}`, { cause: { package: PACKAGE } })
+
+export const gracefulShutdownValidateOptions = (options: GracefulShutdownOptions): void => {
+  const { extensionName, budgetMs, exitAfterShutdown } = options
+  if (extensionName !== undefined && (typeof extensionName !== 'string' || extensionName.length === 0)) {
+    throw invalid('enableGracefulShutdown option "extensionName" must be a non-empty string')
+  }
+  if (budgetMs !== undefined && !(Number.isFinite(budgetMs) && budgetMs > 0 && budgetMs <= 2_000)) {
+    throw invalid(
+      `enableGracefulShutdown option "budgetMs" must be a number in (0, 2000], got ${String(budgetMs)}`,
+    )
+  }
+  if (exitAfterShutdown !== undefined && typeof exitAfterShutdown !== 'boolean') {
+    throw invalid('enableGracefulShutdown option "exitAfterShutdown" must be a boolean')
+  }
+}
+
+/** `AWS_LAMBDA_RUNTIME_API` is `host:port`. */
+const splitHostPort = (api: string): { host: string; port: number } => {
+  const separator = api.lastIndexOf(':')
+  return { host: api.slice(0, separator), port: Number(api.slice(separator + 1)) }
+}
+
+const register = (api: string, name: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const body = JSON.stringify({ events: [] })
+    const call = request(
+      {
+        ...splitHostPort(api),
+        method: 'POST',
+        path: '/2020-01-01/extension/register',
+        agent: false,
+        timeout: REGISTER_TIMEOUT_MS,
+        headers: {
+          'Lambda-Extension-Name': name,
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(body),
+        },
+      },
+      (response) => {
+        response.resume()
+        const id = response.headers['lambda-extension-identifier']
+        if (response.statusCode === 200 && typeof id === 'string' && id.length > 0) resolve(id)
+        else reject(new Error(`the Extensions API answered ${response.statusCode} to the registration`))
+      },
+    )
+    call.on('timeout', () =>
+      call.destroy(new Error(`no answer from the Extensions API in ${REGISTER_TIMEOUT_MS} ms`)),
+    )
+    call.on('error', reject)
+    call.end(body)
+  })
+
+/**
+ * Init waits until every registered extension asks for its next event. An internal extension with no
+ * events never gets one, so the long poll stays open, unref'd so that it keeps nothing alive.
+ */
+const waitForEvents = (api: string, extensionId: string): void => {
+  const call = request({
+    ...splitHostPort(api),
+    method: 'GET',
+    path: '/2020-01-01/extension/event/next',
+    agent: false,
+    headers: { 'Lambda-Extension-Identifier': extensionId },
+  })
+  call.on('socket', (socket) => socket.unref())
+  call.on('response', (response) => response.resume())
+  call.on('error', () => {
+    // The Runtime API closes the poll when the environment shuts down; nothing to do.
+  })
+  call.end()
+}
+
+const enable = async (options: GracefulShutdownOptions): Promise<GracefulShutdownResult> => {
+  const api = readRuntimeApi()
+  if (api === undefined) {
+    return {
+      enabled: false,
+      reason: 'AWS_LAMBDA_RUNTIME_API is not set: not running in Lambda or an emulator',
+    }
+  }
+  const extensionName = options.extensionName ?? 'lambda-lifetime'
+  try {
+    const extensionId = await register(api, extensionName)
+    waitForEvents(api, extensionId)
+    installSigtermListener(containerState())
+    return { enabled: true, extensionId, extensionName }
+  } catch (error) {
+    const reason = `could not register the internal extension: ${(error as Error).message}`
+    process.emitWarning(reason, { type: 'LambdaLifetimeWarning', code: 'LAMBDA_LIFETIME_EXTENSION' })
+    return { enabled: false, reason }
+  }
+}
+
+/**
+ * Asks Lambda to send SIGTERM before it shuts this environment down, so that `onShutdown` hooks run.
+ * Await it at the top level of the handler module: extensions can register only during Init. Outside
+ * Lambda it does nothing and says why. Calling it again returns the first call's result.
+ *
+ * @example
+ * ```ts
+ * import { enableGracefulShutdown } from '@lambda-lifetime/container'
+ * await enableGracefulShutdown()
+ * export const handler = middy(app).use(containerLifetime())
+ * ```
+ */
+export const enableGracefulShutdown = (
+  options: GracefulShutdownOptions = {},
+): Promise<GracefulShutdownResult> => {
+  gracefulShutdownValidateOptions(options)
+  const state = containerState()
+  if (options.budgetMs !== undefined) state.shutdownBudgetMs = options.budgetMs
+  if (options.exitAfterShutdown !== undefined) state.exitAfterShutdown = options.exitAfterShutdown
+  state.extension ??= enable(options)
+  return state.extension as Promise<GracefulShutdownResult>
+}

@@ -1,0 +1,270 @@
+/**
+ * Opening and closing invocations: the per-invocation hot path. Everything per invocation lives on the
+ * Middy request (a symbol-keyed record) or in the runtime's invoke store, never in module scope.
+ */
+import { randomUUID } from 'node:crypto'
+import { readEnvironmentId, readInitType } from './environment.js'
+import { emitLifecycle } from './events.js'
+import { type PreviousRuntime, takeOverRestartMarker } from './marker.js'
+import { type ContainerState, containerState, epochOf } from './state.js'
+import type {
+  ContainerSnapshot,
+  InvocationOutcome,
+  InvocationView,
+  LifecycleRequest,
+  MiddyRequestLike,
+  StartType,
+} from './types.js'
+
+/** An on-demand runtime whose first request came this long after it started was initialized proactively. */
+export const PROACTIVE_INIT_MS = 10_000
+
+export interface InvocationSettings {
+  readonly header: string | undefined
+  readonly thawThresholdMs: number
+  readonly restartMarker: boolean
+}
+
+/** What the middleware keeps on the request between its phases. */
+interface InvocationRecord {
+  readonly view: InvocationView
+  readonly startMs: number
+  readonly settings: InvocationSettings
+  /** False until the handler (or a middleware) produced a response; tells an early return apart. */
+  responded: boolean
+  ended: boolean
+}
+
+export type { InvocationRecord }
+
+const RECORD = Symbol('lambda-lifetime.invocation')
+const RESPONSE = Symbol('lambda-lifetime.response')
+/** Key of the view in the runtime's invoke store (`globalThis.awslambda.InvokeStore`). */
+const STORE_KEY = Symbol.for('lambda-lifetime.invocation')
+
+type TrackedRequest = MiddyRequestLike & { [RECORD]?: InvocationRecord; [RESPONSE]?: unknown }
+
+interface InvokeStoreLike {
+  hasContext(): boolean
+  get(key: symbol): unknown
+  set(key: symbol, value: unknown): void
+}
+
+const invokeStore = (): InvokeStoreLike | undefined =>
+  (globalThis as { awslambda?: { InvokeStore?: InvokeStoreLike } }).awslambda?.InvokeStore
+
+/**
+ * Middy skips every later phase when a middleware returns early (from `before`, `after` or `onError`),
+ * so `after`/`onError` alone cannot see the end of every invocation. Every early return goes through
+ * `request.response = request.earlyResponse`, though: an accessor on `response` sees it. The getter and
+ * setter are shared by all requests, so V8 keeps one hidden class for tracked requests.
+ */
+const responseProperty: PropertyDescriptor = {
+  configurable: true,
+  enumerable: true,
+  get(this: TrackedRequest) {
+    return this[RESPONSE]
+  },
+  set(this: TrackedRequest, value: unknown) {
+    this[RESPONSE] = value
+    const record = this[RECORD]
+    if (record === undefined || record.ended) return
+    if ('earlyResponse' in this) {
+      endInvocation(this, this.error != null ? 'error' : record.responded ? 'success' : 'early-return')
+    } else if (value !== undefined) {
+      record.responded = true
+    }
+  },
+}
+
+const firstInvocation = (state: ContainerState, settings: InvocationSettings): PreviousRuntime | null => {
+  const containerId = randomUUID()
+  state.containerId = containerId
+  state.environmentId = readEnvironmentId()
+  state.initType = readInitType()
+  const previous = settings.restartMarker
+    ? takeOverRestartMarker({
+        containerId,
+        environmentId: state.environmentId,
+        workerId: state.workerId,
+        startedAt: epochOf(state.originMs),
+      })
+    : null
+  state.restartOf = previous?.containerId ?? null
+  return previous
+}
+
+const startTypeOf = (state: ContainerState, first: boolean, sinceStartMs: number): StartType => {
+  if (!first) return 'warm'
+  if (state.initType === 'on-demand') return sinceStartMs >= PROACTIVE_INIT_MS ? 'pre-initialized' : 'cold'
+  return state.initType === 'snap-start' ? 'cold' : 'pre-initialized'
+}
+
+const requestIdOf = (context: unknown): string | null => {
+  const id =
+    typeof context === 'object' && context !== null
+      ? (context as { awsRequestId?: unknown }).awsRequestId
+      : null
+  return typeof id === 'string' ? id : null
+}
+
+/** Opens an invocation: counts it, builds its view, hands it to the handler and the listeners. */
+export const beginInvocation = (request: MiddyRequestLike, settings: InvocationSettings): InvocationView => {
+  const tracked = request as TrackedRequest
+  const previousRecord = tracked[RECORD]
+  if (previousRecord !== undefined) return previousRecord.view // the middleware is used twice in one chain
+  const state = containerState()
+  const nowMs = performance.now()
+  const first = state.containerId === null
+  const previous = first ? firstInvocation(state, settings) : null
+  const ageMs = nowMs - state.originMs
+  const idleMs = state.inFlight === 0 && state.lastEndMs >= 0 ? nowMs - state.lastEndMs : 0
+  const startType = startTypeOf(state, first, ageMs)
+  const view: InvocationView = Object.freeze({
+    containerId: state.containerId as string,
+    environmentId: state.environmentId,
+    workerId: state.workerId,
+    initType: state.initType,
+    startType,
+    coldStart: startType === 'cold',
+    invocation: ++state.invocations,
+    inFlight: ++state.inFlight,
+    ageMs,
+    idleMs,
+    restartOf: state.restartOf,
+    requestId: requestIdOf(request.context),
+    startedAt: epochOf(nowMs),
+  })
+  const record: InvocationRecord = { view, startMs: nowMs, settings, responded: false, ended: false }
+  tracked[RECORD] = record
+  state.lastRecord = record
+  tracked[RESPONSE] = request.response
+  Object.defineProperty(request, 'response', responseProperty)
+  const context = request.context
+  if (typeof context === 'object' && context !== null && !Object.isFrozen(context)) {
+    ;(context as { container?: InvocationView }).container = view
+  }
+  const store = invokeStore()
+  if (store?.hasContext()) store.set(STORE_KEY, record)
+  if (state.listeners.length > 0) emitStartEvents(state, view, request, first, previous, settings)
+  return view
+}
+
+const emitStartEvents = (
+  state: ContainerState,
+  view: InvocationView,
+  request: LifecycleRequest,
+  first: boolean,
+  previous: PreviousRuntime | null,
+  settings: InvocationSettings,
+): void => {
+  const at = view.startedAt
+  if (first) {
+    emitLifecycle({
+      type: 'container.start',
+      at,
+      container: snapshotOf(state),
+      view,
+      sinceRuntimeStartMs: view.ageMs,
+    })
+    if (previous !== null) {
+      emitLifecycle({
+        type: 'container.restart',
+        at,
+        view,
+        restartOf: previous.containerId,
+        previousStartedAt: previous.startedAt,
+      })
+    }
+  }
+  if (view.idleMs > settings.thawThresholdMs)
+    emitLifecycle({ type: 'container.thaw', at, view, idleMs: view.idleMs })
+  emitLifecycle({ type: 'invocation.start', at, view, request })
+}
+
+const isHttpResponse = (response: unknown): response is { statusCode: unknown; headers?: unknown } =>
+  typeof response === 'object' && response !== null && 'statusCode' in response
+
+const stampHeader = (response: unknown, header: string, containerId: string): void => {
+  if (!isHttpResponse(response)) return
+  try {
+    const headers = response.headers
+    if (typeof headers === 'object' && headers !== null)
+      (headers as Record<string, string>)[header] = containerId
+    else response.headers = { [header]: containerId }
+  } catch {
+    // A frozen response keeps its headers; the invocation is not worth failing for a header.
+  }
+}
+
+/** Closes an invocation exactly once, whichever path Middy took to its end. */
+export const endInvocation = (request: MiddyRequestLike, outcome: InvocationOutcome): void => {
+  const tracked = request as TrackedRequest
+  const record = tracked[RECORD]
+  if (record === undefined || record.ended) return
+  record.ended = true
+  const nowMs = performance.now()
+  const state = containerState()
+  state.inFlight--
+  state.lastEndMs = nowMs
+  const header = record.settings.header
+  if (header !== undefined) stampHeader(tracked[RESPONSE], header, record.view.containerId)
+  if (state.listeners.length > 0) {
+    emitLifecycle({
+      type: 'invocation.end',
+      at: epochOf(nowMs),
+      view: record.view,
+      request,
+      durationMs: nowMs - record.startMs,
+      outcome,
+    })
+  }
+}
+
+/**
+ * The view of the invocation running in the current async context, or undefined outside one.
+ * Under the Lambda runtime it comes from the invoke store, which is right under Managed Instances
+ * concurrency; elsewhere it is the single running invocation, and undefined when several run.
+ *
+ * @example
+ * ```ts
+ * const view = currentInvocation()
+ * if (view) metrics.addDimension('container', view.containerId)
+ * ```
+ */
+export const currentInvocation = (): InvocationView | undefined => {
+  const store = invokeStore()
+  if (store?.hasContext()) {
+    const record = store.get(STORE_KEY) as InvocationRecord | undefined
+    if (record !== undefined) return record.ended ? undefined : record.view
+  }
+  const state = containerState()
+  const last = state.lastRecord
+  return state.inFlight === 1 && last !== null && !last.ended ? last.view : undefined
+}
+
+const snapshotOf = (state: ContainerState): ContainerSnapshot =>
+  Object.freeze({
+    containerId: state.containerId,
+    environmentId: state.containerId === null ? readEnvironmentId() : state.environmentId,
+    workerId: state.workerId,
+    initType: state.containerId === null ? readInitType() : state.initType,
+    startedAt: epochOf(state.originMs),
+    ageMs: performance.now() - state.originMs,
+    invocations: state.invocations,
+    inFlight: state.inFlight,
+    restartOf: state.restartOf,
+    shuttingDown: state.shuttingDown,
+  })
+
+/**
+ * The container-level snapshot: ids, init type, start time, invocations so far, in flight.
+ *
+ * @example
+ * ```ts
+ * const { containerId, invocations, ageMs } = getContainer()
+ * ```
+ */
+export const getContainer = (): ContainerSnapshot => snapshotOf(containerState())
+
+export { snapshotOf }

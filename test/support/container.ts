@@ -1,0 +1,45 @@
+/**
+ * Test helpers shared by every package's tests: a fresh container state per test, and a way to run
+ * the SIGTERM path without exiting the Jest worker. They reach the state through its global symbol,
+ * the same door two bundled copies of the package share.
+ */
+const STATE_KEY = Symbol.for('lambda-lifetime.container')
+
+type Holder = Record<symbol, { exitAfterShutdown: boolean; shutdown: Promise<unknown> | null } | undefined>
+
+/** Forgets the container state, as a new runtime would start; removes this package's SIGTERM listener. */
+export const resetContainer = (): void => {
+  delete (globalThis as unknown as Holder)[STATE_KEY]
+  for (const listener of process.listeners('SIGTERM')) {
+    if (listener.toString().includes('runShutdown')) process.removeListener('SIGTERM', listener)
+  }
+}
+
+/** Delivers SIGTERM the way Lambda does and waits for the shutdown hooks, without exiting the process. */
+export const deliverSigterm = async (): Promise<unknown> => {
+  const state = (globalThis as unknown as Holder)[STATE_KEY]
+  if (state === undefined) throw new Error('no container state: nothing registered for shutdown')
+  state.exitAfterShutdown = false
+  process.emit('SIGTERM', 'SIGTERM')
+  return state.shutdown
+}
+
+/**
+ * A Lambda context as the runtime passes it. Typed loosely on purpose: a Middy handler's context type
+ * includes what its middlewares add (`container`, pools, breakers), which the caller never passes.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export const lambdaContext = (requestId: string, remainingMs = 3_000): any => ({
+  awsRequestId: requestId,
+  functionName: 'test-function',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:test-function',
+  memoryLimitInMB: '128',
+  logGroupName: '/aws/lambda/test-function',
+  logStreamName: '2026/11/27/[$LATEST]0123456789abcdef0123456789abcdef',
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => remainingMs,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+})
