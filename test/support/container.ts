@@ -3,16 +3,22 @@
  * the SIGTERM path without exiting the Jest worker. They reach the state through its global symbol,
  * the same door two bundled copies of the package share.
  */
+import { containerState } from '../../packages/container/src/state.js'
+
 const STATE_KEY = Symbol.for('lambda-lifetime.container')
 
 type Holder = Record<symbol, { exitAfterShutdown: boolean; shutdown: Promise<unknown> | null } | undefined>
 
-/** Forgets the container state, as a new runtime would start; removes this package's SIGTERM listener. */
+/**
+ * Forgets the container state and starts a new one whose runtime "started" now, as a new runtime would
+ * (a long Jest run would otherwise look like a proactive init); removes this package's SIGTERM listener.
+ */
 export const resetContainer = (): void => {
   delete (globalThis as unknown as Holder)[STATE_KEY]
   for (const listener of process.listeners('SIGTERM')) {
     if (listener.toString().includes('runShutdown')) process.removeListener('SIGTERM', listener)
   }
+  containerState().originMs = performance.now()
 }
 
 /** Delivers SIGTERM the way Lambda does and waits for the shutdown hooks, without exiting the process. */

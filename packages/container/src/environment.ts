@@ -1,4 +1,5 @@
 /** Every environment variable this package reads, read at use (never at import) so tests can set them. */
+import { tmpdir } from 'node:os'
 import type { InitType } from './types.js'
 
 const INIT_TYPES: ReadonlySet<string> = new Set<InitType>([
@@ -23,4 +24,5 @@ export const readEnvironmentId = (): string | null => {
 
 export const readRuntimeApi = (): string | undefined => process.env.AWS_LAMBDA_RUNTIME_API || undefined
 
-export const isManagedInstances = (): boolean => process.env.AWS_LAMBDA_MAX_CONCURRENCY !== undefined
+/** The runtime's temp directory: `/tmp` in Lambda; the emulator gives each environment its own `TMPDIR`. */
+export const readTmpDir = (): string => process.env.TMPDIR || tmpdir()

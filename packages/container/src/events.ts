@@ -49,6 +49,3 @@ export const emitLifecycle = (event: LifecycleEvent): void => {
     }
   }
 }
-
-/** True when someone listens: the hot path builds event objects only then. */
-export const hasListeners = (): boolean => containerState().listeners.length > 0

@@ -3,8 +3,8 @@
  * its /tmp, so a small file there tells the next runtime which container it replaces.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { readTmpDir } from './environment.js'
 
 export interface PreviousRuntime {
   readonly containerId: string
@@ -19,7 +19,8 @@ interface MarkerFile {
 }
 
 /** One marker per runtime thread: Managed Instances run several runtimes in one environment. */
-const markerPath = (workerId: number): string => join(tmpdir(), `.lambda-lifetime-runtime-${workerId}.json`)
+const markerPath = (workerId: number): string =>
+  join(readTmpDir(), `.lambda-lifetime-runtime-${workerId}.json`)
 
 const readMarker = (path: string): Partial<MarkerFile> | null => {
   try {

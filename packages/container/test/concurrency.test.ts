@@ -1,0 +1,102 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { InvokeStore } from '@aws/lambda-invoke-store'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import {
+  containerLifetime,
+  currentInvocation,
+  getContainer,
+  type InvocationView,
+} from '@lambda-lifetime/container'
+import middy from '@middy/core'
+import { lambdaContext, resetContainer } from '../../../test/support/container.js'
+
+type Store = Awaited<ReturnType<typeof InvokeStore.getInstanceAsync>>
+const REQUEST_ID = Symbol.for('_AWS_LAMBDA_REQUEST_ID')
+
+describe('Managed Instances: interleaved invocations inside the invoke store', () => {
+  let store: Store
+
+  beforeAll(async () => {
+    // The runtime client creates the multi-concurrency store (AsyncLocalStorage) when this is set.
+    process.env.AWS_LAMBDA_MAX_CONCURRENCY = '64'
+    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'lambda-managed-instances'
+    store = await InvokeStore.getInstanceAsync()
+  })
+
+  afterAll(() => {
+    delete process.env.AWS_LAMBDA_MAX_CONCURRENCY
+    delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE
+    delete (globalThis as { awslambda?: { InvokeStore?: unknown } }).awslambda?.InvokeStore
+  })
+
+  beforeEach(() => resetContainer())
+
+  it('gives every invocation its own exact number, and currentInvocation() its own view', async () => {
+    // Prepare
+    const handler = middy()
+      .use(containerLifetime())
+      .handler(async (event: { delay: number }, context) => {
+        const seen: Array<InvocationView | undefined> = [currentInvocation()]
+        await sleep(event.delay)
+        seen.push(currentInvocation())
+        await sleep(event.delay % 3)
+        seen.push(currentInvocation())
+        return { view: context.container, seen, requestId: context.awsRequestId as string }
+      })
+    const ids = Array.from({ length: 50 }, (_, index) => `req-${index}`)
+
+    // Act
+    const results = await Promise.all(
+      ids.map((id, index) =>
+        store.run({ [REQUEST_ID]: id }, () => handler({ delay: (index * 7) % 11 }, lambdaContext(id))),
+      ),
+    )
+
+    // Assess
+    for (const result of results) {
+      expect(result.seen.every((view) => view === result.view)).toBe(true)
+      expect(result.view.requestId).toBe(result.requestId)
+    }
+    const numbers = results.map((result) => result.view.invocation).sort((a, b) => a - b)
+    expect(numbers).toEqual(Array.from({ length: 50 }, (_, index) => index + 1))
+    expect(Math.max(...results.map((result) => result.view.inFlight))).toBe(50)
+    // Managed Instances take traffic only once initialized: no request ever waited for the init.
+    expect(results.filter((result) => result.view.coldStart)).toHaveLength(0)
+    expect(results.filter((result) => result.view.startType === 'pre-initialized')).toHaveLength(1)
+    expect(getContainer()).toMatchObject({ invocations: 50, inFlight: 0 })
+    expect(currentInvocation()).toBeUndefined()
+  })
+})
+
+describe('currentInvocation without an invoke store', () => {
+  beforeEach(() => resetContainer())
+
+  it('is the single running invocation, and undefined outside or when several run', async () => {
+    // Prepare
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const handler = middy()
+      .use(containerLifetime())
+      .handler(async (event: { wait: boolean }) => {
+        const before = currentInvocation()
+        if (event.wait) await gate
+        return before
+      })
+
+    // Act
+    const outside = currentInvocation()
+    const alone = await handler({ wait: false }, lambdaContext('a'))
+    const pending = handler({ wait: true }, lambdaContext('b'))
+    const crowded = await handler({ wait: false }, lambdaContext('c'))
+    release()
+    const waited = await pending
+
+    // Assess
+    expect(outside).toBeUndefined()
+    expect(alone?.requestId).toBe('a')
+    expect(waited?.requestId).toBe('b')
+    expect(crowded).toBeUndefined()
+  })
+})
