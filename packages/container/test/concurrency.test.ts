@@ -33,9 +33,9 @@ describe('Managed Instances: interleaved invocations inside the invoke store', (
 
   it('gives every invocation its own exact number, and currentInvocation() its own view', async () => {
     // Prepare
-    const handler = middy()
+    const handler = middy<{ delay: number }>()
       .use(containerLifetime())
-      .handler(async (event: { delay: number }, context) => {
+      .handler(async (event, context) => {
         const seen: Array<InvocationView | undefined> = [currentInvocation()]
         await sleep(event.delay)
         seen.push(currentInvocation())
@@ -54,7 +54,7 @@ describe('Managed Instances: interleaved invocations inside the invoke store', (
 
     // Assess
     for (const result of results) {
-      expect(result.seen.every((view) => view === result.view)).toBe(true)
+      expect(result.seen.every((view: InvocationView | undefined) => view === result.view)).toBe(true)
       expect(result.view.requestId).toBe(result.requestId)
     }
     const numbers = results.map((result) => result.view.invocation).sort((a, b) => a - b)
@@ -77,9 +77,9 @@ describe('currentInvocation without an invoke store', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve
     })
-    const handler = middy()
+    const handler = middy<{ wait: boolean }>()
       .use(containerLifetime())
-      .handler(async (event: { wait: boolean }) => {
+      .handler(async (event) => {
         const before = currentInvocation()
         if (event.wait) await gate
         return before

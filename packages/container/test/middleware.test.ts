@@ -182,7 +182,7 @@ describe('containerLifetime: invocation.end exactly once on every path', () => {
     const app = jest.fn(async () => 'app')
     const handler = middy(app)
       .use(containerLifetime())
-      .use(warmup({ isWarmingUp: (event: { source?: string }) => event.source === 'warmup' }))
+      .use(warmup({ isWarmingUp: (event: unknown) => (event as { source?: string }).source === 'warmup' }))
     const { ends, unsubscribe } = collect()
 
     // Act
@@ -234,7 +234,7 @@ describe('containerLifetime: invocation.end exactly once on every path', () => {
     // Assess
     expect(response).toBe('recovered')
     expect(ends().map((end) => end.outcome)).toEqual(['error'])
-    expect((ends()[0]?.request.error as Error).message).toBe('boom')
+    expect(ends()[0]?.request.error).toEqual(new Error('boom'))
   })
 
   it('ends with outcome error, once, when the handler throws and nothing handles it', async () => {
@@ -350,7 +350,9 @@ describe('containerLifetime: header option', () => {
 
 describe('containerLifetime: bad input and listeners', () => {
   beforeEach(() => resetContainer())
-  afterEach(() => jest.restoreAllMocks())
+  afterEach(() => {
+    jest.restoreAllMocks()
+  })
 
   it('survives a context that is not an object or is frozen, and still counts the invocation', async () => {
     // Prepare
