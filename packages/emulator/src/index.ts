@@ -1,1 +1,23 @@
-export {}
+export type { CliIo } from './cli.js'
+export { parseDuration, runCli } from './cli.js'
+export { startEmulator } from './emulator.js'
+export { InvokeApiError } from './errors.js'
+export { fromHttpApiResult, toHttpApiEvent } from './http-api.js'
+export { logStreamFile, logStreamName } from './logs.js'
+export { emulatorValidateOptions } from './options.js'
+export type {
+  Emulator,
+  EmulatorEvent,
+  EmulatorInitType,
+  EmulatorOptions,
+  EnvironmentInfo,
+  EnvironmentState,
+  FunctionConfig,
+  InvocationOutcome,
+  InvokeOptions,
+  InvokeResult,
+  LifetimeRules,
+  ManagedInstancesOptions,
+  ShutdownReason,
+} from './types.js'
+export { renderEnvironments } from './view.js'

@@ -1,0 +1,149 @@
+/**
+ * The environments of one function: which one takes an invocation, when a new one starts, when one
+ * is throttled, reaped or retired, and the queue of asynchronous (`Event`) invocations.
+ */
+import { Environment, type EnvironmentContext, type Invocation } from './environment.js'
+import { InvokeApiError } from './errors.js'
+import type { ResolvedFunction } from './options.js'
+import type { EmulatorEvent, EmulatorInitType } from './types.js'
+
+export interface PoolContext {
+  readonly logDir: string
+  readonly runtimeClient: string
+  emit(event: EmulatorEvent): void
+}
+
+export class FunctionPool {
+  readonly fn: ResolvedFunction
+  readonly #context: PoolContext
+  readonly #environments = new Set<Environment>()
+  readonly #eventQueue: Invocation[] = []
+  #running = true
+
+  constructor(fn: ResolvedFunction, context: PoolContext) {
+    this.fn = fn
+    this.#context = context
+  }
+
+  /** Starts the environments Lambda keeps initialized ahead and waits for their init. */
+  async start(): Promise<void> {
+    const ahead = this.fn.managedInstances?.environments ?? this.fn.provisioned
+    await Promise.all(Array.from({ length: ahead }, () => this.#startAhead()))
+  }
+
+  #initTypeAhead(): EmulatorInitType {
+    return this.fn.managedInstances ? 'lambda-managed-instances' : 'provisioned-concurrency'
+  }
+
+  #startAhead(): Promise<void> {
+    const environment = this.#create(this.#initTypeAhead())
+    return new Promise<void>((resolve) => {
+      const check = (event: EmulatorEvent): void => {
+        if (!('environment' in event) || event.environment.id !== environment.id) return
+        if (event.type !== 'environment.ready' && event.type !== 'environment.stopped') return
+        this.#waiters.delete(check)
+        resolve()
+      }
+      this.#waiters.add(check)
+    })
+  }
+
+  readonly #waiters = new Set<(event: EmulatorEvent) => void>()
+
+  /** Adds the environment at once (so that the next pick counts it) and starts it in the background. */
+  #create(initType: EmulatorInitType): Environment {
+    const context: EnvironmentContext = {
+      logDir: this.#context.logDir,
+      runtimeClient: this.#context.runtimeClient,
+      emit: (event) => {
+        for (const waiter of this.#waiters) waiter(event)
+        this.#context.emit(event)
+      },
+      available: () => this.#drainEvents(),
+      stopped: (environment) => this.#onStopped(environment),
+    }
+    const environment = new Environment(this.fn, initType, context)
+    this.#environments.add(environment)
+    void environment.start()
+    return environment
+  }
+
+  environments(): Environment[] {
+    return [...this.#environments]
+  }
+
+  /**
+   * Picks an environment: an idle one (the most recently used, so that the others can be reaped), else
+   * one finishing its previous invocation, else one initializing with room, else a new one (a cold
+   * start) below the concurrency limit.
+   */
+  #pick(): Environment | 'new' | null {
+    const withRoom = this.environments().filter((environment) => environment.capacity > 0)
+    const idle = withRoom.filter((environment) => environment.state === 'idle' || environment.managed)
+    if (idle.length > 0) return idle.reduce((a, b) => (b.lastActiveAt > a.lastActiveAt ? b : a))
+    const finishing = withRoom.find((environment) => environment.finishing)
+    if (finishing) return finishing
+    const initializing = withRoom.find((environment) => environment.state === 'initializing')
+    if (initializing) return initializing
+    if (this.fn.managedInstances) return null
+    const live = this.environments().filter(
+      (environment) => environment.state !== 'shutting-down' && environment.state !== 'stopped',
+    )
+    return live.length < this.fn.concurrency ? 'new' : null
+  }
+
+  /** Runs a synchronous invocation, or throws Lambda's throttling error. */
+  invoke(invocation: Invocation): void {
+    const picked = this.#pick()
+    if (picked === null || !this.#running) {
+      this.#context.emit({ type: 'invocation.throttle', at: Date.now(), functionName: this.fn.name })
+      throw new InvokeApiError('TooManyRequestsException', 429, 'Rate Exceeded.')
+    }
+    const environment = picked === 'new' ? this.#create('on-demand') : picked
+    environment.assign(invocation)
+  }
+
+  /** Queues an asynchronous invocation; it runs when an environment has room. */
+  enqueue(invocation: Invocation): void {
+    this.#eventQueue.push(invocation)
+    this.#drainEvents()
+  }
+
+  #drainEvents(): void {
+    while (this.#running && this.#eventQueue.length > 0 && this.#pick() !== null) {
+      this.invoke(this.#eventQueue.shift() as Invocation)
+    }
+  }
+
+  /** Idle reaping and maximum lifetime; Lambda keeps provisioned and Managed Instances environments while idle. */
+  sweep(now: number): void {
+    for (const environment of this.#environments) {
+      if (now - environment.createdAt >= this.fn.maxLifetimeMs && !environment.retiring) environment.retire()
+      const reapable = environment.initType === 'on-demand' && environment.state === 'idle'
+      if (reapable && now - environment.lastActiveAt >= this.fn.idleTimeoutMs)
+        void environment.shutdown('idle')
+    }
+  }
+
+  #onStopped(environment: Environment): void {
+    this.#environments.delete(environment)
+    // A provisioned or Managed Instances environment that retired is replaced; one that failed init is not.
+    const keptAhead = environment.initType !== 'on-demand' && environment.stopReason !== 'init-failed'
+    if (this.#running && keptAhead) void this.#startAhead()
+    this.#drainEvents()
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false
+    for (const invocation of this.#eventQueue.splice(0)) {
+      invocation.settle({
+        payload: '',
+        functionError: false,
+        outcome: 'success',
+        logResult: undefined,
+        environmentId: '',
+      })
+    }
+    await Promise.all(this.environments().map((environment) => environment.shutdown('stop')))
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The Runtime API and Extensions API one environment serves on loopback: the runtime client and the
+ * extensions inside the runtime process talk to it through `AWS_LAMBDA_RUNTIME_API`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+
+/** What the environment does with each call; the server only parses and routes. */
+export interface RuntimeApiHandlers {
+  next(response: ServerResponse): void
+  result(requestId: string, body: Buffer, errorType: string | null, response: ServerResponse): void
+  initError(body: Buffer, response: ServerResponse): void
+  registerExtension(name: string, events: readonly string[], response: ServerResponse): void
+  nextExtensionEvent(extensionId: string, response: ServerResponse): void
+}
+
+const RESULT = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/
+
+/** Sends a JSON answer. */
+export const sendJson = (
+  response: ServerResponse,
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void => {
+  const text = JSON.stringify(body)
+  response.writeHead(statusCode, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  })
+  response.end(text)
+}
+
+const readBody = (request: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => resolve(Buffer.concat(chunks)))
+    request.on('error', reject)
+  })
+
+const parseEvents = (body: Buffer): string[] | null => {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { events?: unknown }
+    const events = parsed.events ?? []
+    return Array.isArray(events) && events.every((event) => typeof event === 'string') ? events : null
+  } catch {
+    return null
+  }
+}
+
+const route = async (handlers: RuntimeApiHandlers, request: IncomingMessage, response: ServerResponse) => {
+  const body = await readBody(request)
+  const path = request.url ?? '/'
+  const result = RESULT.exec(path)
+  if (request.method === 'GET' && path === '/2018-06-01/runtime/invocation/next')
+    return handlers.next(response)
+  if (request.method === 'POST' && result) {
+    const requestId = decodeURIComponent(result[1] as string)
+    // A streamed response reports a late failure in its trailers; a buffered error is its body.
+    const trailerError = request.trailers['lambda-runtime-function-error-type']
+    const errorType = result[2] === 'error' ? 'error' : (trailerError ?? null)
+    return handlers.result(requestId, body, errorType, response)
+  }
+  if (request.method === 'POST' && path === '/2018-06-01/runtime/init/error')
+    return handlers.initError(body, response)
+  if (request.method === 'POST' && path === '/2020-01-01/extension/register') {
+    const name = request.headers['lambda-extension-name']
+    const events = parseEvents(body)
+    if (typeof name !== 'string' || name.length === 0 || events === null) {
+      return sendJson(response, 400, {
+        errorType: 'Extension.InvalidRequest',
+        errorMessage: 'a registration needs a Lambda-Extension-Name header and a body {"events": [...]}',
+      })
+    }
+    return handlers.registerExtension(name, events, response)
+  }
+  if (request.method === 'GET' && path === '/2020-01-01/extension/event/next') {
+    return handlers.nextExtensionEvent(String(request.headers['lambda-extension-identifier']), response)
+  }
+  sendJson(response, 404, {
+    errorType: 'UnsupportedOperation',
+    errorMessage: `${request.method} ${path} is not served by the lambda-lifetime emulator`,
+  })
+}
+
+/**
+ * Starts the server on 127.0.0.1 with a free port. Long polls (`/next`, `/event/next`) wait as long as
+ * an environment stays idle, so Node's request timeouts are off.
+ */
+export const startRuntimeApi = async (
+  handlers: RuntimeApiHandlers,
+): Promise<{ server: Server; port: number }> => {
+  const server = createServer((request, response) => {
+    route(handlers, request, response).catch(() => response.destroy())
+  })
+  server.requestTimeout = 0
+  server.headersTimeout = 0
+  server.keepAliveTimeout = 0
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address() as { port: number }
+  return { server, port: address.port }
+}

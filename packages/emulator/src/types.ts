@@ -1,0 +1,195 @@
+/** Public types of @lambda-lifetime/emulator. */
+
+/** Managed Instances mode: one runtime with worker threads takes several invocations at once, never frozen. */
+export interface ManagedInstancesOptions {
+  /** `AWS_LAMBDA_MAX_CONCURRENCY`: invocations in flight per environment. Default 8. */
+  readonly maxConcurrency?: number
+  /** `AWS_LAMBDA_NODEJS_WORKER_COUNT`: runtime worker threads per environment. Default 2. */
+  readonly workers?: number
+  /** Environments started ahead (Managed Instances never start one on a request). Default 1. */
+  readonly environments?: number
+}
+
+/** The lifetime rules; set once for the emulator, overridable per function. */
+export interface LifetimeRules {
+  /** Most environments of a function at once; past it, invocations get 429. Default 10. */
+  readonly concurrency?: number
+  /** An idle environment is shut down after this long. Default 300000 (5 min, as Lambda shows). */
+  readonly idleTimeoutMs?: number
+  /** An environment is retired after this age, busy or not (after its current invocation). Default 7200000 (2 h). */
+  readonly maxLifetimeMs?: number
+  /** Freeze (SIGSTOP) the runtime between invocations. Default true. */
+  readonly freeze?: boolean
+  /** Environments initialized ahead with `AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency`. Default 0. */
+  readonly provisioned?: number
+  /** Run in Managed Instances mode; `true` takes the defaults. Default false. */
+  readonly managedInstances?: boolean | ManagedInstancesOptions
+  /** Init limit of an on-demand environment; past it the init is retried inside the first invocation. Default 10000. */
+  readonly initTimeoutMs?: number
+  /** Time the runtime gets between SIGTERM and SIGKILL when an extension registered. Default 500. */
+  readonly shutdownTimeoutMs?: number
+}
+
+/** One Lambda function. */
+export interface FunctionConfig extends LifetimeRules {
+  /** Function name, as in the Invoke API path. */
+  readonly name: string
+  /** `_HANDLER`, e.g. `index.handler` (file `index.mjs`/`index.js` in `codeDir`, export `handler`). */
+  readonly handler: string
+  /** `LAMBDA_TASK_ROOT`: the directory of the handler file. */
+  readonly codeDir: string
+  /** Extra environment variables of the function. */
+  readonly env?: Readonly<Record<string, string>>
+  /** `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`. Default 128. */
+  readonly memoryMb?: number
+  /** Function timeout. Default 3000. */
+  readonly timeoutMs?: number
+}
+
+/** Options of `startEmulator`. */
+export interface EmulatorOptions extends LifetimeRules {
+  readonly functions: readonly FunctionConfig[]
+  /** Interface the front doors listen on. Default `127.0.0.1`. */
+  readonly host?: string
+  /** Port of the Lambda Invoke API. Default 0 (any free port). */
+  readonly port?: number
+  /** Port of the HTTP front door (API Gateway HTTP API v2 events), or false for none. Default false. */
+  readonly httpPort?: number | false
+  /** Function behind the HTTP front door. Default: the first one. */
+  readonly httpFunction?: string
+  /** Directory of the log stream files. Default `.lambda-lifetime/logs` in the working directory. */
+  readonly logDir?: string
+  /** `AWS_REGION`. Default `us-east-1`. */
+  readonly region?: string
+  /** Account id in ARNs. Default `000000000000`. */
+  readonly accountId?: string
+  /** Called for every emulator event (live view, demos, tests). A listener that throws is ignored. */
+  readonly onEvent?: (event: EmulatorEvent) => void
+}
+
+/** Where an environment is in its life. */
+export type EnvironmentState = 'initializing' | 'idle' | 'busy' | 'shutting-down' | 'stopped'
+
+/** `AWS_LAMBDA_INITIALIZATION_TYPE` the emulator sets. */
+export type EmulatorInitType = 'on-demand' | 'provisioned-concurrency' | 'lambda-managed-instances'
+
+/** Why an environment was shut down. */
+export type ShutdownReason = 'idle' | 'max-lifetime' | 'init-failed' | 'stop'
+
+/** A snapshot of one environment. */
+export interface EnvironmentInfo {
+  /** The log stream name, `YYYY/MM/DD/[$LATEST]<32 hex>`: the environment's identity. */
+  readonly id: string
+  readonly functionName: string
+  readonly state: EnvironmentState
+  readonly frozen: boolean
+  readonly initType: EmulatorInitType
+  /** Process id of the current runtime process (also its process group id), null when none runs. */
+  readonly pid: number | null
+  /** Runtime processes started so far: above 1 after a crash or timeout reset. */
+  readonly runtimes: number
+  /** Invocations finished or in flight in this environment. */
+  readonly invocations: number
+  readonly inFlight: number
+  /** Names of the extensions the current runtime registered. */
+  readonly extensions: readonly string[]
+  /** Epoch milliseconds. */
+  readonly createdAt: number
+  /** Epoch milliseconds of the last invocation end, null before the first. */
+  readonly lastInvocationEndAt: number | null
+  readonly tmpDir: string
+  readonly logFile: string
+}
+
+/** How an invocation ended. */
+export type InvocationOutcome = 'success' | 'error' | 'timeout' | 'crash' | 'init-error'
+
+/** Events the emulator reports through `onEvent` and `subscribe`. */
+export type EmulatorEvent =
+  | { readonly type: 'environment.start'; readonly at: number; readonly environment: EnvironmentInfo }
+  | {
+      readonly type: 'environment.ready'
+      readonly at: number
+      readonly environment: EnvironmentInfo
+      readonly initDurationMs: number
+    }
+  | {
+      readonly type: 'environment.init-failed'
+      readonly at: number
+      readonly environment: EnvironmentInfo
+      readonly reason: 'error' | 'timeout' | 'exit'
+      readonly errorType: string
+    }
+  | { readonly type: 'environment.freeze'; readonly at: number; readonly environment: EnvironmentInfo }
+  | { readonly type: 'environment.thaw'; readonly at: number; readonly environment: EnvironmentInfo }
+  | {
+      readonly type: 'environment.reset'
+      readonly at: number
+      readonly environment: EnvironmentInfo
+      readonly reason: 'timeout' | 'crash'
+    }
+  | {
+      readonly type: 'environment.shutdown'
+      readonly at: number
+      readonly environment: EnvironmentInfo
+      readonly reason: ShutdownReason
+      readonly signal: 'SIGTERM' | 'SIGKILL'
+    }
+  | { readonly type: 'environment.stopped'; readonly at: number; readonly environment: EnvironmentInfo }
+  | {
+      readonly type: 'invocation.start'
+      readonly at: number
+      readonly environment: EnvironmentInfo
+      readonly requestId: string
+    }
+  | {
+      readonly type: 'invocation.end'
+      readonly at: number
+      readonly environment: EnvironmentInfo
+      readonly requestId: string
+      readonly durationMs: number
+      readonly outcome: InvocationOutcome
+    }
+  | { readonly type: 'invocation.throttle'; readonly at: number; readonly functionName: string }
+
+/** Options of `emulator.invoke`. */
+export interface InvokeOptions {
+  /** `RequestResponse` waits for the result; `Event` queues it and returns at once. Default `RequestResponse`. */
+  readonly type?: 'RequestResponse' | 'Event'
+  /** Return the last 4 KB of the invocation's log (base64, as `X-Amz-Log-Result`). Default false. */
+  readonly tail?: boolean
+  /** Client context object, passed as `Lambda-Runtime-Client-Context`. */
+  readonly clientContext?: unknown
+}
+
+/** The result of one invocation, shaped like the Invoke API's answer. */
+export interface InvokeResult {
+  /** 200 (sync) or 202 (Event). */
+  readonly statusCode: number
+  readonly requestId: string
+  /** The function's response (or error) as the raw JSON text; empty for Event. */
+  readonly payload: string
+  /** `Unhandled` when the function failed, as `X-Amz-Function-Error`. */
+  readonly functionError?: 'Unhandled'
+  /** Base64 of the last 4 KB of the invocation's log, when `tail` was asked. */
+  readonly logResult?: string
+  /** The environment (log stream) that ran it, null for Event. */
+  readonly environmentId: string | null
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** Base URL of the Lambda Invoke API: the `endpoint` of a `LambdaClient`. */
+  readonly invokeUrl: string
+  /** Base URL of the HTTP front door, null when disabled. */
+  readonly httpUrl: string | null
+  readonly logDir: string
+  /** Snapshots of the live environments (stopped ones are dropped). */
+  environments(functionName?: string): EnvironmentInfo[]
+  /** Invokes a function in process (same rules as the Invoke API). */
+  invoke(functionName: string, payload?: unknown, options?: InvokeOptions): Promise<InvokeResult>
+  /** Adds an event listener; returns the unsubscribe function. */
+  subscribe(listener: (event: EmulatorEvent) => void): () => void
+  /** Shuts every environment down (Lambda's rules: SIGTERM only with an extension) and closes the servers. */
+  stop(): Promise<void>
+}
