@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { startLocalStack } from './lib/local-stack.mjs'
+import { startLocalStack } from './local/local-stack.mjs'
 
 const CONCURRENCY = 3
 const IDLE_TIMEOUT_MS = 4_000

@@ -5,8 +5,8 @@
  * Ports: PORT (HTTP front door, default 3000) and INVOKE_PORT (Lambda Invoke API, default 9001).
  */
 import { relative } from 'node:path'
-import { BREAKER_TABLE, startLocalStack } from './lib/local-stack.mjs'
-import { portInUse } from './lib/ports.mjs'
+import { BREAKER_TABLE, startLocalStack } from './local/local-stack.mjs'
+import { portInUse } from './local/ports.mjs'
 
 const httpPort = Number(process.env.PORT ?? 3000)
 const invokePort = Number(process.env.INVOKE_PORT ?? 9001)

@@ -1,0 +1,37 @@
+import type { Emulator, EmulatorEvent, LifetimeRules } from '@lambda-lifetime/emulator'
+import type { PaymentsServer } from './payments.mjs'
+
+export declare const BREAKER_TABLE: string
+
+export interface LocalStackOptions {
+  /** HTTP front door port. Default 0: any free port. */
+  httpPort?: number
+  /** Lambda Invoke API port. Default 0: any free port. */
+  invokePort?: number
+  /** Where the emulator writes the log streams. Default: the emulator's. */
+  logDir?: string
+  /** Lifetime rules for both functions (idle timeout, concurrency, ...). */
+  rules?: LifetimeRules
+  /** Extra environment of the orders-api function (BREAKER_RESET_MS, PAYMENTS_TIMEOUT_MS, ...). */
+  ordersEnv?: Record<string, string>
+  onEvent?: (event: EmulatorEvent) => void
+  log?: (line: string) => void
+}
+
+export interface LocalStack {
+  readonly emulator: Emulator
+  /** The HTTP front door: `/hello…` → hello, everything else → orders-api. */
+  readonly httpUrl: string
+  readonly postgres: {
+    readonly connectionString: string
+    readonly port: number
+    restart(): Promise<void>
+    stop(): Promise<void>
+  }
+  readonly dynamo: { readonly endpoint: string; stop(): Promise<void> }
+  readonly payments: PaymentsServer
+  /** Stops the emulator (environments get Lambda's shutdown), then the services. Safe to call twice. */
+  stop(): Promise<void>
+}
+
+export function startLocalStack(options?: LocalStackOptions): Promise<LocalStack>

