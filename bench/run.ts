@@ -1,0 +1,77 @@
+/**
+ * `npm run bench [-- --quick] [-- --only=<suite>]`: runs every suite, prints PASS/FAIL per target, and
+ * writes bench/results.json and bench/RESULTS.md. Never a test: timings are reported, not asserted.
+ */
+import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os'
+import { skippedCase } from './harness/cases.js'
+import { printCase, writeResults } from './harness/output.js'
+import type { CaseResult, Machine, Mode, Results, Suite } from './harness/types.js'
+import { coldSuite } from './suites/cold.js'
+import { warmSuite } from './suites/warm.js'
+
+const suites: readonly Suite[] = [warmSuite, coldSuite]
+
+const triple = (values: number[]): [number, number, number] => [
+  values[0] ?? 0,
+  values[1] ?? 0,
+  values[2] ?? 0,
+]
+
+const describeMachine = (): Machine => ({
+  cpu: cpus()[0]?.model.trim() ?? 'unknown',
+  cores: availableParallelism(),
+  loadAverageAtStart: triple(loadavg()),
+  platform: `${platform()} ${release()}`,
+  totalMemoryMB: Math.round(totalmem() / 2 ** 20),
+})
+
+/** A suite that breaks (a package mid-change, a server that will not start) costs its cases, not the run. */
+const runSuite = async (suite: Suite, mode: Mode): Promise<CaseResult[]> => {
+  try {
+    return await suite.run(mode)
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
+    return [skippedCase({ name: suite.name, baseline: null, unit: '-' }, `suite failed: ${reason}`)]
+  }
+}
+
+const main = async (): Promise<void> => {
+  const args = process.argv.slice(2)
+  const mode: Mode = args.includes('--quick') ? 'quick' : 'full'
+  const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length)
+  const machine = describeMachine()
+  const startedAt = performance.now()
+  console.log(
+    `lambda-lifetime bench (${mode}) on Node ${process.version}, ${machine.cpu} x${machine.cores}, ` +
+      `load ${machine.loadAverageAtStart.map((value) => value.toFixed(2)).join(' ')}`,
+  )
+  const cases = []
+  for (const suite of suites) {
+    if (only !== undefined && !suite.name.includes(only)) continue
+    console.log(`\n${suite.name}`)
+    for (const result of await runSuite(suite, mode)) {
+      printCase(result)
+      cases.push(result)
+    }
+  }
+  const results: Results = {
+    node: process.version,
+    date: new Date().toISOString(),
+    mode,
+    machine: { ...machine, loadAverageAtEnd: triple(loadavg()) },
+    durationS: Math.round((performance.now() - startedAt) / 100) / 10,
+    cases,
+  }
+  await writeResults(
+    results,
+    new URL(only === undefined ? 'results.json' : '.tmp/results.json', import.meta.url),
+    new URL(only === undefined ? 'RESULTS.md' : '.tmp/RESULTS.md', import.meta.url),
+  )
+  const failed = cases.filter((result) => result.pass === false)
+  console.log(
+    `\n${cases.filter((result) => result.pass === true).length} PASS, ${failed.length} FAIL, ` +
+      `${cases.filter((result) => result.note?.startsWith('skipped')).length} skipped; ${results.durationS} s`,
+  )
+}
+
+await main()
