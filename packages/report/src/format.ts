@@ -1,0 +1,93 @@
+import type { ContainerReport, Distribution, ReportModel } from './types.js'
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
+
+/** `1234567` → `1,234,567`. */
+export const formatCount = (value: number): string => integer.format(value)
+
+/** A duration in the largest units that keep it short: `350 ms`, `12.3 s`, `4 min 12 s`, `2 h 05 min`, `1 d 3 h`. */
+export const formatDuration = (ms: number): string => {
+  if (ms < 1_000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`
+  const minutes = Math.floor(ms / 60_000)
+  if (minutes < 60) return `${minutes} min ${Math.floor((ms % 60_000) / 1_000)} s`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 24) return `${hours} h ${String(minutes % 60).padStart(2, '0')} min`
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`
+}
+
+/** `2026-11-27 07:48:51Z` (UTC, to the second). */
+export const formatTime = (epochMs: number): string =>
+  `${new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ')}Z`
+
+/** `0.0123` → `1.23%`. */
+export const formatRatio = (ratio: number | null): string =>
+  ratio === null ? 'n/a' : `${(ratio * 100).toFixed(2)}%`
+
+/** `min … median … p90 … max …` with a value formatter. */
+export const formatDistribution = (
+  distribution: Distribution | null,
+  format: (value: number) => string,
+  approximate = false,
+): string => {
+  if (!distribution) return 'n/a'
+  const mark = approximate ? '~' : ''
+  return `min ${format(distribution.min)}  median ${mark}${format(distribution.median)}  p90 ${mark}${format(distribution.p90)}  max ${format(distribution.max)}`
+}
+
+/** First 8 characters of a container id, with the worker thread under Managed Instances. */
+export const shortContainerLabel = (container: ContainerReport): string =>
+  `${container.containerId.slice(0, 8)}${container.workerId === null ? '' : ` w${container.workerId}`}`
+
+/** How a container ended: `shutdown (spindown)` or `last seen`. */
+export const endOf = (container: ContainerReport): string =>
+  container.shutdown ? `shutdown (${container.shutdown.reason ?? 'unknown'})` : 'last seen'
+
+/** `platform 3, text 2, json 1, invalid 0, newer schema 0`. */
+export const formatSkipped = (model: ReportModel): string =>
+  `platform ${formatCount(model.skipped.platform)}, text ${formatCount(model.skipped.text)}, other JSON ${formatCount(model.skipped.json)}, invalid ${formatCount(model.skipped.invalid)}, newer schema ${formatCount(model.skipped.newerSchema)}`
+
+/** The warning for lines of a newer schema, or null. */
+export const newerSchemaWarning = (model: ReportModel): string | null =>
+  model.newestSchemaSeen === null
+    ? null
+    : `${formatCount(model.skipped.newerSchema)} lines use lifecycle_schema ${model.newestSchemaSeen}, newer than the version this report reads (${model.schemaVersion}); they were skipped. Upgrade @lambda-lifetime/report to read them.`
+
+/** Key / value rows of the summary, shared by the terminal table and the HTML page. */
+export const summaryRows = (model: ReportModel): Array<[string, string]> => {
+  const { summary } = model
+  const reasons = Object.entries(summary.shutdownReasons)
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(', ')
+  const breakers = Object.entries(summary.breakers)
+    .map(
+      ([name, counts]) => `${name}: open ${counts.open}, half-open ${counts.halfOpen}, close ${counts.close}`,
+    )
+    .join('; ')
+  const perContainer = summary.invocationsPerContainer
+  return [
+    ['containers', `${formatCount(summary.containers)} (${formatCount(summary.environments)} environments)`],
+    ['invocations', formatCount(summary.invocations)],
+    [
+      'cold starts',
+      `${formatCount(summary.coldStarts)} (${formatRatio(summary.coldStartRatio)} of invocations), ${formatCount(summary.preInitialized)} pre-initialized`,
+    ],
+    ['restarts', formatCount(summary.restarts)],
+    ['shutdowns', `${formatCount(summary.shutdowns)}${reasons ? ` (${reasons})` : ''}`],
+    ['lifetime', formatDistribution(summary.lifetimeMs, formatDuration)],
+    [
+      'invocations / container',
+      perContainer
+        ? `${formatDistribution(perContainer, formatCount)}  mean ${perContainer.mean.toFixed(1)}`
+        : 'n/a',
+    ],
+    [
+      'idle gaps',
+      summary.idleGapMs
+        ? `${formatCount(summary.idleGapMs.count)} gaps: ${formatDistribution(summary.idleGapMs, formatDuration, true)}`
+        : 'n/a',
+    ],
+    ['errors', `${formatCount(summary.errors)} (${formatCount(summary.timeoutWarnings)} timeout warnings)`],
+    ['breakers', breakers || 'none'],
+  ]
+}

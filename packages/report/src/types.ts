@@ -1,0 +1,142 @@
+/** Lifecycle line schema version this package reads (see the logger package's README). */
+export const LIFECYCLE_SCHEMA_VERSION = 1
+
+/** Why a line was not used: the kinds counted in {@link SkippedLines}. */
+export type SkipKind = 'platform' | 'text' | 'json' | 'invalid' | 'newerSchema'
+
+/** The keys of a lifecycle line this report reads (snake_case, as the logger writes them). */
+export interface LifecycleFields {
+  readonly event?: unknown
+  readonly lifecycle_schema: number
+  readonly container_id: string
+  readonly environment_id?: unknown
+  readonly worker_id?: unknown
+  readonly container_age_ms?: unknown
+  readonly function_name?: unknown
+  readonly invocation?: unknown
+  readonly cold_start?: unknown
+  readonly start_type?: unknown
+  readonly init_type?: unknown
+  readonly idle_ms?: unknown
+  readonly restart_of?: unknown
+  readonly runtime_started_at?: unknown
+  readonly outcome?: unknown
+  readonly invocations?: unknown
+  readonly reason?: unknown
+  readonly breaker?: unknown
+}
+
+/** What {@link parseLifecycleLine} makes of one line. */
+export type ParsedLine =
+  | { readonly kind: 'lifecycle'; readonly at: number; readonly fields: LifecycleFields }
+  | { readonly kind: 'newerSchema'; readonly version: number }
+  | { readonly kind: 'platform' | 'text' | 'json' | 'invalid' | 'blank' }
+
+/** Counts of lines read and skipped, by kind. */
+export interface SkippedLines {
+  /** Lambda's own lines: START, END, REPORT, INIT_START, platform.* records. */
+  platform: number
+  /** Plain text. */
+  text: number
+  /** JSON that is not a lifecycle line (the application's own logs, other tools). */
+  json: number
+  /** Lines that claim the lifecycle schema but miss a required key or do not parse. */
+  invalid: number
+  /** Lifecycle lines of a newer schema than {@link LIFECYCLE_SCHEMA_VERSION}. */
+  newerSchema: number
+}
+
+/** Bounded activity of one container: invocation counts and marker flags in equal time bins. */
+export interface ActivityBins {
+  /** Start of bin 0, epoch ms. */
+  readonly originMs: number
+  /** Width of every bin, ms. */
+  readonly binMs: number
+  /** `invocation.end` lines per bin. */
+  readonly counts: readonly number[]
+  /** Bit set per bin, see {@link BIN_FLAGS}. */
+  readonly flags: readonly number[]
+}
+
+/** Bits of {@link ActivityBins.flags}. */
+export const BIN_FLAGS = {
+  error: 1,
+  timeoutWarning: 2,
+  breakerOpen: 4,
+  breakerHalfOpen: 8,
+  breakerClose: 16,
+} as const
+
+/** One container (one runtime process, or one worker thread under Managed Instances). */
+export interface ContainerReport {
+  readonly containerId: string
+  readonly environmentId: string | null
+  readonly workerId: number | null
+  readonly functionName: string | null
+  readonly initType: string | null
+  /** Start type of its first invocation, when a line says it. */
+  readonly startType: 'cold' | 'warm' | 'pre-initialized' | null
+  readonly restartOf: string | null
+  /** When the runtime started (epoch ms): `runtime_started_at`, else the earliest `timestamp - container_age_ms`. */
+  readonly startedAt: number
+  readonly firstSeenAt: number
+  readonly lastSeenAt: number
+  readonly shutdown: { readonly at: number; readonly reason: string | null } | null
+  /** Highest invocation number seen (or the shutdown line's total): right even when lines are sampled. */
+  readonly invocations: number
+  readonly errors: number
+  readonly timeoutWarnings: number
+  readonly breakerChanges: number
+  /** From start to shutdown, or to the last line seen. */
+  readonly lifetimeMs: number
+  readonly activity: ActivityBins
+}
+
+/** Order statistics (nearest rank). */
+export interface Distribution {
+  readonly min: number
+  readonly median: number
+  readonly p90: number
+  readonly max: number
+}
+
+/** Summary statistics of a report. */
+export interface ReportSummary {
+  readonly containers: number
+  readonly environments: number
+  readonly invocations: number
+  readonly coldStarts: number
+  readonly preInitialized: number
+  /** Cold starts over invocations (Lambda's definition: the share of requests that waited for an init). */
+  readonly coldStartRatio: number | null
+  readonly restarts: number
+  readonly shutdowns: number
+  readonly shutdownReasons: Readonly<Record<string, number>>
+  readonly errors: number
+  readonly timeoutWarnings: number
+  readonly lifetimeMs: Distribution | null
+  readonly invocationsPerContainer: (Distribution & { readonly mean: number }) | null
+  /** Idle gaps before warm invocations; median and p90 are approximate (log buckets, within 9%). */
+  readonly idleGapMs: (Distribution & { readonly count: number }) | null
+  readonly breakers: Readonly<Record<string, { open: number; halfOpen: number; close: number }>>
+}
+
+/** Everything a report shows. Plain data: `JSON.stringify` works on it. */
+export interface ReportModel {
+  readonly schemaVersion: typeof LIFECYCLE_SCHEMA_VERSION
+  /** First and last line timestamps, epoch ms; null when no lifecycle line was read. */
+  readonly timeRange: { readonly from: number; readonly to: number } | null
+  readonly lines: { readonly total: number; readonly lifecycle: number }
+  readonly skipped: Readonly<SkippedLines>
+  /** Highest schema version met, when lines newer than this reader were skipped. */
+  readonly newestSchemaSeen: number | null
+  readonly summary: ReportSummary
+  /** Sorted by start time. */
+  readonly containers: readonly ContainerReport[]
+}
+
+/** Options of {@link buildReport}. */
+export interface BuildReportOptions {
+  /** Time bins kept per container for the timeline (memory per container is fixed by it). Default 240. */
+  bins?: number
+}
