@@ -9,6 +9,7 @@ import pg from 'pg'
 import { resetPools, useFakeClock } from '../../packages/pool/test/support.js'
 import { lambdaContext } from '../support/container.js'
 import { type PostgresServer, startPostgres } from '../support/postgres.js'
+import { startForgetfulProxy } from './forgetful-proxy.js'
 
 const APPLICATION = 'warm-pool-test'
 
@@ -34,18 +35,14 @@ afterEach(async () => {
   await Promise.all(pools.filter((pool) => !pool.ended).map((pool) => pool.end()))
 })
 
-const buildHandler = (sql = 'select pg_backend_pid() as pid') =>
+const buildHandler = (sql = 'select pg_backend_pid() as pid', connectionString = server.connectionString) =>
   middy()
     .use(containerLifetime())
     .use(
       warmPool({
         name: 'db',
         create: () => {
-          const pool = new pg.Pool({
-            connectionString: server.connectionString,
-            max: 2,
-            application_name: APPLICATION,
-          })
+          const pool = new pg.Pool({ connectionString, max: 2, application_name: APPLICATION })
           pools.push(pool)
           return pool
         },
@@ -113,6 +110,34 @@ describe('warmPool with pg.Pool and a real PostgreSQL', () => {
     })
   })
 
+  it('validates after an idle gap and replaces a pool whose connections a NAT silently forgot', async () => {
+    // Prepare
+    const advance = useFakeClock()
+    const proxy = await startForgetfulProxy({ host: server.host, port: server.port })
+    const events = recordPoolEvents()
+    const handler = buildHandler(
+      undefined,
+      `postgres://${server.user}:${server.password}@127.0.0.1:${proxy.port}/postgres`,
+    )
+    await invoke(handler)
+
+    // Act
+    proxy.forget()
+    advance(61_000)
+    const outcome = await invoke(handler).then(
+      (pid) => ({ pid }),
+      (error: unknown) => ({ error }),
+    )
+    await proxy.close()
+
+    // Assess
+    expect(outcome).toEqual({ pid: expect.any(Number) })
+    expect(pools[0]?.ended).toBe(true)
+    expect(events.find((event) => event.type === 'pool.recreate')).toMatchObject({
+      reason: 'validation-failed',
+    })
+  })
+
   it("does not crash the process on the pool's 'error' event for an idle client, and replaces the pool", async () => {
     // Prepare
     const handler = buildHandler()
@@ -135,7 +160,7 @@ describe('warmPool with pg.Pool and a real PostgreSQL', () => {
 
   it('fails only the invocation whose connection is killed while it runs; the next one recovers', async () => {
     // Prepare
-    const handler = middy()
+    const handler = middy<{ kill?: boolean }>()
       .use(containerLifetime())
       .use(
         warmPool({
@@ -152,7 +177,7 @@ describe('warmPool with pg.Pool and a real PostgreSQL', () => {
           dispose: (pool) => pool.end(),
         }),
       )
-      .handler(async (event: { kill?: boolean }, context) => {
+      .handler(async (event, context) => {
         // The backend terminates itself mid-invocation, as an admin or a failover would.
         const sql = event.kill ? 'select pg_terminate_backend(pg_backend_pid())' : 'select 1 as ok'
         return (await context.db.query(sql)).rows[0]

