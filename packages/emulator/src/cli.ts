@@ -175,6 +175,7 @@ const serve = async (args: string[], io: CliIo): Promise<number> => {
   const timer = setInterval(draw, 1_000)
   await waitForStop(io.signal)
   clearInterval(timer)
+  draw()
   io.out.write('stopping: shutting every environment down\n')
   await emulator.stop()
   return 0

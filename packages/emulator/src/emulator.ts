@@ -101,7 +101,12 @@ class LambdaEmulator implements Emulator {
     process.on('exit', this.#killAll)
     this.#invokeServer = createServer((request, response) => {
       this.#serveInvoke(request, response).catch((error: Error) =>
-        sendError(response, new InvokeApiError('ServiceException', 500, error.message)),
+        sendError(
+          response,
+          error instanceof InvokeApiError
+            ? error
+            : new InvokeApiError('ServiceException', 500, error.message),
+        ),
       )
     })
     this.invokeUrl = await listen(this.#invokeServer, this.#options.port ?? 0, host)
@@ -204,20 +209,15 @@ class LambdaEmulator implements Emulator {
         `Unknown operation ${request.method} ${path}`,
       )
     }
-    try {
-      const result = await this.#invokeFromRequest(request, match[1] as string)
-      response.writeHead(result.statusCode, {
-        'Content-Type': 'application/json',
-        'x-amzn-RequestId': result.requestId,
-        'X-Amz-Executed-Version': '$LATEST',
-        ...(result.functionError ? { 'X-Amz-Function-Error': result.functionError } : {}),
-        ...(result.logResult === undefined ? {} : { 'X-Amz-Log-Result': result.logResult }),
-      })
-      response.end(result.payload)
-    } catch (error) {
-      if (!(error instanceof InvokeApiError)) throw error
-      sendError(response, error)
-    }
+    const result = await this.#invokeFromRequest(request, match[1] as string)
+    response.writeHead(result.statusCode, {
+      'Content-Type': 'application/json',
+      'x-amzn-RequestId': result.requestId,
+      'X-Amz-Executed-Version': '$LATEST',
+      ...(result.functionError ? { 'X-Amz-Function-Error': result.functionError } : {}),
+      ...(result.logResult === undefined ? {} : { 'X-Amz-Log-Result': result.logResult }),
+    })
+    response.end(result.payload)
   }
 
   async #invokeFromRequest(request: IncomingMessage, pathName: string): Promise<InvokeResult> {

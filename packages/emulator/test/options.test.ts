@@ -1,0 +1,105 @@
+import { describe, expect, test } from '@jest/globals'
+import { type EmulatorOptions, emulatorValidateOptions } from '@lambda-lifetime/emulator'
+import { resolveFunction, resolveLogDir } from '../src/options.js'
+
+const valid = { functions: [{ name: 'hello', handler: 'index.handler', codeDir: '/code' }] }
+
+describe('emulatorValidateOptions', () => {
+  test('accepts a minimal configuration', () => {
+    // Act / Assess
+    expect(() => emulatorValidateOptions(valid)).not.toThrow()
+  })
+
+  test.each([
+    ['options must be an object', null],
+    ['unknown option "colour"', { ...valid, colour: 'red' }],
+    ['"functions" must be a non-empty array', { functions: [] }],
+    ['"functions[0]" must be an object', { functions: [null] }],
+    ['unknown option "functions[0].size"', { functions: [{ ...valid.functions[0], size: 1 }] }],
+    ['"functions[0].name"', { functions: [{ ...valid.functions[0], name: 'bad name' }] }],
+    ['"functions[0].handler"', { functions: [{ ...valid.functions[0], handler: 'index' }] }],
+    ['"functions[0].codeDir"', { functions: [{ ...valid.functions[0], codeDir: '' }] }],
+    ['"functions[0].env"', { functions: [{ ...valid.functions[0], env: { A: 1 } }] }],
+    ['"functions[0].memoryMb"', { functions: [{ ...valid.functions[0], memoryMb: 64 }] }],
+    ['"functions[0].timeoutMs"', { functions: [{ ...valid.functions[0], timeoutMs: 0 }] }],
+    ['"functions[0].freeze"', { functions: [{ ...valid.functions[0], freeze: 'yes' }] }],
+    ['names "hello" twice', { functions: [valid.functions[0], valid.functions[0]] }],
+    ['"concurrency"', { ...valid, concurrency: 0 }],
+    ['"provisioned"', { ...valid, provisioned: -1 }],
+    ['"managedInstances" must be a boolean or an object', { ...valid, managedInstances: 4 }],
+    ['unknown option "managedInstances.threads"', { ...valid, managedInstances: { threads: 2 } }],
+    ['"managedInstances.workers"', { ...valid, managedInstances: { workers: 0 } }],
+    ['"port"', { ...valid, port: -1 }],
+    ['"httpPort"', { ...valid, httpPort: 1.5 }],
+    ['"httpFunction" names no function', { ...valid, httpFunction: 'other' }],
+    ['"onEvent" must be a function', { ...valid, onEvent: 'log' }],
+  ])('rejects: %s', (message, options) => {
+    // Act / Assess
+    expect(() => emulatorValidateOptions(options as unknown as EmulatorOptions)).toThrow(message)
+  })
+
+  test('errors are TypeErrors naming the package', () => {
+    // Act
+    let error: unknown
+    try {
+      emulatorValidateOptions({ functions: [] })
+    } catch (caught) {
+      error = caught
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(TypeError)
+    expect((error as Error).cause).toEqual({ package: '@lambda-lifetime/emulator' })
+  })
+})
+
+describe('resolveFunction', () => {
+  test('function rules override emulator rules, which override the defaults', () => {
+    // Prepare
+    const options: EmulatorOptions = {
+      ...valid,
+      idleTimeoutMs: 1_000,
+      freeze: false,
+      region: 'eu-west-1',
+      managedInstances: true,
+    }
+
+    // Act
+    const resolved = resolveFunction(options, {
+      ...valid.functions[0],
+      idleTimeoutMs: 50,
+      memoryMb: 512,
+    } as never)
+
+    // Assess
+    expect(resolved).toMatchObject({
+      idleTimeoutMs: 50,
+      freeze: false,
+      memoryMb: 512,
+      timeoutMs: 3_000,
+      concurrency: 10,
+      managedInstances: { maxConcurrency: 8, workers: 2, environments: 1 },
+      arn: 'arn:aws:lambda:eu-west-1:000000000000:function:hello',
+    })
+  })
+
+  test('managed instances take partial options; false means classic mode', () => {
+    // Act
+    const managed = resolveFunction(
+      { ...valid, managedInstances: { workers: 4 } },
+      valid.functions[0] as never,
+    )
+    const classic = resolveFunction({ ...valid, managedInstances: false }, valid.functions[0] as never)
+
+    // Assess
+    expect(managed.managedInstances).toEqual({ maxConcurrency: 8, workers: 4, environments: 1 })
+    expect(classic.managedInstances).toBeNull()
+  })
+
+  test('the log directory defaults to .lambda-lifetime/logs and resolves relative paths', () => {
+    // Act / Assess
+    expect(resolveLogDir(undefined)).toBe(`${process.cwd()}/.lambda-lifetime/logs`)
+    expect(resolveLogDir('/abs')).toBe('/abs')
+    expect(resolveLogDir('rel')).toBe(`${process.cwd()}/rel`)
+  })
+})
