@@ -1,1 +1,24 @@
-export {}
+export { getBreaker } from './breaker.js'
+export {
+  type DynamoDbBreakerStoreOptions,
+  dynamoDbBreakerStore,
+  type StoreErrorPolicy,
+} from './dynamodb.js'
+export { CircuitOpenError, type CircuitOpenReason } from './errors.js'
+export { circuitBreaker, circuitBreakerValidateOptions } from './middleware.js'
+export type {
+  Breaker,
+  BreakerCloseEvent,
+  BreakerContext,
+  BreakerHalfOpenEvent,
+  BreakerLifecycleEvent,
+  BreakerOpenEvent,
+  BreakerRecord,
+  BreakerSource,
+  BreakerState,
+  BreakerStore,
+  BreakerWrite,
+  CircuitBreakerOptions,
+  OpossumOptions,
+  ProbeElection,
+} from './types.js'
