@@ -217,9 +217,15 @@ const invoke = async (args: string[], io: CliIo): Promise<number> => {
   return failed ? 1 : 0
 }
 
+/** The report's entry point, as `@lambda-lifetime/report` exports it. */
+type RunReportCli = (
+  argv: string[],
+  io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
+) => Promise<number>
+
 /** The report lives in its own package so that the emulator does not carry its dependencies. */
 const report = async (args: string[], io: CliIo, load: () => Promise<unknown>): Promise<number> => {
-  let module: { reportCommand?: (argv: string[], io: CliIo) => Promise<number> }
+  let module: { runReportCli?: RunReportCli }
   try {
     module = (await load()) as typeof module
   } catch {
@@ -228,11 +234,11 @@ const report = async (args: string[], io: CliIo, load: () => Promise<unknown>): 
     )
     return 1
   }
-  if (typeof module.reportCommand !== 'function') {
-    io.err.write('the installed @lambda-lifetime/report does not export reportCommand(argv, io); update it\n')
+  if (typeof module.runReportCli !== 'function') {
+    io.err.write('the installed @lambda-lifetime/report does not export runReportCli(argv, io); update it\n')
     return 1
   }
-  return module.reportCommand(args, io)
+  return module.runReportCli(args, { stdin: process.stdin, stdout: io.out, stderr: io.err })
 }
 
 /**

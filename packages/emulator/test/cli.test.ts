@@ -43,7 +43,7 @@ describe('runCli', () => {
 
     // Act
     const code = await runCli(['report', '--x'], forwarded.io, async () => ({
-      reportCommand: async (argv: string[]) => (argv[0] === '--x' ? 7 : 0),
+      runReportCli: async (argv: string[]) => (argv[0] === '--x' ? 7 : 0),
     }))
     const missingCode = await runCli(['report'], missing.io, () => Promise.reject(new Error('not found')))
     const outdatedCode = await runCli(['report'], outdated.io, async () => ({}))
@@ -53,7 +53,7 @@ describe('runCli', () => {
     expect(missingCode).toBe(1)
     expect(missing.text.err).toContain('npm install @lambda-lifetime/report')
     expect(outdatedCode).toBe(1)
-    expect(outdated.text.err).toContain('does not export reportCommand')
+    expect(outdated.text.err).toContain('does not export runReportCli')
   })
 
   test('serve runs until stopped; invoke calls it through the Invoke API', async () => {
