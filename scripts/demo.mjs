@@ -81,42 +81,47 @@ const main = async () => {
     try {
       json = JSON.parse(text)
     } catch {}
-    const containerId = json?.container?.id ?? null
+    // Every answer, errors included, names its container (CONTAINER_ID_HEADER in the local stack).
+    const containerId = response.headers.get('x-container-id')
     return { status: response.status, ms, json, containerId }
   }
   const order = (amountCents = 1_200) => call('POST', '/orders', { item: 'book', quantity: 1, amountCents })
-  const show = (label, result) =>
+  const show = (label, result) => {
+    const { container, message, reason } = result.json ?? {}
+    const where = result.containerId === null ? 'no container' : `container …${short(result.containerId)}`
+    const invocation = container === undefined ? '' : `#${container.invocation} ${container.startType}`
+    const why = message === undefined ? '' : `${message}${reason ? `: ${reason}` : ''}`
+    const status = `${result.status} ${String(result.ms).padStart(5)} ms`
     console.log(
-      `  ${label.padEnd(22)} ${String(result.status).padEnd(4)} ${String(result.ms).padStart(5)} ms  container ${short(result.containerId)}${
-        result.json?.message !== undefined
-          ? `  ${result.json.message}${result.json.reason ? `: ${result.json.reason}` : ''}`
-          : ''
-      }`,
+      `  ${label.padEnd(18)} ${status}  ${where.padEnd(20)} ${invocation.padEnd(12)} ${why}`.trimEnd(),
     )
+  }
 
   try {
     heading(`1. Burst: ${CONCURRENCY + 2} orders at once, concurrency limit ${CONCURRENCY}`)
     const burst = await Promise.all(Array.from({ length: CONCURRENCY + 2 }, () => order()))
     for (const [index, result] of burst.entries()) show(`order ${index + 1}`, result)
     const created = burst.filter((result) => result.status === 201)
+    const throttled = burst.filter((result) => result.status === 429).length
     console.log(
-      `  → ${environments.size} environments started cold; ${burst.filter((r) => r.status === 429).length} requests throttled (429)`,
+      `  → ${environments.size} environments started (cold starts); ${throttled} requests throttled (429)`,
     )
 
     heading('2. Warm reuse: 8 sequential reads')
     const before = environments.size
     const ids = created.map((result) => result.json.order.id)
-    for (let index = 0; index < 8; index++) {
-      const result = await call('GET', `/orders/${ids[index % ids.length]}`)
-      show(`GET order (#${result.json?.container?.invocation ?? '?'})`, result)
-    }
+    for (let index = 0; index < 8; index++)
+      show('GET order', await call('GET', `/orders/${ids[index % ids.length]}`))
     console.log(`  → ${environments.size - before} new environments: the warm ones were reused`)
 
     heading('3. Payments outage: the breaker opens, then answers fast')
     stack.payments.setMode('down')
-    for (let index = 0; index < 6; index++) show(`order while down`, await order())
+    for (let index = 0; index < 5; index++) show('order while down', await order())
+    // The other environments read the fleet state from DynamoDB at most once per second (the store's cache).
+    console.log('  one second later, one order per environment at once:')
+    await sleep(1_100)
     const fleet = await Promise.all(Array.from({ length: CONCURRENCY }, () => order()))
-    for (const result of fleet) show('order, other envs', result)
+    for (const result of fleet) show('order (fleet)', result)
     console.log(`  → payments service saw ${stack.payments.stats.refused} calls while down`)
     stack.payments.setMode('up')
     console.log(`  payments back up; waiting ${BREAKER_RESET_MS / 1000} s for the breaker's reset timeout`)
@@ -149,36 +154,48 @@ const main = async () => {
 
   heading('What happened per environment (orders-api)')
   console.log(
-    `  ${'environment'.padEnd(10)} ${'init ms'.padStart(7)} ${'invocations'.padStart(11)} ${'runtimes'.padStart(8)}  ${'lifecycle lines'.padEnd(44)} ended`,
+    `  ${'environment'.padEnd(12)} ${'container'.padEnd(12)} ${'init ms'.padStart(7)} ${'invocations'.padStart(11)}  ended`,
   )
   for (const env of environments.values()) {
-    const lines = await lifecycleCounts(env.logFile)
+    const stream = await readLogStream(env.logFile)
+    const containers = [...stream.containers].map((id) => `…${short(id)}`).join(' ') || '-'
     console.log(
-      `  …${short(env.id).padEnd(8)} ${String(env.initMs ?? '-').padStart(7)} ${String(env.invocations).padStart(11)} ${String(env.runtimes).padStart(8)}  ${lines.padEnd(44)} ${env.ended ?? 'at stop'}`,
+      `  …${short(env.id).padEnd(11)} ${containers.padEnd(12)} ${String(env.initMs ?? '-').padStart(7)} ${String(env.invocations).padStart(11)}  ${env.ended ?? 'at the end of the demo'}`,
     )
+    console.log(`  ${''.padEnd(12)} lifecycle lines: ${stream.summary}`)
   }
   console.log(
-    `\nDone in ${Math.round((Date.now() - started) / 1000)} s. Logs: ${relativeLogs(stack.emulator.logDir)}`,
+    `\nDone in ${Math.round((Date.now() - started) / 1000)} s. Log streams: ${relativeLogs(stack.emulator.logDir)}`,
   )
 }
 
 const relativeLogs = (dir) => dir.replace(repoRoot, '')
 
-/** Counts the lifecycle lines (schema v1) of one log stream by event, e.g. "breaker.open 1, pool.recreate 1". */
-const lifecycleCounts = async (logFile) => {
-  if (logFile === undefined) return '-'
-  const text = await readFile(logFile, 'utf8').catch(() => '')
+/**
+ * Reads one log stream: the container ids its lifecycle lines (schema v1) name, and how many lines of
+ * each event it holds, e.g. "breaker.open 1, pool.recreate 1" (invocation.end left out: one per call).
+ */
+const readLogStream = async (logFile) => {
+  const text = logFile === undefined ? '' : await readFile(logFile, 'utf8').catch(() => '')
+  const containers = new Set()
   const counts = new Map()
   for (const line of text.split('\n')) {
     const start = line.indexOf('{')
     if (start === -1) continue
+    let record
     try {
-      const record = JSON.parse(line.slice(start))
-      if (record.lifecycle_schema === undefined || record.event === 'invocation.end') continue
-      counts.set(record.event, (counts.get(record.event) ?? 0) + 1)
-    } catch {}
+      record = JSON.parse(line.slice(start))
+    } catch {
+      continue
+    }
+    if (record.lifecycle_schema === undefined) continue
+    if (typeof record.container_id === 'string') containers.add(record.container_id)
+    if (record.event === 'invocation.end') continue
+    const key = record.source === 'store' ? `${record.event} (from the fleet)` : record.event
+    counts.set(key, (counts.get(key) ?? 0) + 1)
   }
-  return [...counts].map(([event, count]) => `${event.replace('container.', '')} ${count}`).join(', ') || '-'
+  const summary = [...counts].map(([event, count]) => `${event} ${count}`).join(', ') || '-'
+  return { containers, summary }
 }
 
 main().catch((error) => {

@@ -41,7 +41,9 @@ export const bundleExample = async (name) => {
     target: 'node22',
     sourcemap: 'linked',
     external: ['@aws-sdk/*', 'pg-native'],
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
     plugins: [workspaceSources],
     logLevel: 'warning',
   })

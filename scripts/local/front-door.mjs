@@ -54,7 +54,9 @@ export const startFrontDoor = async ({ emulator, port = 0, routes, fallback }) =
       return fromHttpApiResult(result.payload, result.functionError !== undefined)
     } catch (error) {
       // The Invoke API refused: throttled (429 TooManyRequestsException), as API Gateway passes it on.
-      return error?.statusCode === 429 ? answerJson(429, 'Too Many Requests') : answerJson(500, 'Internal Server Error')
+      return error?.statusCode === 429
+        ? answerJson(429, 'Too Many Requests')
+        : answerJson(500, 'Internal Server Error')
     }
   }
 

@@ -82,6 +82,7 @@ export const startLocalStack = async ({
             DYNAMODB_ENDPOINT: dynamo.endpoint,
             AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
             AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+            CONTAINER_ID_HEADER: 'x-container-id',
             ...ordersEnv,
           },
         },
@@ -89,7 +90,12 @@ export const startLocalStack = async ({
       ],
     })
     stops.push(() => emulator.stop())
-    const http = await startFrontDoor({ emulator, port: httpPort, routes: [['/hello', 'hello']], fallback: 'orders-api' })
+    const http = await startFrontDoor({
+      emulator,
+      port: httpPort,
+      routes: [['/hello', 'hello']],
+      fallback: 'orders-api',
+    })
     stops.push(() => http.stop())
 
     let stopped = null

@@ -28,7 +28,14 @@ const idsOf = async (name) => {
 const ensurePostgresUser = async () => {
   const existing = await idsOf('postgres')
   if (existing !== null) return existing
-  await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']).catch(
+  await run('useradd', [
+    '--system',
+    '--user-group',
+    '--no-create-home',
+    '--shell',
+    '/usr/sbin/nologin',
+    'postgres',
+  ]).catch(
     () => undefined, // another process may have created it meanwhile; checked just below
   )
   const created = await idsOf('postgres')
@@ -110,9 +117,12 @@ export const startPostgres = async ({ database = 'postgres', port, log = () => {
     await server.initialise()
     await startServer(server)
     if (database !== 'postgres') {
-      const admin = await import('pg').then(({ default: pg }) => new pg.Client({
-        connectionString: `postgres://postgres:postgres@127.0.0.1:${listenPort}/postgres`,
-      }))
+      const admin = await import('pg').then(
+        ({ default: pg }) =>
+          new pg.Client({
+            connectionString: `postgres://postgres:postgres@127.0.0.1:${listenPort}/postgres`,
+          }),
+      )
       await admin.connect()
       await admin.query(`create database "${database}"`).finally(() => admin.end())
     }

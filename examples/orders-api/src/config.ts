@@ -18,6 +18,11 @@ export interface OrdersConfig {
   readonly breakerResetMs: number
   /** Idle milliseconds after which the database pool is checked before the handler gets it. */
   readonly poolValidateAfterIdleMs: number
+  /**
+   * Response header that carries the container id on every answer, errors included; unset (no header) by
+   * default, since it discloses an internal id. The local stack sets it to see which container answered.
+   */
+  readonly containerIdHeader: string | false
 }
 
 const required = (env: NodeJS.ProcessEnv, name: string): string => {
@@ -53,4 +58,5 @@ export const readConfig = (env: NodeJS.ProcessEnv = process.env): OrdersConfig =
   paymentsTimeoutMs: positiveNumber(env, 'PAYMENTS_TIMEOUT_MS', 1_500),
   breakerResetMs: positiveNumber(env, 'BREAKER_RESET_MS', 10_000),
   poolValidateAfterIdleMs: positiveNumber(env, 'POOL_VALIDATE_AFTER_IDLE_MS', 60_000),
+  containerIdHeader: env.CONTAINER_ID_HEADER || false,
 })

@@ -46,7 +46,7 @@ const json = (statusCode: number, body: unknown): Result => ({
 })
 
 export const handler = middy<Event, Result>()
-  .use(containerLifetime())
+  .use(containerLifetime({ header: config.containerIdHeader }))
   .use(lifecycleLogger({ logger }))
   .use(
     httpErrorHandler({
