@@ -1,15 +1,19 @@
 /**
- * `npm run bench [-- --quick] [-- --only=<suite>]`: runs every suite, prints PASS/FAIL per target, and
+ * `npm run bench [-- --quick] [-- --only=<id>[,<id>]]`: runs every suite, prints PASS/FAIL per target, and
  * writes bench/results.json and bench/RESULTS.md. Never a test: timings are reported, not asserted.
  */
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os'
 import { skippedCase } from './harness/cases.js'
 import { printCase, writeResults } from './harness/output.js'
 import type { CaseResult, Machine, Mode, Results, Suite } from './harness/types.js'
+import { breakerSuite } from './suites/breaker.js'
 import { coldSuite } from './suites/cold.js'
+import { emulatorSuite } from './suites/emulator.js'
+import { poolSuite } from './suites/pool.js'
+import { reportSuite } from './suites/report.js'
 import { warmSuite } from './suites/warm.js'
 
-const suites: readonly Suite[] = [warmSuite, coldSuite]
+const suites: readonly Suite[] = [warmSuite, coldSuite, poolSuite, breakerSuite, emulatorSuite, reportSuite]
 
 const triple = (values: number[]): [number, number, number] => [
   values[0] ?? 0,
@@ -30,6 +34,7 @@ const runSuite = async (suite: Suite, mode: Mode): Promise<CaseResult[]> => {
   try {
     return await suite.run(mode)
   } catch (error) {
+    console.error(error)
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
     return [skippedCase({ name: suite.name, baseline: null, unit: '-' }, `suite failed: ${reason}`)]
   }
@@ -47,7 +52,7 @@ const main = async (): Promise<void> => {
   )
   const cases = []
   for (const suite of suites) {
-    if (only !== undefined && !suite.name.includes(only)) continue
+    if (only !== undefined && !only.split(',').includes(suite.id)) continue
     console.log(`\n${suite.name}`)
     for (const result of await runSuite(suite, mode)) {
       printCase(result)

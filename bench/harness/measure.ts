@@ -10,7 +10,7 @@ import type { Mode } from './types.js'
 /** A thing to time. One call of `fn` runs `batch` operations, so that sub-microsecond work outweighs the harness. */
 export interface Contender {
   readonly name: string
-  readonly fn: () => unknown
+  readonly fn: () => Promise<unknown>
   readonly batch: number
 }
 
@@ -61,7 +61,10 @@ export const interleave = async (
       warmupTime: settings.warmupMs,
       throws: true,
     })
-    for (const contender of rotate(contenders, round)) bench.add(contender.name, contender.fn)
+    // Declared async: otherwise tinybench calls fn once to find out, without awaiting that call, which
+    // overlaps the next one (a concurrency-1 function gets throttled).
+    for (const contender of rotate(contenders, round))
+      bench.add(contender.name, contender.fn, { async: true })
     await bench.run()
     for (const task of bench.tasks) {
       const result = task.result

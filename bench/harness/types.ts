@@ -49,6 +49,8 @@ export interface Results {
 
 /** A group of cases measured together; `run` returns them in the order they print. */
 export interface Suite {
+  /** What `--only=<id>` selects: warm, cold, pool, breaker, emulator, report. */
+  readonly id: string
   readonly name: string
   run(mode: Mode): Promise<CaseResult[]>
 }

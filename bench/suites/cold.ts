@@ -159,6 +159,7 @@ const bundleCases = (bundles: Map<string, BundleSize>, present: readonly string[
 }
 
 export const coldSuite: Suite = {
+  id: 'cold',
   name: 'cold cost',
   async run(mode: Mode): Promise<CaseResult[]> {
     const present: string[] = []

@@ -3,15 +3,21 @@
  * the case measures the middlewares, not a database.
  */
 import type { Logger } from '@aws-lambda-powertools/logger'
+import { containerLifetime } from '@lambda-lifetime/container'
 import { loadExport } from '../harness/cases.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: middlewares of every package, typed by their own packages
 type AnyMiddleware = any
 type Factory = (options: object) => AnyMiddleware
 
+interface StackContext {
+  readonly db: { query(sql: string): Promise<unknown> }
+  readonly breakers: { readonly payments: { fire(amount: number): Promise<unknown> } }
+}
+
 export interface Stack {
   readonly middlewares: AnyMiddleware[]
-  readonly handler: () => Promise<unknown>
+  readonly handler: (event: unknown, context: StackContext) => Promise<unknown>
   readonly note: string
 }
 
@@ -24,5 +30,20 @@ export const fullStackMiddlewares = async (logger: Logger): Promise<Stack | stri
   }
   const missing = Object.entries(factories).filter(([, factory]) => factory === undefined)
   if (missing.length > 0) return `not landed yet: ${missing.map(([name]) => name).join(', ')}`
-  return `not wired yet (logger ${logger.getLevelName()})`
+  const { lifecycleLogger, warmPool, circuitBreaker } = factories as Record<keyof typeof factories, Factory>
+  const resource = { query: async (sql: string) => sql.length }
+  return {
+    middlewares: [
+      containerLifetime(),
+      lifecycleLogger({ logger }),
+      warmPool({ name: 'db', create: () => resource }),
+      circuitBreaker({ name: 'payments', action: async (amount: number) => amount }),
+    ],
+    handler: async (_event: unknown, context: StackContext) => {
+      await context.db.query('select 1')
+      await context.breakers.payments.fire(10)
+      return { statusCode: 200, body: '{"ok":true}' }
+    },
+    note: 'the handler runs one query on the in-memory pooled resource and one breaker fire()',
+  }
 }

@@ -49,7 +49,8 @@ const NO_TIMER = { timeoutEarlyInMillis: 0 }
 
 const withMiddlewares = (
   middlewares: AnyMiddleware[],
-  handler: () => Promise<unknown> = respond,
+  // biome-ignore lint/suspicious/noExplicitAny: each case's handler reads its own middlewares' context
+  handler: (event: unknown, context: any) => Promise<unknown> = respond,
   options = {},
 ): Handler => {
   let chain = middy(handler, options)

@@ -62,6 +62,7 @@ const casesOf = (group: Group, samples: GroupSamples): CaseResult[] => {
 }
 
 export const warmSuite: Suite = {
+  id: 'warm',
   name: 'warm invocation',
   async run(mode: Mode): Promise<CaseResult[]> {
     const results: CaseResult[] = []
