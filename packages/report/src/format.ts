@@ -35,9 +35,9 @@ export const formatDistribution = (
   return `min ${format(distribution.min)}  median ${mark}${format(distribution.median)}  p90 ${mark}${format(distribution.p90)}  max ${format(distribution.max)}`
 }
 
-/** First 8 characters of a container id, with the worker thread under Managed Instances. */
+/** First 8 characters of a container id, with the worker thread under Managed Instances and ↻ on a restart. */
 export const shortContainerLabel = (container: ContainerReport): string =>
-  `${container.containerId.slice(0, 8)}${container.workerId === null ? '' : ` w${container.workerId}`}`
+  `${container.restartOf ? '↻ ' : ''}${container.containerId.slice(0, 8)}${container.workerId === null ? '' : ` w${container.workerId}`}`
 
 /** How a container ended: `shutdown (spindown)` or `last seen`. */
 export const endOf = (container: ContainerReport): string =>

@@ -281,7 +281,6 @@ function* invocationLines(
     yield writer.lifecycle(container, at, { event: 'container.thaw', ...perInvocation }, requestId)
   }
   yield* breakerLines(writer, container, at, random, requestId)
-  if (random() < options.noise / (1 - options.noise)) yield writer.noise(at, requestId)
   const duration = 5 + Math.round(random() * 200)
   const failed = random() < 0.02
   yield writer.lifecycle(
@@ -363,9 +362,14 @@ export function* generateLifecycleLines(
   const gap = meanGapMs(planned, settings)
   const queue = new ContainerQueue()
   for (const container of planned) queue.push(container)
+  const noisePerLifecycleLine = settings.noise / (1 - settings.noise)
   while (queue.size > 0) {
     const container = queue.pop()
+    const before = writer.answers.lifecycleLines
     yield* invocationLines(writer, container, random, settings)
+    for (let line = before; line < writer.answers.lifecycleLines; line += 1) {
+      if (random() < noisePerLifecycleLine) yield writer.noise(container.lastEndMs, writer.hex(8))
+    }
     container.nextMs = container.lastEndMs - gap * Math.log(1 - random())
     if (container.nextMs <= container.endMs) {
       queue.push(container)

@@ -30,7 +30,7 @@ describe('renderTable', () => {
     expect(table).toContain('! 2 lines use lifecycle_schema 2, newer than the version this report reads (1)')
     expect(table).toContain('Longest-lived containers (2 of 4)')
     expect(table).toMatch(
-      /c2-bbbbb\s+456789abcdef\s+2026-11-27 06:02:01Z\s+2 min 59 s\s+2\s+shutdown \(spindown\)/,
+      /↻ c2-bbbbb\s+456789abcdef\s+2026-11-27 06:02:01Z\s+2 min 59 s\s+2\s+shutdown \(spindown\)/,
     )
   })
 
@@ -115,6 +115,8 @@ describe('renderHtml', () => {
     expect(chart).toContain('class="breaker-open"')
     expect(chart).toContain('class="breaker-close"')
     expect(chart).toContain('class="tick error"')
+    expect(chart).toContain('>↻ c2-bbbbb</text>')
+    expect(chart).toContain('>c3-ccccc w1</text>')
     expect(html).toContain('newer than the version this report reads')
     expect(html).not.toMatch(/(src|href)="https?:/)
   })
