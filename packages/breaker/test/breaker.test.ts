@@ -8,6 +8,7 @@ import {
 } from '@lambda-lifetime/breaker'
 import { containerLifetime, type LifecycleEvent, onLifecycle } from '@lambda-lifetime/container'
 import middy from '@middy/core'
+import httpErrorHandler from '@middy/http-error-handler'
 import CircuitBreaker from 'opossum'
 import { lambdaContext, resetContainer } from '../../../test/support/container.js'
 import { deferred, resetBreakers, settle } from './support.js'
@@ -395,6 +396,28 @@ describe('open without a fallback', () => {
     // Assess
     expect(response).toMatchObject({ statusCode: 503, headers: { 'Retry-After': '3' } })
     expect(rejected).toBe(lookAlike)
+  })
+
+  it('answers 503 before @middy/http-error-handler turns the error into a 500', async () => {
+    // Prepare
+    const { state, action } = dependency()
+    const handler = middy<{ value: number }>()
+      .use(httpErrorHandler())
+      .use(circuitBreaker({ name: 'dep', action, options }))
+      .handler(async (event, context) => ({
+        statusCode: 200,
+        body: String(await context.breakers.dep.fire(event.value)),
+      }))
+    state.down = true
+    const failures = [
+      await handler({ value: 1 }, lambdaContext('a')),
+      await handler({ value: 1 }, lambdaContext('b')),
+    ]
+    // Act
+    const response = await handler({ value: 1, requestContext: {} } as { value: number }, lambdaContext('c'))
+    // Assess
+    expect(failures.map((failure) => (failure as { statusCode: number }).statusCode)).toEqual([500, 500])
+    expect(response).toMatchObject({ statusCode: 503, headers: { 'Retry-After': '30' } })
   })
 
   it('rejects other events with the CircuitOpenError', async () => {
