@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { CloudWatchProgress } from './cloudwatch.js'
 import { formatCount, newerSchemaWarning } from './format.js'
@@ -19,7 +21,8 @@ const USAGE = `Usage: lambda-lifetime report [files or folders...] [-] [options]
 
 Reads lifecycle lines (@lambda-lifetime/logger) and reports how long containers live.
 
-  files, folders     log files or folders of log stream files (.gz too); - reads standard input
+  files, folders     log files or folders of log stream files (.gz too); - reads standard input;
+                     default .lambda-lifetime/logs (the emulator's log streams) when it exists
   --log-group NAME   read a CloudWatch Logs group (FilterLogEvents; needs logs:FilterLogEvents)
   --since DURATION   how far back in CloudWatch: 90m, 24h, 7d or an ISO date (default 24h)
   --region REGION    AWS region of the log group (default: the SDK's configuration)
@@ -40,6 +43,8 @@ const OPTIONS = {
   title: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
+
+const EMULATOR_LOG_DIR = join('.lambda-lifetime', 'logs')
 
 class UsageError extends Error {}
 
@@ -63,7 +68,14 @@ const parseCli = (argv: string[], stderr: NonNullable<ReportCliIo['stderr']>) =>
   if (!Number.isInteger(maxRows) || maxRows < 1) throw new UsageError('--max-rows must be a positive integer')
   const logGroup = values['log-group']
   if (!values.help && logGroup === undefined && positionals.length === 0) {
-    throw new UsageError('give log files or folders, - for standard input, or --log-group NAME')
+    // After an emulator run in this folder, `lambda-lifetime report` alone reads what it logged.
+    const emulatorLogs = join(process.cwd(), EMULATOR_LOG_DIR)
+    if (!existsSync(emulatorLogs)) {
+      throw new UsageError(
+        `give log files or folders, - for standard input, or --log-group NAME (no ${EMULATOR_LOG_DIR} here)`,
+      )
+    }
+    positionals.push(emulatorLogs)
   }
   if (logGroup !== undefined && positionals.length > 0) {
     throw new UsageError('read either files or a --log-group, not both')

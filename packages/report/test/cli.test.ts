@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -26,15 +26,18 @@ const capture = (isTTY = false) => {
 describe('runReportCli', () => {
   let dir: string
   let logFile: string
+  let empty: string
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'report-cli-'))
+    empty = await mkdtemp(join(tmpdir(), 'report-cli-empty-'))
     logFile = join(dir, 'stream.log')
     await writeFile(logFile, `${knownLog().join('\n')}\n`)
   })
 
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true })
+    await rm(empty, { recursive: true, force: true })
   })
 
   afterEach(() => {
@@ -56,6 +59,22 @@ describe('runReportCli', () => {
     const page = await readFile(html, 'utf8')
     expect(page.match(/class="container-row"/g)).toHaveLength(4)
     expect(page).toContain('<title>orders</title>')
+  })
+
+  it("reads the emulator's log folder when given no input", async () => {
+    // Prepare
+    const { out, io } = capture()
+    await mkdir(join(dir, '.lambda-lifetime', 'logs', 'orders-api'), { recursive: true })
+    await writeFile(join(dir, '.lambda-lifetime', 'logs', 'orders-api', 'stream.log'), knownLog().join('\n'))
+    const cwd = process.cwd()
+    process.chdir(dir)
+
+    // Act
+    const code = await runReportCli(['--json'], io).finally(() => process.chdir(cwd))
+
+    // Assess
+    expect(code).toBe(0)
+    expect(JSON.parse(out.stdout)).toMatchObject({ summary: { containers: 4 } })
   })
 
   it('prints JSON with --json, reading standard input, and warns about a newer schema on stderr', async () => {
@@ -100,16 +119,21 @@ describe('runReportCli', () => {
   })
 
   it.each([
-    [[], 'give log files or folders, - for standard input, or --log-group NAME'],
+    [
+      [],
+      'give log files or folders, - for standard input, or --log-group NAME (no .lambda-lifetime/logs here)',
+    ],
     [['a.log', '--log-group', 'g'], 'read either files or a --log-group, not both'],
     [['a.log', '--max-rows', '0'], '--max-rows must be a positive integer'],
     [['a.log', '--colour'], "Unknown option '--colour'"],
   ])('exits 2 with the usage for %j', async (argv, message) => {
-    // Prepare
+    // Prepare: a folder without emulator logs
     const { out, io } = capture()
+    const cwd = process.cwd()
+    process.chdir(empty)
 
     // Act
-    const code = await runReportCli(argv, io)
+    const code = await runReportCli(argv, io).finally(() => process.chdir(cwd))
 
     // Assess
     expect(code).toBe(2)
@@ -180,7 +204,9 @@ describe('runReportCli', () => {
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true)
 
     // Act
-    const codes = [await runReportCli(['--help']), await runReportCli([])]
+    const cwd = process.cwd()
+    process.chdir(empty)
+    const codes = [await runReportCli(['--help']), await runReportCli([]).finally(() => process.chdir(cwd))]
 
     // Assess
     const [printed, complained] = [String(stdout.mock.calls[0]?.[0]), String(stderr.mock.calls[0]?.[0])]
