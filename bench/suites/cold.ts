@@ -20,6 +20,7 @@ const PACKAGES = ['container', 'logger', 'pool', 'breaker', 'emulator', 'report'
   (name) => `@lambda-lifetime/${name}`,
 )
 const CONTAINER = '@lambda-lifetime/container'
+const EMPTY = 'import an empty one-line module (bundled setting)'
 
 const IMPORT_TARGET: Target = { on: 'value', op: '<=', limit: 2, text: '<= 2 ms' }
 const BUNDLE_TARGET: Target = { on: 'value', op: '<', limit: 5_000, text: '< 5 KB (5,000 B) minified' }
@@ -72,10 +73,10 @@ interface BundleSize {
 }
 
 /** Size of `export * from specifier`, bundled, minified ESM for Node, peers external. */
-const bundleSize = async (specifier: string): Promise<BundleSize> => {
+const bundleSize = async (specifier: string, exports = '*'): Promise<BundleSize> => {
   const external = Object.keys((await packageJsonOf(specifier)).peerDependencies ?? {})
   const result = await build({
-    stdin: { contents: `export * from '${specifier}'`, resolveDir: ROOT.pathname, loader: 'js' },
+    stdin: { contents: `export ${exports} from '${specifier}'`, resolveDir: ROOT.pathname, loader: 'js' },
     bundle: true,
     minify: true,
     format: 'esm',
@@ -90,7 +91,7 @@ const bundleSize = async (specifier: string): Promise<BundleSize> => {
     logLevel: 'silent',
   })
   const contents = result.outputFiles[0]?.contents ?? new Uint8Array()
-  const file = new URL(`${specifier.replace(/[@/]/g, '_')}.mjs`, BUNDLES).pathname
+  const file = new URL(`${`${specifier}${exports}`.replace(/[^a-z]+/g, '_')}.mjs`, BUNDLES).pathname
   await writeFile(file, contents)
   return { file, bytes: contents.length, gzipBytes: gzipSync(contents).length, external }
 }
@@ -158,6 +159,22 @@ const bundleCases = (bundles: Map<string, BundleSize>, present: readonly string[
   return cases
 }
 
+/** What a function that imports only the middleware bundles: the package is `sideEffects: false`. */
+const treeShakenCase = async (bundles: Map<string, BundleSize>): Promise<CaseResult> => {
+  const shaken = await bundleSize(CONTAINER, '{ containerLifetime }')
+  const anchor = bundles.get(ANCHOR) as BundleSize
+  return valueCase(
+    {
+      name: `bundle ${CONTAINER}, containerLifetime only`,
+      baseline: `bundle ${ANCHOR}`,
+      unit: 'B',
+      note: `\`export { containerLifetime }\`, tree-shaken; ${shaken.gzipBytes} B gzipped`,
+    },
+    shaken.bytes,
+    shaken.bytes / anchor.bytes,
+  )
+}
+
 export const coldSuite: Suite = {
   id: 'cold',
   name: 'cold cost',
@@ -177,33 +194,50 @@ export const coldSuite: Suite = {
     await mkdir(BUNDLES, { recursive: true })
     const bundles = new Map<string, BundleSize>()
     for (const specifier of [ANCHOR, ...present]) bundles.set(specifier, await bundleSize(specifier))
-    const rounds = mode === 'quick' ? 5 : 15
+    const rounds = mode === 'quick' ? 3 : 15
+    const empty = new URL('empty.mjs', BUNDLES).pathname
+    await writeFile(empty, 'export {}\n')
     const measure = (preload: readonly string[], bundled: boolean) =>
       alternate(
-        [ANCHOR, ...present].map((specifier) => {
-          const target = bundled ? (bundles.get(specifier)?.file ?? specifier) : specifier
-          return [specifier, () => importTime(target, preload)] as const
-        }),
+        [
+          ...[ANCHOR, ...present].map((specifier) => {
+            const target = bundled ? (bundles.get(specifier)?.file ?? specifier) : specifier
+            return [specifier, () => importTime(target, preload)] as const
+          }),
+          // The floor: what any one-file import costs here (module loader, file read, compile).
+          ...(bundled ? [[EMPTY, () => importTime(empty, preload)] as const] : []),
+        ],
         rounds,
       )
-    const inRuntime = `fresh process with the runtime client's built-ins loaded (${RUNTIME_BUILTINS.join(', ')})`
+    const inRuntime = 'fresh process, runtime built-ins preloaded (see README)'
+    const bundledSamples = await measure(RUNTIME_BUILTINS, true)
     return [
       ...importCases(await measure(RUNTIME_BUILTINS, false), present, {
         label: '',
-        note: `${inRuntime}, package as installed (lib/, one file per module); median of ${rounds}`,
+        note: `${inRuntime}, package as installed (one file per module); median of ${rounds}`,
         target: true,
       }),
-      ...importCases(await measure(RUNTIME_BUILTINS, true), present, {
+      ...importCases(bundledSamples, present, {
         label: ' (bundled)',
         note: `${inRuntime}, the esbuild bundle below (how functions are deployed); median of ${rounds}`,
         target: true,
       }),
+      baselineCase(
+        {
+          name: EMPTY,
+          baseline: null,
+          unit: 'ms',
+          note: `the floor of any import here; median of ${rounds}`,
+        },
+        bundledSamples.get(EMPTY) ?? [],
+      ),
       ...importCases(await measure([], false), present, {
         label: ' (bare process)',
         note: `fresh Node process, nothing preloaded, package as installed; median of ${rounds}`,
         target: false,
       }),
       ...bundleCases(bundles, present),
+      ...(present.includes(CONTAINER) ? [await treeShakenCase(bundles)] : []),
       ...skipped,
     ]
   },

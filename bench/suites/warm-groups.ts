@@ -61,9 +61,10 @@ const withMiddlewares = (
 /** Lines a handler writes per warm invocation: a sanity check that the timed path really logs. */
 const linesPerInvocation = async (handler: Handler, sink: NullSink): Promise<string> => {
   await invokeMany(handler, 10)()
-  const before = sink.lines
+  const [lines, bytes] = [sink.lines, sink.bytes]
   await invokeMany(handler, 100)()
-  return `${(sink.lines - before) / 100} line(s) per warm invocation`
+  const perLine = Math.round((sink.bytes - bytes) / Math.max(1, sink.lines - lines))
+  return `${(sink.lines - lines) / 100} line(s) per warm invocation, ${perLine} B per line`
 }
 
 const anchorHandler = (sink: NullSink): Handler => {
