@@ -54,12 +54,33 @@ const main = async () => {
     }
   }
 
-  const stack = await startLocalStack({
+  // Ctrl-C while things start still stops what already runs (PostgreSQL is a separate process).
+  const starting = startLocalStack({
     httpPort,
     invokePort,
     onEvent,
     log: (line) => console.log(`· ${line}`),
   })
+  let stopping = false
+  const shutdown = async (signal) => {
+    if (stopping) {
+      console.log('\nForced exit.')
+      process.exit(130)
+    }
+    stopping = true
+    console.log(
+      `\n${signal}: stopping the environments (SIGTERM to those with an extension), then the services…`,
+    )
+    const stack = await starting.catch(() => null)
+    await stack?.stop()
+    console.log('Stopped.')
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+
+  const stack = await starting
+  if (stopping) return
   const { emulator, postgres, dynamo, payments } = stack
   const http = `localhost:${httpPort}`
   const json = `-H 'content-type: application/json'`
@@ -89,23 +110,6 @@ Through the Lambda Invoke API:
 Scripted traffic (scale-out, reuse, reaping, an outage, a database restart): npm run demo (runs its own copy).
 Ctrl-C stops everything.
 `)
-
-  let stopping = false
-  const shutdown = async (signal) => {
-    if (stopping) {
-      console.log('\nForced exit.')
-      process.exit(130)
-    }
-    stopping = true
-    console.log(
-      `\n${signal}: stopping the environments (SIGTERM to those with an extension), then the services…`,
-    )
-    await stack.stop()
-    console.log('Stopped.')
-    process.exit(0)
-  }
-  process.on('SIGINT', () => void shutdown('SIGINT'))
-  process.on('SIGTERM', () => void shutdown('SIGTERM'))
 }
 
 main().catch((error) => {
