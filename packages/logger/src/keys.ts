@@ -1,0 +1,32 @@
+/**
+ * The per-invocation keys on the lines users write. Powertools merges a logger's persistent keys into
+ * every line and serializes the line with `JSON.stringify`, which calls a value's `toJSON()`: a key
+ * whose value is an `InvocationKey` is therefore read when the line is written, from the invocation
+ * running in that async context (`currentInvocation()`, which reads the runtime's invoke store under
+ * Managed Instances). Appended once per logger, they cost nothing per invocation, are right under
+ * concurrency, and vanish from lines written outside an invocation.
+ */
+import { currentInvocation, type InvocationView } from '@lambda-lifetime/container'
+import { roundMs } from './lines.js'
+
+/** A log key value resolved at serialization time from the current invocation; omitted outside one. */
+class InvocationKey {
+  readonly #read: (view: InvocationView) => unknown
+
+  constructor(read: (view: InvocationView) => unknown) {
+    this.#read = read
+  }
+
+  toJSON(): unknown {
+    const view = currentInvocation()
+    return view === undefined ? undefined : this.#read(view)
+  }
+}
+
+export const INVOCATION_KEYS: Readonly<Record<string, InvocationKey>> = Object.freeze({
+  invocation: new InvocationKey((view) => view.invocation),
+  cold_start: new InvocationKey((view) => view.coldStart),
+  start_type: new InvocationKey((view) => view.startType),
+  idle_ms: new InvocationKey((view) => roundMs(view.idleMs)),
+  container_age_ms: new InvocationKey((view) => roundMs(view.ageMs + (Date.now() - view.startedAt))),
+})

@@ -1,0 +1,210 @@
+/**
+ * The lifecycle log lines of schema v1, built from container events. The field names and types here are
+ * the contract @lambda-lifetime/report reads: change them only with a new `LIFECYCLE_SCHEMA_VERSION`.
+ */
+import type {
+  ContainerShutdownEvent,
+  ContainerSnapshot,
+  ContainerStartEvent,
+  InvocationEndEvent,
+  InvocationView,
+} from '@lambda-lifetime/container'
+import type {
+  ContainerShutdownLine,
+  ContainerStartLine,
+  ContainerThawLine,
+  InvocationEndLine,
+  SiblingEventLine,
+  TimeoutWarningLine,
+} from './types.js'
+
+/**
+ * Version of the lifecycle line schema this package writes, in the `lifecycle_schema` field of each
+ * line. Readers skip lines without it and report lines with a greater version than they know.
+ *
+ * @example
+ * ```ts
+ * if (line.lifecycle_schema > LIFECYCLE_SCHEMA_VERSION) skipped.push(line)
+ * ```
+ */
+export const LIFECYCLE_SCHEMA_VERSION = 1
+
+const MANAGED_INSTANCES = 'lambda-managed-instances'
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/** Milliseconds with two decimals, as Lambda's REPORT lines print them. */
+export const roundMs = (ms: number): number => Math.round(ms * 100) / 100
+
+type Location = Pick<InvocationView, 'environmentId' | 'workerId' | 'initType'>
+
+const environmentIdOf = (where: Location): string | undefined => where.environmentId ?? undefined
+/** A worker id means something only under Managed Instances, where a runtime has several worker threads. */
+const workerIdOf = (where: Location): number | undefined =>
+  where.initType === MANAGED_INSTANCES ? where.workerId : undefined
+
+/**
+ * Keys that stay the same for the life of a runtime, appended once as persistent keys. `null` (dropped
+ * from printed lines) rather than `undefined`, so that it replaces a value left by an earlier runtime.
+ */
+export const containerKeysOf = (view: InvocationView): Record<string, unknown> => ({
+  container_id: view.containerId,
+  environment_id: view.environmentId,
+  worker_id: workerIdOf(view) ?? null,
+})
+
+export const containerStartLine = (event: ContainerStartEvent): ContainerStartLine => {
+  const view = event.view
+  return {
+    event: 'container.start',
+    lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
+    container_id: view.containerId,
+    environment_id: environmentIdOf(view),
+    worker_id: workerIdOf(view),
+    container_age_ms: roundMs(view.ageMs),
+    invocation: view.invocation,
+    cold_start: view.coldStart,
+    start_type: view.startType,
+    idle_ms: roundMs(view.idleMs),
+    function_request_id: view.requestId ?? undefined,
+    init_type: view.initType,
+    since_runtime_start_ms: roundMs(event.sinceRuntimeStartMs),
+    runtime_started_at: new Date(event.container.startedAt).toISOString(),
+    restart_of: view.restartOf ?? undefined,
+  }
+}
+
+export const containerThawLine = (view: InvocationView): ContainerThawLine => ({
+  event: 'container.thaw',
+  lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
+  container_id: view.containerId,
+  environment_id: environmentIdOf(view),
+  worker_id: workerIdOf(view),
+  container_age_ms: roundMs(view.ageMs),
+  invocation: view.invocation,
+  cold_start: view.coldStart,
+  start_type: view.startType,
+  idle_ms: roundMs(view.idleMs),
+  function_request_id: view.requestId ?? undefined,
+})
+
+const statusCodeOf = (response: unknown): number | undefined => {
+  if (typeof response !== 'object' || response === null) return undefined
+  const statusCode = (response as { statusCode?: unknown }).statusCode
+  return typeof statusCode === 'number' ? statusCode : undefined
+}
+
+/** Name and message of whatever was thrown: an Error, an error-shaped object, or any other value. */
+const describeError = (error: unknown): { name: string; message: string } => {
+  if (typeof error === 'object' && error !== null) {
+    const { name, message } = error as { name?: unknown; message?: unknown }
+    if (typeof message === 'string') return { name: typeof name === 'string' ? name : 'Error', message }
+  }
+  try {
+    return { name: typeof error, message: String(error) }
+  } catch {
+    return { name: typeof error, message: '[unprintable]' }
+  }
+}
+
+/**
+ * The per-request line, on the hot path: it carries only what this line adds. The container keys come
+ * from the logger's persistent keys and `function_request_id` from the Powertools context, both set for
+ * this invocation; every key Powertools has to process costs time on each request.
+ */
+export const invocationEndLine = (
+  event: InvocationEndEvent,
+  sampleRate: number | undefined,
+): InvocationEndLine => {
+  const { view, request } = event
+  const line: Mutable<InvocationEndLine> = {
+    event: 'invocation.end',
+    lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
+    container_age_ms: roundMs(view.ageMs + event.durationMs),
+    invocation: view.invocation,
+    cold_start: view.coldStart,
+    start_type: view.startType,
+    idle_ms: roundMs(view.idleMs),
+    duration_ms: roundMs(event.durationMs),
+    outcome: event.outcome,
+  }
+  const statusCode = statusCodeOf(request.response)
+  if (statusCode !== undefined) line.status_code = statusCode
+  if (event.outcome === 'error') {
+    const error = describeError(request.error)
+    line.error_name = error.name
+    line.error_message = error.message
+  }
+  if (sampleRate !== undefined) line.sample_rate = sampleRate
+  return line
+}
+
+export const timeoutWarningLine = (view: InvocationView, remainingMs: number): TimeoutWarningLine => ({
+  event: 'invocation.timeout-warning',
+  lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
+  container_id: view.containerId,
+  environment_id: environmentIdOf(view),
+  worker_id: workerIdOf(view),
+  container_age_ms: roundMs(view.ageMs + (Date.now() - view.startedAt)),
+  invocation: view.invocation,
+  cold_start: view.coldStart,
+  start_type: view.startType,
+  idle_ms: roundMs(view.idleMs),
+  function_request_id: view.requestId ?? undefined,
+  remaining_ms: remainingMs,
+})
+
+/**
+ * Powertools keeps the last Lambda context on the logger between sequential invocations; a line about the
+ * container, not an invocation, must not inherit that invocation's request id or cold start. `null` wins
+ * over the kept value when Powertools merges attributes, and is then dropped from the printed line.
+ */
+export const NOT_AN_INVOCATION = { function_request_id: null, cold_start: null } as const
+
+export const containerShutdownLine = (event: ContainerShutdownEvent): ContainerShutdownLine => {
+  const container = event.container
+  return {
+    event: 'container.shutdown',
+    lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
+    container_id: container.containerId ?? undefined,
+    environment_id: environmentIdOf(container),
+    worker_id: workerIdOf(container),
+    container_age_ms: roundMs(container.ageMs),
+    invocations: container.invocations,
+    reason: event.reason,
+  }
+}
+
+/** `halfOpen` → `half_open`. */
+export const snakeCase = (name: string): string =>
+  name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)
+
+const isScalar = (value: unknown): value is string | number | boolean =>
+  typeof value === 'string' ||
+  typeof value === 'boolean' ||
+  (typeof value === 'number' && Number.isFinite(value))
+
+export const isSiblingEvent = (type: string): boolean =>
+  type.startsWith('breaker.') || type.startsWith('pool.')
+
+/** A `breaker.*` or `pool.*` event from a sibling package: its scalar fields, renamed to snake_case. */
+export const siblingEventLine = (
+  event: { readonly type: string } & Record<string, unknown>,
+  container: ContainerSnapshot,
+): SiblingEventLine => {
+  const line: Record<string, unknown> = {
+    event: event.type,
+    lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
+    container_id: container.containerId ?? undefined,
+    environment_id: environmentIdOf(container),
+    worker_id: workerIdOf(container),
+    container_age_ms: roundMs(container.ageMs),
+  }
+  for (const [name, value] of Object.entries(event)) {
+    if (name === 'type' || name === 'at' || !isScalar(value)) continue
+    const key = snakeCase(name)
+    // The schema keys above belong to this package; an event field never overwrites them.
+    if (!(key in line)) line[key] = value
+  }
+  return line as SiblingEventLine
+}

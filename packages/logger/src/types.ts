@@ -1,0 +1,133 @@
+/**
+ * Public types of @lambda-lifetime/logger: the options, and the lifecycle log lines of schema v1 (the
+ * contract @lambda-lifetime/report reads).
+ */
+import type { Logger } from '@aws-lambda-powertools/logger'
+import type { InvocationOutcome, StartType } from '@lambda-lifetime/container'
+
+/** The Powertools `Logger` methods this package calls; any `Logger` (or child logger) fits. */
+export type LifecycleLoggerTarget = Pick<
+  Logger,
+  | 'debug'
+  | 'info'
+  | 'warn'
+  | 'error'
+  | 'addContext'
+  | 'appendPersistentKeys'
+  | 'refreshSampleRateCalculation'
+  | 'clearBuffer'
+  | 'flushBuffer'
+>
+
+/** The Powertools level a lifecycle line is written at. */
+export type LifecycleLevel = 'debug' | 'info' | 'warn' | 'error'
+
+/**
+ * What `levels` can set: every line kind, `invocation.end.error` (the `invocation.end` line of a failed
+ * invocation), one sibling event (`breaker.open`), or all of a family (`breaker.*`, `pool.*`).
+ */
+export type LifecycleLevelKey =
+  | 'container.start'
+  | 'container.thaw'
+  | 'invocation.end'
+  | 'invocation.end.error'
+  | 'invocation.timeout-warning'
+  | 'container.shutdown'
+  | `breaker.${string}`
+  | `pool.${string}`
+
+/** Level per line kind; `false` turns a kind off. */
+export type LifecycleLevels = { [K in LifecycleLevelKey]?: LifecycleLevel | false }
+
+export interface LifecycleLoggerOptions {
+  /**
+   * The Powertools Logger, or several. Each one gets the Lambda context and the container keys on every
+   * line during an invocation; the lifecycle lines are written once, through the first.
+   */
+  logger: LifecycleLoggerTarget | readonly LifecycleLoggerTarget[]
+  /** Level of each line kind. Defaults: `warn` for timeout warnings and `breaker.open`, `error` for `invocation.end.error`, `info` otherwise. */
+  levels?: LifecycleLevels
+  /** Share of successful `invocation.end` lines written, in (0, 1]. Failed invocations are always written. Default 1. */
+  endSampleRate?: number
+  /** Write `invocation.timeout-warning` this many ms before the deadline when still running; `false` turns it off. Default 500. */
+  timeoutWarningMs?: number | false
+  /** Log the incoming event (redacted) once per invocation. Default false. */
+  logEvent?: boolean
+  /** Header names redacted in the logged event, besides authorization, cookie(s), set-cookie and x-api-key. Case-insensitive. */
+  redactHeaders?: readonly string[]
+  /** Dot paths redacted in the logged event, such as `body` or `requestContext.authorizer.*`; `*` matches any key. */
+  redactPaths?: readonly string[]
+  /** Size above which the logged event is cut short (approximate JSON bytes). Default 32 768. */
+  eventMaxBytes?: number
+}
+
+/** Keys on every lifecycle line (besides Powertools' own: level, message, timestamp, service, ...). */
+export interface LifecycleLineBase {
+  readonly event: string
+  readonly lifecycle_schema: 1
+  /** Absent only on the shutdown line of a runtime that never served an invocation. */
+  readonly container_id?: string
+  /** Absent when the log stream is not a real Lambda one. */
+  readonly environment_id?: string
+  /** Only under Lambda Managed Instances. */
+  readonly worker_id?: number
+  readonly container_age_ms: number
+}
+
+/** Keys on lines about one invocation, and on every line written through the logger during one. */
+export interface InvocationKeys {
+  readonly invocation: number
+  readonly cold_start: boolean
+  readonly start_type: StartType
+  readonly idle_ms: number
+  /** Absent when the Lambda context has no request id. */
+  readonly function_request_id?: string
+}
+
+export interface ContainerStartLine extends LifecycleLineBase, InvocationKeys {
+  readonly event: 'container.start'
+  readonly init_type: string
+  readonly since_runtime_start_ms: number
+  /** ISO 8601. */
+  readonly runtime_started_at: string
+  readonly restart_of?: string
+}
+
+export interface InvocationEndLine extends LifecycleLineBase, InvocationKeys {
+  readonly event: 'invocation.end'
+  readonly duration_ms: number
+  readonly outcome: InvocationOutcome
+  readonly status_code?: number
+  readonly error_name?: string
+  readonly error_message?: string
+  /** Only when `endSampleRate` is below 1: the line stands for 1 / sample_rate invocations. */
+  readonly sample_rate?: number
+}
+
+export interface ContainerThawLine extends LifecycleLineBase, InvocationKeys {
+  readonly event: 'container.thaw'
+}
+
+export interface TimeoutWarningLine extends LifecycleLineBase, InvocationKeys {
+  readonly event: 'invocation.timeout-warning'
+  readonly remaining_ms: number
+}
+
+export interface ContainerShutdownLine extends LifecycleLineBase {
+  readonly event: 'container.shutdown'
+  readonly invocations: number
+  readonly reason: string
+}
+
+/** A `breaker.*` or `pool.*` event from a sibling package: its scalar fields in snake_case. */
+export interface SiblingEventLine extends LifecycleLineBase {
+  readonly [field: string]: unknown
+}
+
+export type LifecycleLine =
+  | ContainerStartLine
+  | InvocationEndLine
+  | ContainerThawLine
+  | TimeoutWarningLine
+  | ContainerShutdownLine
+  | SiblingEventLine
