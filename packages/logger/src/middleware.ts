@@ -58,8 +58,9 @@ interface Settings {
 
 type TimedRequest = MiddyRequestLike & Record<symbol, ReturnType<typeof setTimeout> | undefined>
 
+/** Every kind has a level: its own, or its family's (`breaker.*`, `pool.*`), which always has a default. */
 const levelOf = (settings: Settings, kind: string): Level =>
-  settings.levels[kind] ?? settings.levels[`${kind.slice(0, kind.indexOf('.'))}.*`] ?? 'info'
+  (settings.levels[kind] ?? settings.levels[`${kind.slice(0, kind.indexOf('.'))}.*`]) as Level
 
 const write = (settings: Settings, level: Level, line: { readonly event: string }): void => {
   if (level !== false) settings.writer[level](line.event, line as unknown as Record<string, unknown>)
@@ -90,17 +91,16 @@ const openInvocation = (settings: Settings, event: InvocationStartEvent): void =
   for (const logger of settings.loggers) {
     // As Powertools' injectLambdaContext does, so debug sampling is decided per invocation.
     logger.refreshSampleRateCalculation()
-    // A missing context must not leave the previous request's id on the logger.
-    logger.addContext((isObject(context) ? context : {}) as Context)
+    // Also with a context missing its fields: the previous request's id must not stay on the logger.
+    logger.addContext(context as Context)
   }
   if (settings.opening.length === 0) return
   const opening = settings.opening
   settings.opening = []
   for (const started of opening) {
-    if (started.view !== view) continue
     if (started.type === 'container.start')
       write(settings, levelOf(settings, started.type), containerStartLine(started))
-    else write(settings, levelOf(settings, started.type), containerThawLine(view))
+    else write(settings, levelOf(settings, started.type), containerThawLine(started.view))
   }
 }
 

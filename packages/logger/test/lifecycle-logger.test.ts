@@ -197,7 +197,8 @@ describe('lifecycleLogger', () => {
   it('describes a thrown value that is not an Error', async () => {
     // Prepare
     const logger = new Logger({ serviceName: 'orders' })
-    const thrown: unknown[] = ['plain string', { code: 42 }]
+    const unprintable = Object.create(null)
+    const thrown: unknown[] = ['plain string', { code: 42 }, unprintable]
     const handler = middy()
       .use(containerLifetime())
       .use(lifecycleLogger({ logger }))
@@ -208,11 +209,13 @@ describe('lifecycleLogger', () => {
     // Act
     await expect(handler({}, lambdaContext('req-1'))).rejects.toBe('plain string')
     await expect(handler({}, lambdaContext('req-2'))).rejects.toEqual({ code: 42 })
+    await expect(handler({}, lambdaContext('req-3'))).rejects.toBe(unprintable)
 
     // Assess
     expect(linesOf(lines, 'invocation.end').map((line) => [line.error_name, line.error_message])).toEqual([
       ['string', 'plain string'],
       ['object', '[object Object]'],
+      ['object', '[unprintable]'],
     ])
   })
 
@@ -310,6 +313,29 @@ describe('lifecycleLogger', () => {
     expect(counts).toEqual([1, 0, 0])
   })
 
+  it('warns with the invocation of a frozen context, and writes nothing without containerLifetime()', async () => {
+    // Prepare
+    fakeTimeouts()
+    const logger = new Logger({ serviceName: 'orders' })
+    const slow = async () => {
+      jest.advanceTimersByTime(1_000)
+      return 'ok'
+    }
+    const frozen = middy().use(containerLifetime()).use(lifecycleLogger({ logger })).handler(slow)
+    const alone = middy().use(lifecycleLogger({ logger })).handler(slow)
+
+    // Act
+    await frozen({}, Object.freeze(lambdaContext('req-1', 600)))
+    const written = lines.length
+    await alone({}, lambdaContext('req-2', 600))
+
+    // Assess
+    expect(linesOf(lines, 'invocation.timeout-warning')).toEqual([
+      expect.objectContaining({ invocation: 1, function_request_id: 'req-1', remaining_ms: 600 }),
+    ])
+    expect(lines.length).toBe(written)
+  })
+
   it('writes container.shutdown on SIGTERM, then flushes the logs buffered after the last invocation', async () => {
     // Prepare
     process.env._X_AMZN_TRACE_ID = TRACE
@@ -403,8 +429,16 @@ describe('lifecycleLogger', () => {
     const logger = new Logger({ serviceName: 'orders', logLevel: 'DEBUG' })
     const handler = middy()
       .use(containerLifetime())
-      .use(lifecycleLogger({ logger, levels: { 'container.start': false, 'invocation.end': 'debug' } }))
-      .handler(async () => 'ok')
+      .use(
+        lifecycleLogger({
+          logger,
+          levels: { 'container.start': false, 'invocation.end': 'debug', 'pool.*': false },
+        }),
+      )
+      .handler(async () => {
+        emitLifecycle({ type: 'pool.create', at: Date.now(), resource: 'pg' } as unknown as LifecycleEvent)
+        return 'ok'
+      })
 
     // Act
     await handler({}, lambdaContext('req-1'))

@@ -1,0 +1,85 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store'
+import { Logger } from '@aws-lambda-powertools/logger'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { containerLifetime, type InvocationView } from '@lambda-lifetime/container'
+import { lifecycleLogger } from '@lambda-lifetime/logger'
+import middy from '@middy/core'
+import { lambdaContext, resetContainer } from '../../../test/support/container.js'
+import { captureLines, type Line, linesOf, userLines } from './capture.js'
+
+type Store = Awaited<ReturnType<typeof InvokeStore.getInstanceAsync>>
+
+describe('Managed Instances: 50 invocations interleaved inside the invoke store', () => {
+  let store: Store
+  let lines: Line[]
+
+  beforeAll(async () => {
+    // As under Managed Instances: the runtime client backs the store with AsyncLocalStorage when this is set.
+    process.env.AWS_LAMBDA_MAX_CONCURRENCY = '64'
+    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'lambda-managed-instances'
+    store = await InvokeStore.getInstanceAsync()
+  })
+
+  afterAll(() => {
+    delete process.env.AWS_LAMBDA_MAX_CONCURRENCY
+    delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE
+    delete (globalThis as { awslambda?: { InvokeStore?: unknown } }).awslambda?.InvokeStore
+  })
+
+  beforeEach(() => {
+    resetContainer()
+    lines = captureLines()
+  })
+
+  afterEach(() => {
+    jest.restoreAllMocks()
+  })
+
+  it('never puts one invocation’s request id or number on another’s line', async () => {
+    // Prepare
+    const logger = new Logger({ serviceName: 'orders' })
+    const handler = middy<{ delay: number }>()
+      .use(containerLifetime())
+      .use(lifecycleLogger({ logger }))
+      .handler(async (event, context) => {
+        logger.info('received')
+        await sleep(event.delay)
+        logger.info('halfway', { step: 2 })
+        await sleep(event.delay % 3)
+        logger.warn('done')
+        return context.container as InvocationView
+      })
+    const ids = Array.from({ length: 50 }, (_, index) => `req-${index}`)
+
+    // Act
+    const views = await Promise.all(
+      ids.map((id, index) =>
+        store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: id }, () =>
+          handler({ delay: (index * 7) % 11 }, lambdaContext(id)),
+        ),
+      ),
+    )
+
+    // Assess
+    const invocationOf = new Map(views.map((view) => [view.requestId, view.invocation]))
+    expect(new Set(invocationOf.values()).size).toBe(50)
+    const user = userLines(lines)
+    const ends = linesOf(lines, 'invocation.end')
+    expect(user).toHaveLength(150)
+    expect(ends).toHaveLength(50)
+    for (const line of [...user, ...ends]) {
+      expect(line.invocation).toBe(invocationOf.get(line.function_request_id as string))
+      expect(line).toEqual(
+        expect.objectContaining({
+          cold_start: false,
+          worker_id: views[0]?.workerId,
+          container_id: views[0]?.containerId,
+        }),
+      )
+    }
+    // The lines really interleaved: the first invocation did not finish before the last one started.
+    const order = user.map((line) => line.function_request_id)
+    expect(order.lastIndexOf('req-0')).toBeGreaterThan(order.indexOf('req-49'))
+  })
+})
