@@ -1,6 +1,6 @@
 /** Writing the results: the console table with PASS/FAIL, results.json, and RESULTS.md. */
 import { execFile } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { CaseResult, Results } from './types.js'
@@ -75,6 +75,7 @@ export const renderMarkdown = (results: Results): string => {
 }
 
 export const writeResults = async (results: Results, jsonPath: URL, markdownPath: URL): Promise<void> => {
+  await mkdir(new URL('.', jsonPath), { recursive: true })
   await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`)
   await writeFile(markdownPath, renderMarkdown(results))
   // The repository's formatter owns Markdown layout (aligned tables): the committed page must pass `biome check`.
