@@ -155,11 +155,12 @@ export const timeoutWarningLine = (view: InvocationView, remainingMs: number): T
 })
 
 /**
- * Powertools keeps the last Lambda context on the logger between sequential invocations; a line about the
- * container, not an invocation, must not inherit that invocation's request id or cold start. `null` wins
- * over the kept value when Powertools merges attributes, and is then dropped from the printed line.
+ * Powertools keeps the last Lambda context (and `_X_AMZN_TRACE_ID` stays set) between sequential
+ * invocations; a line about the container, not an invocation, must not inherit that invocation's request
+ * id, cold start or trace. `null` wins over the kept value when Powertools merges attributes, and is then
+ * dropped from the printed line.
  */
-export const NOT_AN_INVOCATION = { function_request_id: null, cold_start: null } as const
+export const NOT_AN_INVOCATION = { function_request_id: null, cold_start: null, xray_trace_id: null } as const
 
 export const containerShutdownLine = (event: ContainerShutdownEvent): ContainerShutdownLine => {
   const container = event.container

@@ -366,7 +366,14 @@ describe('lifecycleLogger', () => {
         container_age_ms: expect.any(Number),
       }),
     ])
-    for (const key of ['function_request_id', 'cold_start', 'invocation', 'start_type', 'idle_ms']) {
+    for (const key of [
+      'function_request_id',
+      'xray_trace_id',
+      'cold_start',
+      'invocation',
+      'start_type',
+      'idle_ms',
+    ]) {
       expect(shutdown[0]).not.toHaveProperty(key)
     }
     expect(lines.map((line) => line.message)).toEqual([
