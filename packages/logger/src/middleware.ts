@@ -31,7 +31,12 @@ import {
 } from './lines.js'
 import { DEFAULT_LEVELS, defaults, lifecycleLoggerValidateOptions, PACKAGE } from './options.js'
 import { createRedaction, type Redaction, sanitizeEvent } from './redact.js'
-import type { LifecycleLevel, LifecycleLoggerOptions, LifecycleLoggerTarget } from './types.js'
+import type {
+  LifecycleLevel,
+  LifecycleLevelKey,
+  LifecycleLoggerOptions,
+  LifecycleLoggerTarget,
+} from './types.js'
 
 type Level = LifecycleLevel | false
 type Context = Parameters<LifecycleLoggerTarget['addContext']>[0]
@@ -107,6 +112,20 @@ const openInvocation = (settings: Settings, event: InvocationStartEvent): void =
 const shouldWriteEnd = (settings: Settings, failed: boolean): boolean =>
   failed || settings.endSampleRate === 1 || Math.random() < settings.endSampleRate
 
+/** A failed invocation that a middleware answered with a 4xx: the caller's mistake, not the function's. */
+const isClientError = (response: unknown): boolean => {
+  const status =
+    typeof response === 'object' && response !== null
+      ? (response as { statusCode?: unknown }).statusCode
+      : null
+  return typeof status === 'number' && status >= 400 && status < 500
+}
+
+const endKindOf = (event: InvocationEndEvent): LifecycleLevelKey => {
+  if (event.outcome !== 'error') return 'invocation.end'
+  return isClientError(event.request.response) ? 'invocation.end.client-error' : 'invocation.end.error'
+}
+
 /** Closes the invocation: stops its timer, writes its summary line, drops its buffered logs. */
 const closeInvocation = (settings: Settings, event: InvocationEndEvent): void => {
   const request = event.request as TimedRequest
@@ -115,7 +134,7 @@ const closeInvocation = (settings: Settings, event: InvocationEndEvent): void =>
   const failed = event.outcome === 'error'
   if (shouldWriteEnd(settings, failed)) {
     const sampleRate = settings.endSampleRate === 1 ? undefined : failed ? 1 : settings.endSampleRate
-    const level = levelOf(settings, failed ? 'invocation.end.error' : 'invocation.end')
+    const level = levelOf(settings, endKindOf(event))
     write(settings, level, invocationEndLine(event, sampleRate))
   }
   // As injectLambdaContext does: buffered logs of an invocation are printed only when it fails (an

@@ -23,6 +23,7 @@ export const DEFAULT_LEVELS: Readonly<Record<string, LifecycleLevel>> = {
   'container.thaw': 'info',
   'invocation.end': 'info',
   'invocation.end.error': 'error',
+  'invocation.end.client-error': 'warn',
   'invocation.timeout-warning': 'warn',
   'container.shutdown': 'info',
   'breaker.*': 'info',

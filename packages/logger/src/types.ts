@@ -24,13 +24,15 @@ export type LifecycleLevel = 'debug' | 'info' | 'warn' | 'error'
 
 /**
  * What `levels` can set: every line kind, `invocation.end.error` (the `invocation.end` line of a failed
- * invocation), one sibling event (`breaker.open`), or all of a family (`breaker.*`, `pool.*`).
+ * invocation), `invocation.end.client-error` (a failed invocation answered with a 4xx, such as a 400 for
+ * a malformed body), one sibling event (`breaker.open`), or all of a family (`breaker.*`, `pool.*`).
  */
 export type LifecycleLevelKey =
   | 'container.start'
   | 'container.thaw'
   | 'invocation.end'
   | 'invocation.end.error'
+  | 'invocation.end.client-error'
   | 'invocation.timeout-warning'
   | 'container.shutdown'
   | `breaker.${string}`
@@ -45,7 +47,7 @@ export interface LifecycleLoggerOptions {
    * line during an invocation; the lifecycle lines are written once, through the first.
    */
   logger: LifecycleLoggerTarget | readonly LifecycleLoggerTarget[]
-  /** Level of each line kind. Defaults: `warn` for timeout warnings and `breaker.open`, `error` for `invocation.end.error`, `info` otherwise. */
+  /** Level of each line kind. Defaults: `warn` for timeout warnings, `breaker.open` and `invocation.end.client-error`, `error` for `invocation.end.error`, `info` otherwise. */
   levels?: LifecycleLevels
   /** Share of successful `invocation.end` lines written, in (0, 1]. Failed invocations are always written. Default 1. */
   endSampleRate?: number

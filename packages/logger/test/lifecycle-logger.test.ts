@@ -9,6 +9,7 @@ import {
 } from '@lambda-lifetime/container'
 import { LIFECYCLE_SCHEMA_VERSION, lifecycleLogger } from '@lambda-lifetime/logger'
 import middy from '@middy/core'
+import httpErrorHandler from '@middy/http-error-handler'
 import warmup from '@middy/warmup'
 import { deliverSigterm, lambdaContext, resetContainer } from '../../../test/support/container.js'
 import { captureLines, type Line, linesOf, userLines } from './capture.js'
@@ -192,6 +193,30 @@ describe('lifecycleLogger', () => {
       }),
     ])
     expect(linesOf(lines, 'invocation.end')[0]).not.toHaveProperty('status_code')
+  })
+
+  it('writes a failed invocation answered with a 4xx at warn level, and a 5xx at error level', async () => {
+    // Prepare
+    const logger = new Logger({ serviceName: 'orders' })
+    const handler = middy<{ status: number }>()
+      .use(containerLifetime())
+      .use(lifecycleLogger({ logger }))
+      .use(httpErrorHandler({ logger: false }))
+      .handler(async (event) => {
+        throw Object.assign(new Error('refused'), { statusCode: event.status, expose: true })
+      })
+
+    // Act
+    await handler({ status: 400 }, lambdaContext('req-1'))
+    await handler({ status: 503 }, lambdaContext('req-2'))
+
+    // Assess
+    expect(
+      linesOf(lines, 'invocation.end').map((line) => [line.status_code, line.outcome, line.level]),
+    ).toEqual([
+      [400, 'error', 'WARN'],
+      [503, 'error', 'ERROR'],
+    ])
   })
 
   it('describes a thrown value that is not an Error', async () => {
