@@ -13,12 +13,22 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 const run = promisify(execFile)
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const packagesDir = join(root, 'packages')
-const packageNames = readdirSync(packagesDir).filter((name) => existsSync(join(packagesDir, name, 'package.json')))
+const packageNames = readdirSync(packagesDir).filter((name) =>
+  existsSync(join(packagesDir, name, 'package.json')),
+)
 const manifest = (name: string) => JSON.parse(readFileSync(join(packagesDir, name, 'package.json'), 'utf8'))
-const npm = (args: string[], cwd: string) => run('npm', args, { cwd, maxBuffer: 32 * 1024 * 1024, env: process.env })
+const npm = (args: string[], cwd: string) =>
+  run('npm', args, { cwd, maxBuffer: 32 * 1024 * 1024, env: process.env })
 
 /** Peers a user of all packages installs beside them. */
-const PEERS = ['@middy/core@7', '@aws-lambda-powertools/logger@2', '@aws-sdk/client-dynamodb@3', 'typescript@5.9', '@types/node@22', '@types/aws-lambda@8']
+const PEERS = [
+  '@middy/core@7',
+  '@aws-lambda-powertools/logger@2',
+  '@aws-sdk/client-dynamodb@3',
+  'typescript@5.9',
+  '@types/node@22',
+  '@types/aws-lambda@8',
+]
 
 describe('npm pack', () => {
   let workDir: string
@@ -27,10 +37,14 @@ describe('npm pack', () => {
   beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'll-pack-'))
     for (const name of packageNames) {
-      if (!existsSync(join(packagesDir, name, 'lib', 'index.js'))) throw new Error(`packages/${name} is not built`)
+      if (!existsSync(join(packagesDir, name, 'lib', 'index.js')))
+        throw new Error(`packages/${name} is not built`)
       const { stdout } = await npm(['pack', '--json', '--pack-destination', workDir], join(packagesDir, name))
       const [packed] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>
-      tarballs.set(name, { filename: join(workDir, packed?.filename as string), files: (packed?.files ?? []).map((f) => f.path) })
+      tarballs.set(name, {
+        filename: join(workDir, packed?.filename as string),
+        files: (packed?.files ?? []).map((f) => f.path),
+      })
     }
   }, 120_000)
 
@@ -43,7 +57,13 @@ describe('npm pack', () => {
     expect(files).toContain('lib/index.js')
     expect(files).toContain('lib/index.d.ts')
     const unexpected = files.filter(
-      (file) => !(file === 'package.json' || file === 'README.md' || file === 'LICENSE' || /^(lib|bin|docs)\//.test(file)),
+      (file) =>
+        !(
+          file === 'package.json' ||
+          file === 'README.md' ||
+          file === 'LICENSE' ||
+          /^(lib|bin|docs)\//.test(file)
+        ),
     )
     expect(unexpected).toEqual([])
     expect(files.some((file) => file.includes('.test.') || file.startsWith('src/'))).toBe(false)
@@ -53,9 +73,15 @@ describe('npm pack', () => {
     // Prepare: a user's project
     const project = join(workDir, 'user-project')
     await run('mkdir', ['-p', project])
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }))
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'user-project', private: true, type: 'module' }),
+    )
     const specs = [...tarballs.values()].map((tarball) => tarball.filename)
-    await npm(['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', ...specs, ...PEERS], project)
+    await npm(
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', ...specs, ...PEERS],
+      project,
+    )
     const imports = packageNames.map((name, index) => `import * as p${index} from '${manifest(name).name}'`)
     writeFileSync(
       join(project, 'index.ts'),
@@ -73,14 +99,29 @@ describe('npm pack', () => {
     writeFileSync(
       join(project, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2024', noEmit: true, types: ['node'], skipLibCheck: true },
+        compilerOptions: {
+          strict: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2024',
+          noEmit: true,
+          types: ['node'],
+          skipLibCheck: true,
+        },
         files: ['index.ts'],
       }),
     )
-    writeFileSync(join(project, 'check.mjs'), `${imports.join('\n')}\nconsole.log(JSON.stringify([${packageNames.map((_, i) => `Object.keys(p${i})`).join(', ')}]))\n`)
+    writeFileSync(
+      join(project, 'check.mjs'),
+      `${imports.join('\n')}\nconsole.log(JSON.stringify([${packageNames.map((_, i) => `Object.keys(p${i})`).join(', ')}]))\n`,
+    )
 
     // Act
-    const typecheck = await run(process.execPath, [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project]).then(
+    const typecheck = await run(process.execPath, [
+      join(project, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      project,
+    ]).then(
       () => 'ok',
       (error: { stdout?: string }) => error.stdout ?? String(error),
     )
@@ -92,7 +133,14 @@ describe('npm pack', () => {
     expect(exported).toHaveLength(packageNames.length)
     for (const names of exported) expect(names.length).toBeGreaterThan(0)
     expect(exported[packageNames.indexOf('container')]).toEqual(
-      expect.arrayContaining(['containerLifetime', 'getContainer', 'currentInvocation', 'onLifecycle', 'onShutdown', 'enableGracefulShutdown']),
+      expect.arrayContaining([
+        'containerLifetime',
+        'getContainer',
+        'currentInvocation',
+        'onLifecycle',
+        'onShutdown',
+        'enableGracefulShutdown',
+      ]),
     )
   }, 240_000)
 })
