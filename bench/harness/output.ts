@@ -1,8 +1,5 @@
 /** Writing the results: the console table with PASS/FAIL, results.json, and RESULTS.md. */
-import { execFile } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import type { CaseResult, Results } from './types.js'
 
 const verdict = (result: CaseResult): string => {
@@ -78,7 +75,4 @@ export const writeResults = async (results: Results, jsonPath: URL, markdownPath
   await mkdir(new URL('.', jsonPath), { recursive: true })
   await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`)
   await writeFile(markdownPath, renderMarkdown(results))
-  // The repository's formatter owns Markdown layout (aligned tables): the committed page must pass `biome check`.
-  const biome = fileURLToPath(new URL('../../node_modules/.bin/biome', import.meta.url))
-  await promisify(execFile)(biome, ['format', '--write', fileURLToPath(markdownPath)]).catch(() => undefined)
 }
