@@ -194,7 +194,7 @@ class LambdaEmulator implements Emulator {
   }
 
   async #serveInvoke(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname
+    const path = new URL(request.url as string, 'http://localhost').pathname
     const match = INVOKE_PATH.exec(path)
     if (request.method !== 'POST' || !match) {
       request.resume()
@@ -273,8 +273,9 @@ class LambdaEmulator implements Emulator {
   async #answerHttp(request: IncomingMessage, body: Buffer | null): Promise<HttpAnswer> {
     if (body === null) return HTTP_ERRORS.tooLarge
     const event = toHttpApiEvent({
-      method: request.method ?? 'GET',
-      url: request.url ?? '/',
+      // Requests from an http.Server always have a method and a url.
+      method: request.method as string,
+      url: request.url as string,
       headers: request.headers,
       body,
       sourceIp: request.socket.remoteAddress ?? '127.0.0.1',

@@ -51,7 +51,8 @@ const parseEvents = (body: Buffer): string[] | null => {
 
 const route = async (handlers: RuntimeApiHandlers, request: IncomingMessage, response: ServerResponse) => {
   const body = await readBody(request)
-  const path = request.url ?? '/'
+  // A request from an http.Server always has its url.
+  const path = request.url as string
   const result = RESULT.exec(path)
   if (request.method === 'GET' && path === '/2018-06-01/runtime/invocation/next')
     return handlers.next(response)

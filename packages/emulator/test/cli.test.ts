@@ -1,22 +1,31 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, test } from '@jest/globals'
+import { afterEach, describe, expect, jest, test } from '@jest/globals'
 import { parseDuration, runCli } from '@lambda-lifetime/emulator'
 import { serveArgsToOptions } from '../src/cli.js'
 
 const fixtures = fileURLToPath(new URL('../../../test/emulator/fixtures', import.meta.url))
 
-const capture = (signal?: AbortSignal) => {
-  const out = new PassThrough()
+const capture = (signal?: AbortSignal, isTTY = false) => {
+  const out = Object.assign(new PassThrough(), { isTTY })
   const err = new PassThrough()
   const text = { out: '', err: '' }
   out.on('data', (chunk: Buffer) => (text.out += chunk.toString()))
   err.on('data', (chunk: Buffer) => (text.err += chunk.toString()))
   return { io: { out, err, ...(signal ? { signal } : {}) }, text }
 }
+
+const ESC = '\x1b'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+afterEach(() => {
+  jest.restoreAllMocks()
+})
 
 describe('runCli', () => {
   test('help prints the usage; an unknown command exits 2', async () => {
@@ -56,20 +65,43 @@ describe('runCli', () => {
     expect(outdated.text.err).toContain('does not export runReportCli')
   })
 
-  test('serve runs until stopped; invoke calls it through the Invoke API', async () => {
+  test('by default it writes to the process streams and loads the installed report', async () => {
+    // Prepare
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    const report = capture()
+
+    // Act
+    const helpCode = await runCli(['help'])
+    const written = write.mock.calls.map(([chunk]) => String(chunk)).join('')
+    write.mockRestore()
+    const reportCode = await runCli(['report', '--help'], report.io)
+
+    // Assess
+    expect(helpCode).toBe(0)
+    expect(written).toContain('Usage: lambda-lifetime <command>')
+    expect(reportCode).toBe(0)
+    expect(report.text.out).toContain('Usage: lambda-lifetime report')
+  })
+
+  test('serve runs until stopped, redrawing its table on a terminal; invoke and HTTP reach the function', async () => {
     // Prepare
     const logDir = mkdtempSync(join(tmpdir(), 'emulator-cli-'))
     const stop = new AbortController()
-    const served = capture(stop.signal)
+    const served = capture(stop.signal, true)
     const args = ['--handler', 'http.handler', '--code-dir', fixtures, '--name', 'web', '--port', '0']
-    const serving = runCli(['serve', ...args, '--no-http', '--log-dir', logDir, '--env', 'A=1'], served.io)
-    while (!served.text.out.includes('Invoke API')) await new Promise((resolve) => setTimeout(resolve, 20))
+    const serving = runCli(
+      ['serve', ...args, '--http-port', '0', '--log-dir', logDir, '--env', 'A=1'],
+      served.io,
+    )
+    while (!served.text.out.includes('Invoke API')) await sleep(20)
     const endpoint = /Invoke API\s+(\S+)/.exec(served.text.out)?.[1] as string
+    const httpUrl = /HTTP\s+(\S+)/.exec(served.text.out)?.[1] as string
     const invoked = capture()
     const failed = capture()
     const payload = JSON.stringify({ rawPath: '/x', requestContext: { http: { method: 'GET' } } })
 
     // Act
+    const viaHttp = await fetch(`${httpUrl}/front`)
     const code = await runCli(
       ['invoke', 'web', '--endpoint', endpoint, '--payload', payload, '--tail'],
       invoked.io,
@@ -86,8 +118,12 @@ describe('runCli', () => {
     expect(failedCode).toBe(1)
     expect(failed.text.err).toContain('ResourceNotFoundException')
     expect(missingName).toBe(1)
+    expect(viaHttp.headers.get('x-fixture')).toBe('http')
+    expect(await viaHttp.json()).toMatchObject({ rawPath: '/front' })
     expect(serveCode).toBe(0)
     expect(served.text.out).toMatch(/web\s+[0-9a-f]{8}\s+\d+\s+frozen/)
+    // On a terminal the table is redrawn in place: cursor up over the previous table, then clear.
+    expect(served.text.out).toMatch(new RegExp(`${ESC}\\[\\d+A${ESC}\\[J`))
     expect(served.text.out).toContain('stopping')
     rmSync(logDir, { recursive: true, force: true })
   })
@@ -102,6 +138,75 @@ describe('runCli', () => {
     // Assess
     expect(code).toBe(1)
     expect(bad.text.err).toContain('--memory must be an integer')
+  })
+
+  test('serve with an aborted signal stops at once; --quiet prints the addresses but no table', async () => {
+    // Prepare
+    const logDir = mkdtempSync(join(tmpdir(), 'emulator-cli-'))
+    const served = capture(AbortSignal.abort())
+    const args = ['--handler', 'http.handler', '--code-dir', fixtures, '--port', '0', '--http-port', '0']
+
+    // Act
+    const code = await runCli(['serve', ...args, '--quiet', '--log-dir', logDir], served.io)
+
+    // Assess
+    expect(code).toBe(0)
+    expect(served.text.out).toMatch(/^HTTP {8}http:\/\/127\.0\.0\.1:\d+ /m)
+    expect(served.text.out).toContain('stopping')
+    expect(served.text.out).not.toContain('no environments')
+    rmSync(logDir, { recursive: true, force: true })
+  })
+
+  test('serve without a signal stops on SIGINT or SIGTERM', async () => {
+    // Prepare: keep the signal listeners instead of registering them on this process
+    const logDir = mkdtempSync(join(tmpdir(), 'emulator-cli-'))
+    const listeners = new Map<string, () => void>()
+    const once = process.once.bind(process)
+    jest.spyOn(process, 'once').mockImplementation(((event: string, listener: () => void) => {
+      if (event !== 'SIGINT' && event !== 'SIGTERM') return once(event, listener)
+      listeners.set(event, listener)
+      return process
+    }) as typeof process.once)
+    const { out, err } = capture().io
+    const args = ['--handler', 'http.handler', '--code-dir', fixtures, '--port', '0', '--no-http']
+    const serving = runCli(['serve', ...args, '--quiet', '--log-dir', logDir], { out, err })
+    while (!listeners.has('SIGTERM')) await sleep(20)
+
+    // Act
+    listeners.get('SIGTERM')?.()
+    const code = await serving
+
+    // Assess
+    expect([...listeners.keys()].sort()).toEqual(['SIGINT', 'SIGTERM'])
+    expect(code).toBe(0)
+    rmSync(logDir, { recursive: true, force: true })
+  })
+
+  test('invoke sends the invocation and log types asked for; any failure status exits 1', async () => {
+    // Prepare: a stand-in endpoint that records the headers and fails without a Lambda error type
+    const seen: IncomingHttpHeaders[] = []
+    const server = createServer((request, response) => {
+      seen.push(request.headers)
+      request.resume()
+      response.writeHead(seen.length === 1 ? 202 : 502).end()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+    const queued = capture()
+    const failed = capture()
+
+    // Act
+    const queuedCode = await runCli(['invoke', 'fn', '--endpoint', endpoint, '--event'], queued.io)
+    const failedCode = await runCli(['invoke', 'fn', '--endpoint', endpoint], failed.io)
+    server.close()
+    server.closeAllConnections()
+
+    // Assess
+    expect(queuedCode).toBe(0)
+    expect(seen.map((headers) => headers['x-amz-invocation-type'])).toEqual(['Event', 'RequestResponse'])
+    expect(seen.map((headers) => headers['x-amz-log-type'])).toEqual(['None', 'None'])
+    expect(failedCode).toBe(1)
+    expect(failed.text.err).toBe('status 502 \n')
   })
 })
 
@@ -163,6 +268,21 @@ describe('serveArgsToOptions', () => {
       ],
     })
     expect(() => serveArgsToOptions({ handler: 'index.handler', env: ['nope'] })).toThrow('KEY=VALUE')
+  })
+
+  test('a config file without functions takes them from the flags; --no-http turns the front door off', () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'emulator-config-'))
+    const config = join(dir, 'emulator.json')
+    writeFileSync(config, JSON.stringify({ port: 2, httpPort: 4 }))
+
+    // Act
+    const options = serveArgsToOptions({ config, handler: 'index.handler', 'no-http': true })
+
+    // Assess
+    expect(options).toMatchObject({ port: 2, httpPort: false, functions: [{ handler: 'index.handler' }] })
+    expect(options.functions).toHaveLength(1)
+    rmSync(dir, { recursive: true, force: true })
   })
 })
 

@@ -8,7 +8,7 @@ const dir = mkdtempSync(join(tmpdir(), 'emulator-logs-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('LogStream', () => {
-  test('a tail keeps the last 4 KB; a concurrent capture keeps only the lines naming its request', () => {
+  test('a tail keeps the last 4 KB; a concurrent capture keeps only its lines; closing twice is harmless', () => {
     // Prepare
     const stream = new LogStream(join(dir, 'fn', 'stream.log'))
     stream.capture('a', false)
@@ -20,6 +20,7 @@ describe('LogStream', () => {
     const tailB = Buffer.from(stream.takeTail('b'), 'base64').toString()
     stream.close()
     stream.write('after close\n')
+    stream.close()
 
     // Assess
     expect(Buffer.byteLength(tailA)).toBe(LOG_TAIL_BYTES)
