@@ -16,7 +16,17 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/
 
 /** `name`, `name:qualifier`, a partial ARN `123:function:name` or a full ARN all name the same function. */
 export const functionNameOf = (pathPart: string): string => {
-  const decoded = decodeURIComponent(pathPart)
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(pathPart)
+  } catch {
+    // As Lambda does for a name that breaks its constraints: the caller's error, with the reason.
+    throw new InvokeApiError(
+      'ValidationException',
+      400,
+      `The function name is not valid percent-encoding: ${pathPart}`,
+    )
+  }
   const parts = decoded.split(':')
   const at = parts.indexOf('function')
   return (at >= 0 ? parts[at + 1] : parts[0]) ?? ''

@@ -63,7 +63,7 @@ describe('Invoke API', () => {
     expect(invokeOnly.environments()).toEqual([])
   })
 
-  test('a function name that is not valid percent-encoding is a ServiceException (500)', async () => {
+  test('a function name that is not valid percent-encoding is a ValidationException (400) with the reason', async () => {
     // Act
     const response = await fetch(`${invokeOnly.invokeUrl}/2015-03-31/functions/web%E0%A4%A/invocations`, {
       method: 'POST',
@@ -71,8 +71,9 @@ describe('Invoke API', () => {
     })
 
     // Assess
-    expect(response.status).toBe(500)
-    expect(response.headers.get('x-amzn-errortype')).toBe('ServiceException')
+    expect(response.status).toBe(400)
+    expect(response.headers.get('x-amzn-errortype')).toBe('ValidationException')
+    expect(await response.text()).toContain('not valid percent-encoding')
   })
 
   test('a port in use rejects startEmulator, which stops what it started', async () => {
