@@ -1,5 +1,6 @@
 import type { Emulator, EmulatorEvent, LifetimeRules } from '@lambda-lifetime/emulator'
 import type { PaymentsServer } from './payments.mjs'
+import type { PostgresServer } from './postgres.mjs'
 
 export declare const BREAKER_TABLE: string
 
@@ -22,12 +23,7 @@ export interface LocalStack {
   readonly emulator: Emulator
   /** The HTTP front door: `/hello…` → hello, everything else → orders-api. */
   readonly httpUrl: string
-  readonly postgres: {
-    readonly connectionString: string
-    readonly port: number
-    restart(): Promise<void>
-    stop(): Promise<void>
-  }
+  readonly postgres: PostgresServer
   readonly dynamo: { readonly endpoint: string; stop(): Promise<void> }
   readonly payments: PaymentsServer
   /** Stops the emulator (environments get Lambda's shutdown), then the services. Safe to call twice. */
