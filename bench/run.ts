@@ -67,10 +67,12 @@ const main = async (): Promise<void> => {
     durationS: Math.round((performance.now() - startedAt) / 100) / 10,
     cases,
   }
+  // Only a full run of every suite replaces the committed results; quick and partial runs go to .tmp/.
+  const scratch = only !== undefined || mode === 'quick'
   await writeResults(
     results,
-    new URL(only === undefined ? 'results.json' : '.tmp/results.json', import.meta.url),
-    new URL(only === undefined ? 'RESULTS.md' : '.tmp/RESULTS.md', import.meta.url),
+    new URL(scratch ? '.tmp/results.json' : 'results.json', import.meta.url),
+    new URL(scratch ? '.tmp/RESULTS.md' : 'RESULTS.md', import.meta.url),
   )
   const failed = cases.filter((result) => result.pass === false)
   console.log(
