@@ -3,6 +3,7 @@
  * the SIGTERM path without exiting the Jest worker. They reach the state through its global symbol,
  * the same door two bundled copies of the package share.
  */
+import { InvokeStore } from '@aws/lambda-invoke-store'
 import { containerState } from '../../packages/container/src/state.js'
 
 const STATE_KEY = Symbol.for('lambda-lifetime.container')
@@ -49,3 +50,24 @@ export const lambdaContext = (requestId: string, remainingMs = 3_000): any => ({
   fail: () => undefined,
   succeed: () => undefined,
 })
+
+export type InvokeStoreInstance = Awaited<ReturnType<typeof InvokeStore.getInstanceAsync>>
+
+/**
+ * Sets the environment up as under Managed Instances, where the runtime client backs the invoke store
+ * with AsyncLocalStorage, and returns that store; `stop()` undoes it.
+ */
+export const startManagedInstancesStore = async (): Promise<{
+  store: InvokeStoreInstance
+  stop: () => void
+}> => {
+  process.env.AWS_LAMBDA_MAX_CONCURRENCY = '64'
+  process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'lambda-managed-instances'
+  const store = await InvokeStore.getInstanceAsync()
+  const stop = (): void => {
+    delete process.env.AWS_LAMBDA_MAX_CONCURRENCY
+    delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE
+    delete (globalThis as { awslambda?: { InvokeStore?: unknown } }).awslambda?.InvokeStore
+  }
+  return { store, stop }
+}

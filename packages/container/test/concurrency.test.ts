@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { InvokeStore } from '@aws/lambda-invoke-store'
+import { InvokeStoreBase } from '@aws/lambda-invoke-store'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import {
   containerLifetime,
@@ -8,26 +8,23 @@ import {
   type InvocationView,
 } from '@lambda-lifetime/container'
 import middy from '@middy/core'
-import { lambdaContext, resetContainer } from '../../../test/support/container.js'
-
-type Store = Awaited<ReturnType<typeof InvokeStore.getInstanceAsync>>
-const REQUEST_ID = Symbol.for('_AWS_LAMBDA_REQUEST_ID')
+import {
+  type InvokeStoreInstance,
+  lambdaContext,
+  resetContainer,
+  startManagedInstancesStore,
+} from '../../../test/support/container.js'
 
 describe('Managed Instances: interleaved invocations inside the invoke store', () => {
-  let store: Store
+  let store: InvokeStoreInstance
+
+  let stopStore: () => void
 
   beforeAll(async () => {
-    // The runtime client creates the multi-concurrency store (AsyncLocalStorage) when this is set.
-    process.env.AWS_LAMBDA_MAX_CONCURRENCY = '64'
-    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'lambda-managed-instances'
-    store = await InvokeStore.getInstanceAsync()
+    ;({ store, stop: stopStore } = await startManagedInstancesStore())
   })
 
-  afterAll(() => {
-    delete process.env.AWS_LAMBDA_MAX_CONCURRENCY
-    delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE
-    delete (globalThis as { awslambda?: { InvokeStore?: unknown } }).awslambda?.InvokeStore
-  })
+  afterAll(() => stopStore())
 
   beforeEach(() => resetContainer())
 
@@ -48,7 +45,9 @@ describe('Managed Instances: interleaved invocations inside the invoke store', (
     // Act
     const results = await Promise.all(
       ids.map((id, index) =>
-        store.run({ [REQUEST_ID]: id }, () => handler({ delay: (index * 7) % 11 }, lambdaContext(id))),
+        store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: id }, () =>
+          handler({ delay: (index * 7) % 11 }, lambdaContext(id)),
+        ),
       ),
     )
 

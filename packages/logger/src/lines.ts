@@ -53,20 +53,25 @@ export const containerKeysOf = (view: InvocationView): Record<string, unknown> =
   worker_id: workerIdOf(view) ?? null,
 })
 
+/** The keys every line about one invocation carries, with the container's age at `ageMs`. */
+const invocationLineKeys = <TEvent extends string>(event: TEvent, view: InvocationView, ageMs: number) => ({
+  event,
+  lifecycle_schema: LIFECYCLE_SCHEMA_VERSION as typeof LIFECYCLE_SCHEMA_VERSION,
+  container_id: view.containerId,
+  environment_id: environmentIdOf(view),
+  worker_id: workerIdOf(view),
+  container_age_ms: roundMs(ageMs),
+  invocation: view.invocation,
+  cold_start: view.coldStart,
+  start_type: view.startType,
+  idle_ms: roundMs(view.idleMs),
+  function_request_id: view.requestId ?? undefined,
+})
+
 export const containerStartLine = (event: ContainerStartEvent): ContainerStartLine => {
   const view = event.view
   return {
-    event: 'container.start',
-    lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
-    container_id: view.containerId,
-    environment_id: environmentIdOf(view),
-    worker_id: workerIdOf(view),
-    container_age_ms: roundMs(view.ageMs),
-    invocation: view.invocation,
-    cold_start: view.coldStart,
-    start_type: view.startType,
-    idle_ms: roundMs(view.idleMs),
-    function_request_id: view.requestId ?? undefined,
+    ...invocationLineKeys('container.start', view, view.ageMs),
     init_type: view.initType,
     since_runtime_start_ms: roundMs(event.sinceRuntimeStartMs),
     runtime_started_at: new Date(event.container.startedAt).toISOString(),
@@ -74,19 +79,8 @@ export const containerStartLine = (event: ContainerStartEvent): ContainerStartLi
   }
 }
 
-export const containerThawLine = (view: InvocationView): ContainerThawLine => ({
-  event: 'container.thaw',
-  lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
-  container_id: view.containerId,
-  environment_id: environmentIdOf(view),
-  worker_id: workerIdOf(view),
-  container_age_ms: roundMs(view.ageMs),
-  invocation: view.invocation,
-  cold_start: view.coldStart,
-  start_type: view.startType,
-  idle_ms: roundMs(view.idleMs),
-  function_request_id: view.requestId ?? undefined,
-})
+export const containerThawLine = (view: InvocationView): ContainerThawLine =>
+  invocationLineKeys('container.thaw', view, view.ageMs)
 
 const statusCodeOf = (response: unknown): number | undefined => {
   if (typeof response !== 'object' || response === null) return undefined
@@ -140,17 +134,7 @@ export const invocationEndLine = (
 }
 
 export const timeoutWarningLine = (view: InvocationView, remainingMs: number): TimeoutWarningLine => ({
-  event: 'invocation.timeout-warning',
-  lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
-  container_id: view.containerId,
-  environment_id: environmentIdOf(view),
-  worker_id: workerIdOf(view),
-  container_age_ms: roundMs(view.ageMs + (Date.now() - view.startedAt)),
-  invocation: view.invocation,
-  cold_start: view.coldStart,
-  start_type: view.startType,
-  idle_ms: roundMs(view.idleMs),
-  function_request_id: view.requestId ?? undefined,
+  ...invocationLineKeys('invocation.timeout-warning', view, view.ageMs + (Date.now() - view.startedAt)),
   remaining_ms: remainingMs,
 })
 

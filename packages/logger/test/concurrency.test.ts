@@ -1,31 +1,29 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store'
+import { InvokeStoreBase } from '@aws/lambda-invoke-store'
 import { Logger } from '@aws-lambda-powertools/logger'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { containerLifetime, type InvocationView } from '@lambda-lifetime/container'
 import { lifecycleLogger } from '@lambda-lifetime/logger'
 import middy from '@middy/core'
-import { lambdaContext, resetContainer } from '../../../test/support/container.js'
+import {
+  type InvokeStoreInstance,
+  lambdaContext,
+  resetContainer,
+  startManagedInstancesStore,
+} from '../../../test/support/container.js'
 import { captureLines, type Line, linesOf, userLines } from './capture.js'
 
-type Store = Awaited<ReturnType<typeof InvokeStore.getInstanceAsync>>
-
 describe('Managed Instances: 50 invocations interleaved inside the invoke store', () => {
-  let store: Store
+  let store: InvokeStoreInstance
   let lines: Line[]
 
+  let stopStore: () => void
+
   beforeAll(async () => {
-    // As under Managed Instances: the runtime client backs the store with AsyncLocalStorage when this is set.
-    process.env.AWS_LAMBDA_MAX_CONCURRENCY = '64'
-    process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'lambda-managed-instances'
-    store = await InvokeStore.getInstanceAsync()
+    ;({ store, stop: stopStore } = await startManagedInstancesStore())
   })
 
-  afterAll(() => {
-    delete process.env.AWS_LAMBDA_MAX_CONCURRENCY
-    delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE
-    delete (globalThis as { awslambda?: { InvokeStore?: unknown } }).awslambda?.InvokeStore
-  })
+  afterAll(() => stopStore())
 
   beforeEach(() => {
     resetContainer()
