@@ -9,6 +9,7 @@ import type {
   InvocationEndEvent,
   InvocationView,
 } from '@lambda-lifetime/container'
+import { describeError, statusCodeOf, thrownErrorOf } from './outcome.js'
 import type {
   ContainerShutdownLine,
   ContainerStartLine,
@@ -82,25 +83,6 @@ export const containerStartLine = (event: ContainerStartEvent): ContainerStartLi
 export const containerThawLine = (view: InvocationView): ContainerThawLine =>
   invocationLineKeys('container.thaw', view, view.ageMs)
 
-const statusCodeOf = (response: unknown): number | undefined => {
-  if (typeof response !== 'object' || response === null) return undefined
-  const statusCode = (response as { statusCode?: unknown }).statusCode
-  return typeof statusCode === 'number' ? statusCode : undefined
-}
-
-/** Name and message of whatever was thrown: an Error, an error-shaped object, or any other value. */
-const describeError = (error: unknown): { name: string; message: string } => {
-  if (typeof error === 'object' && error !== null) {
-    const { name, message } = error as { name?: unknown; message?: unknown }
-    if (typeof message === 'string') return { name: typeof name === 'string' ? name : 'Error', message }
-  }
-  try {
-    return { name: typeof error, message: String(error) }
-  } catch {
-    return { name: typeof error, message: '[unprintable]' }
-  }
-}
-
 /**
  * The per-request line, on the hot path: it carries only what this line adds. The container keys come
  * from the logger's persistent keys and `function_request_id` from the Powertools context, both set for
@@ -125,9 +107,11 @@ export const invocationEndLine = (
   const statusCode = statusCodeOf(request.response)
   if (statusCode !== undefined) line.status_code = statusCode
   if (event.outcome === 'error') {
-    const error = describeError(request.error)
+    // The error first thrown, not what an error handler (@middy/http-error-handler) replaced it with.
+    const error = describeError(thrownErrorOf(request))
     line.error_name = error.name
     line.error_message = error.message
+    if (error.stack !== undefined) line.error_stack = error.stack
   }
   if (sampleRate !== undefined) line.sample_rate = sampleRate
   return line

@@ -1,8 +1,16 @@
 /**
  * The middleware and its one lifecycle listener. Per-invocation state lives on the Middy request (the
- * timeout timer) or in Powertools' invocation-scoped stores (the context and appended keys, which
- * Powertools keeps in the runtime's invoke store under Managed Instances), never in this closure.
+ * claim, the timeout timer, the thrown error) or in Powertools' invocation-scoped stores (the context and
+ * temporary keys, which Powertools 2.36 keeps in the runtime's invoke store under Managed Instances),
+ * never in this closure.
+ *
+ * Several lifecycleLoggers can live in one process (two handlers bundled together, each with its own
+ * Logger), and every one of them hears every container event. So each invocation has one owner: the
+ * lifecycleLogger whose `before` runs first in its chain. The container emits `invocation.start` in
+ * its own `before`, before any logger's; the first listener leaves a claim on the request and the owner
+ * takes it up in its `before`. Lines about an invocation go through its owner only.
  */
+import { warnOnce } from '@lambda-lifetime/commons'
 import {
   type ContainerStartEvent,
   type ContainerThawEvent,
@@ -30,6 +38,7 @@ import {
   timeoutWarningLine,
 } from './lines.js'
 import { DEFAULT_LEVELS, defaults, lifecycleLoggerValidateOptions, PACKAGE } from './options.js'
+import { isClientError, trackThrownError } from './outcome.js'
 import { createRedaction, type Redaction, sanitizeEvent } from './redact.js'
 import type {
   LifecycleLevel,
@@ -40,6 +49,7 @@ import type {
 
 type Level = LifecycleLevel | false
 type Context = Parameters<LifecycleLoggerTarget['addContext']>[0]
+type OpeningEvent = ContainerStartEvent | ContainerThawEvent
 
 interface Settings {
   readonly loggers: readonly LifecycleLoggerTarget[]
@@ -49,6 +59,9 @@ interface Settings {
   readonly endSampleRate: number
   readonly timeoutWarningMs: number | false
   readonly redaction: Redaction | undefined
+  readonly resetKeys: boolean
+  readonly correlationIdPath: string | undefined
+  readonly flushBufferOnUncaughtError: boolean
   /** Key of this middleware's timeout timer on the Middy request. */
   readonly timerKey: symbol
   /** Container id the loggers' persistent keys were set for. */
@@ -56,12 +69,48 @@ interface Settings {
   /**
    * `container.start` and `container.thaw` of the invocation being opened. The container emits them just
    * before `invocation.start`, in one synchronous run, so no other invocation can come in between; they
-   * wait here for `invocation.start`, which carries the Lambda context their lines need.
+   * wait here for `invocation.start`, which carries the request their lines belong to.
    */
-  opening: (ContainerStartEvent | ContainerThawEvent)[]
+  opening: OpeningEvent[]
 }
 
+/** Left on the Middy request by the first listener that hears `invocation.start`. */
+interface Claim {
+  readonly start: InvocationStartEvent
+  /** Its `container.start` and `container.thaw`, written once the owner has the Lambda context. */
+  readonly opening: readonly OpeningEvent[]
+  owner: Settings | undefined
+}
+
+/** Shared through the global registry, like the container's state: two bundled copies agree on owners. */
+const CLAIM = Symbol.for('lambda-lifetime.logger.claim')
+const SHARED = Symbol.for('lambda-lifetime.logger')
+
+interface Shared {
+  /** The owner of each open invocation, for the sibling events written during it (GC'd with the view). */
+  readonly owners: WeakMap<InvocationView, Settings>
+  /** Events without an owner (shutdown, sibling events between invocations) already written once. */
+  readonly written: WeakSet<object>
+}
+
+const sharedState = (): Shared => {
+  const holder = globalThis as { [SHARED]?: Shared }
+  holder[SHARED] ??= { owners: new WeakMap(), written: new WeakSet() }
+  return holder[SHARED]
+}
+
+/** True for the first listener that asks about this event object: it writes it, the others do not. */
+const firstToWrite = (event: object): boolean => {
+  const written = sharedState().written
+  if (written.has(event)) return false
+  written.add(event)
+  return true
+}
+
+type ClaimedRequest = MiddyRequestLike & { [CLAIM]?: Claim }
 type TimedRequest = MiddyRequestLike & Record<symbol, ReturnType<typeof setTimeout> | undefined>
+
+const NO_OPENING: readonly OpeningEvent[] = Object.freeze([])
 
 /** Every kind has a level: its own, or its family's (`breaker.*`, `pool.*`), which always has a default. */
 const levelOf = (settings: Settings, kind: string): Level =>
@@ -85,24 +134,46 @@ const stampKeys = (settings: Settings, view: InvocationView): void => {
 }
 
 /**
- * Opens the invocation on every logger, in the invocation's own async context: the Lambda context, so
- * the Powertools keys are this request's (Powertools scopes it per invocation under Managed Instances).
- * Then writes the container lines the container emitted for this invocation, which now carry it too.
+ * Takes the held `container.start`/`container.thaw` for this invocation. Only those of this very view:
+ * one emitted by hand outside an invocation must not end up on the next request's lines.
  */
-const openInvocation = (settings: Settings, event: InvocationStartEvent): void => {
-  const view = event.view
+const takeOpening = (settings: Settings, view: InvocationView): readonly OpeningEvent[] => {
+  if (settings.opening.length === 0) return NO_OPENING
+  const opening = settings.opening.filter((event) => event.view === view)
+  settings.opening = []
+  return opening
+}
+
+/** `invocation.start`: the first listener leaves the claim on the request, for the owner to take up. */
+const claimInvocation = (settings: Settings, event: InvocationStartEvent): void => {
+  const opening = takeOpening(settings, event.view)
+  const request = event.request as ClaimedRequest
+  if (request[CLAIM] !== undefined) return
+  trackThrownError(request)
+  request[CLAIM] = { start: event, opening, owner: undefined }
+}
+
+/**
+ * Opens the invocation on every logger of its owner, in the invocation's own async context: the Lambda
+ * context (Powertools scopes it per invocation under Managed Instances) and the correlation id. Then
+ * writes the container lines the container emitted for this invocation, which now carry them too.
+ */
+const openInvocation = (settings: Settings, claim: Claim): void => {
+  claim.owner = settings
+  const { view, request } = claim.start
+  sharedState().owners.set(view, settings)
   stampKeys(settings, view)
-  const context = event.request.context
+  const context = request.context
   for (const logger of settings.loggers) {
     // As Powertools' injectLambdaContext does, so debug sampling is decided per invocation.
     logger.refreshSampleRateCalculation()
     // Also with a context missing its fields: the previous request's id must not stay on the logger.
     logger.addContext(context as Context)
+    if (settings.correlationIdPath !== undefined) {
+      logger.setCorrelationId(request.event, settings.correlationIdPath)
+    }
   }
-  if (settings.opening.length === 0) return
-  const opening = settings.opening
-  settings.opening = []
-  for (const started of opening) {
+  for (const started of claim.opening) {
     if (started.type === 'container.start')
       write(settings, levelOf(settings, started.type), containerStartLine(started))
     else write(settings, levelOf(settings, started.type), containerThawLine(started.view))
@@ -112,44 +183,57 @@ const openInvocation = (settings: Settings, event: InvocationStartEvent): void =
 const shouldWriteEnd = (settings: Settings, failed: boolean): boolean =>
   failed || settings.endSampleRate === 1 || Math.random() < settings.endSampleRate
 
-/** A failed invocation that a middleware answered with a 4xx: the caller's mistake, not the function's. */
-const isClientError = (response: unknown): boolean => {
-  const status =
-    typeof response === 'object' && response !== null
-      ? (response as { statusCode?: unknown }).statusCode
-      : null
-  return typeof status === 'number' && status >= 400 && status < 500
-}
-
 const endKindOf = (event: InvocationEndEvent): LifecycleLevelKey => {
   if (event.outcome !== 'error') return 'invocation.end'
   return isClientError(event.request.response) ? 'invocation.end.client-error' : 'invocation.end.error'
 }
 
-/** Closes the invocation: stops its timer, writes its summary line, drops its buffered logs. */
+/**
+ * Closes the invocation: stops its timer, writes its summary line (with the invocation's temporary keys
+ * still on it), drops its buffered logs and its temporary keys. The container emits `invocation.end`
+ * exactly once on every path (success, error, an early return, Middy's early timeout), so this is the
+ * one place that cleans up.
+ */
 const closeInvocation = (settings: Settings, event: InvocationEndEvent): void => {
-  const request = event.request as TimedRequest
-  const timer = request[settings.timerKey]
+  const timer = (event.request as TimedRequest)[settings.timerKey]
   if (timer !== undefined) clearTimeout(timer)
   const failed = event.outcome === 'error'
+  if (failed && settings.flushBufferOnUncaughtError) {
+    for (const logger of settings.loggers) logger.flushBuffer()
+  }
   if (shouldWriteEnd(settings, failed)) {
     const sampleRate = settings.endSampleRate === 1 ? undefined : failed ? 1 : settings.endSampleRate
     const level = levelOf(settings, endKindOf(event))
     write(settings, level, invocationEndLine(event, sampleRate))
   }
-  // As injectLambdaContext does: buffered logs of an invocation are printed only when it fails (an
-  // error-level line flushes them), else dropped.
-  for (const logger of settings.loggers) logger.clearBuffer()
+  for (const logger of settings.loggers) {
+    // As injectLambdaContext does: buffered logs of an invocation are printed only when it fails (an
+    // error-level line flushes them), else dropped.
+    logger.clearBuffer()
+    if (settings.resetKeys) logger.resetKeys()
+  }
+}
+
+/** `invocation.end` through its owner; an invocation no logger's `before` reached goes to the first listener. */
+const endInvocation = (settings: Settings, event: InvocationEndEvent): void => {
+  const claim = (event.request as ClaimedRequest)[CLAIM]
+  if (claim === undefined) return
+  if (claim.owner === undefined) openInvocation(settings, claim)
+  else if (claim.owner !== settings) return
+  closeInvocation(settings, event)
 }
 
 const writeSiblingEvent = (settings: Settings, event: LifecycleEvent): void => {
+  const view = currentInvocation()
+  const owner = view === undefined ? undefined : sharedState().owners.get(view)
+  if (owner === undefined ? !firstToWrite(event) : owner !== settings) return
   const level = levelOf(settings, event.type)
   if (level === false) return
   const line = siblingEventLine(
     event as unknown as { type: string } & Record<string, unknown>,
     getContainer(),
   )
-  write(settings, level, currentInvocation() === undefined ? { ...line, ...NOT_AN_INVOCATION } : line)
+  write(settings, level, view === undefined ? { ...line, ...NOT_AN_INVOCATION } : line)
 }
 
 const lifecycleLoggerListener =
@@ -161,12 +245,13 @@ const lifecycleLoggerListener =
         settings.opening.push(event)
         return
       case 'invocation.start':
-        openInvocation(settings, event)
+        claimInvocation(settings, event)
         return
       case 'invocation.end':
-        closeInvocation(settings, event)
+        endInvocation(settings, event)
         return
       case 'container.shutdown':
+        if (!firstToWrite(event)) return
         write(settings, levelOf(settings, event.type), {
           ...containerShutdownLine(event),
           ...NOT_AN_INVOCATION,
@@ -213,6 +298,13 @@ const logIncomingEvent = (settings: Settings, redaction: Redaction, event: unkno
   settings.writer.info('Lambda invocation event', { event: value, event_truncated: truncated || undefined })
 }
 
+const NO_CONTAINER =
+  'lifecycleLogger() found no invocation opened by containerLifetime(), so it writes no lines: use ' +
+  'containerLifetime() before it in the chain, middy().use(containerLifetime()).use(lifecycleLogger({ logger }))'
+const TWICE =
+  'two lifecycleLogger() middlewares in one chain: the second one does nothing (lines would be written ' +
+  'twice); use one lifecycleLogger() and pass several loggers as an array: lifecycleLogger({ logger: [a, b] })'
+
 const settingsOf = (options: LifecycleLoggerOptions): Settings => {
   const merged = { ...defaults, ...options }
   const loggers = Array.isArray(merged.logger)
@@ -224,9 +316,13 @@ const settingsOf = (options: LifecycleLoggerOptions): Settings => {
     levels: { ...DEFAULT_LEVELS, ...merged.levels },
     endSampleRate: merged.endSampleRate,
     timeoutWarningMs: merged.timeoutWarningMs,
-    redaction: merged.logEvent
-      ? createRedaction(merged.redactHeaders, merged.redactPaths, merged.eventMaxBytes)
-      : undefined,
+    redaction:
+      (merged.logEvent ?? loggers[0]?.getLogEvent())
+        ? createRedaction(merged.redactHeaders, merged.redactPaths, merged.eventMaxBytes)
+        : undefined,
+    resetKeys: merged.resetKeys,
+    correlationIdPath: merged.correlationIdPath,
+    flushBufferOnUncaughtError: merged.flushBufferOnUncaughtError,
     timerKey: Symbol(`${PACKAGE} timeout timer`),
     stampedContainerId: null,
     opening: [],
@@ -239,7 +335,8 @@ const settingsOf = (options: LifecycleLoggerOptions): Settings => {
  * `container.thaw`, `invocation.timeout-warning`, `container.shutdown`, and the `breaker.*` and
  * `pool.*` events of the sibling packages). Use it right after `containerLifetime()`. Create it once,
  * at module scope: it subscribes to the container's events and registers a shutdown hook that flushes
- * the loggers' buffered logs.
+ * the loggers' buffered logs. The keys a request appends (`logger.appendKeys()`) are removed when it
+ * ends (`resetKeys`).
  *
  * @example
  * ```ts
@@ -271,6 +368,16 @@ export const lifecycleLogger = <TEvent = unknown, TResult = unknown, TErr = unkn
 
   const { redaction, timeoutWarningMs } = settings
   const lifecycleLoggerMiddlewareBefore = (request: MiddyRequestLike): void => {
+    const claim = (request as ClaimedRequest)[CLAIM]
+    if (claim === undefined) {
+      warnOnce(PACKAGE, NO_CONTAINER, 'LAMBDA_LIFETIME_LOGGER_NO_CONTAINER')
+      return
+    }
+    if (claim.owner !== undefined) {
+      warnOnce(PACKAGE, TWICE, 'LAMBDA_LIFETIME_LOGGER_TWICE')
+      return
+    }
+    openInvocation(settings, claim)
     if (redaction !== undefined) logIncomingEvent(settings, redaction, request.event)
     if (timeoutWarningMs !== false) armTimeoutWarning(settings, request, timeoutWarningMs)
   }

@@ -1,4 +1,12 @@
-/** Option defaults and their validation. */
+/** Option defaults and their validation (the rules live in @lambda-lifetime/commons). */
+import {
+  describeValue,
+  isRecord,
+  MAX_TIMER_MS,
+  type Rule,
+  rules,
+  validateOptions,
+} from '@lambda-lifetime/commons'
 import type {
   LifecycleLevel,
   LifecycleLevelKey,
@@ -8,15 +16,17 @@ import type {
 
 export const PACKAGE = '@lambda-lifetime/logger'
 
+/** Every option but `logger`, `logEvent` (the Logger's own setting) and `correlationIdPath` (none). */
 export const defaults = {
   levels: {},
   endSampleRate: 1,
   timeoutWarningMs: 500,
-  logEvent: false,
   redactHeaders: [],
   redactPaths: [],
   eventMaxBytes: 32_768,
-} satisfies Omit<Required<LifecycleLoggerOptions>, 'logger'>
+  resetKeys: true,
+  flushBufferOnUncaughtError: false,
+} satisfies Omit<Required<LifecycleLoggerOptions>, 'logger' | 'logEvent' | 'correlationIdPath'>
 
 export const DEFAULT_LEVELS: Readonly<Record<string, LifecycleLevel>> = {
   'container.start': 'info',
@@ -31,14 +41,6 @@ export const DEFAULT_LEVELS: Readonly<Record<string, LifecycleLevel>> = {
   'pool.*': 'info',
 }
 
-const OPTION_NAMES: ReadonlySet<string> = new Set(['logger', ...Object.keys(defaults)])
-const LEVELS: ReadonlySet<unknown> = new Set<LifecycleLevel | false>([
-  'debug',
-  'info',
-  'warn',
-  'error',
-  false,
-])
 const SIBLING_KEY = /^(breaker|pool)\.([A-Za-z][A-Za-z0-9-]*|\*)$/
 const LOGGER_METHODS = [
   'debug',
@@ -50,57 +52,44 @@ const LOGGER_METHODS = [
   'refreshSampleRateCalculation',
   'clearBuffer',
   'flushBuffer',
+  'resetKeys',
+  'setCorrelationId',
+  'getLogEvent',
 ] as const satisfies readonly (keyof LifecycleLoggerTarget)[]
 
-const invalid = (message: string): TypeError =>
-  new TypeError(`${PACKAGE}: ${message}`, { cause: { package: PACKAGE } })
+const isLevelKey = (key: unknown): key is LifecycleLevelKey =>
+  typeof key === 'string' && (Object.hasOwn(DEFAULT_LEVELS, key) || SIBLING_KEY.test(key))
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-
-const describe = (value: unknown): string => (value === null ? 'null' : typeof value)
-
-export const isLevelKey = (key: string): key is LifecycleLevelKey =>
-  Object.hasOwn(DEFAULT_LEVELS, key) || SIBLING_KEY.test(key)
-
-const validateLogger = (value: unknown, where: string): void => {
-  if (!isRecord(value)) throw invalid(`option "${where}" must be a Powertools Logger, got ${describe(value)}`)
-  for (const method of LOGGER_METHODS) {
-    if (typeof value[method] !== 'function') {
-      throw invalid(`option "${where}" must be a Powertools Logger (2.36 or later): it has no ${method}()`)
-    }
-  }
+/** A Powertools Logger is recognised by the methods this package calls, so children and subclasses fit. */
+const powertoolsLogger: Rule = (value, path) => {
+  if (!isRecord(value)) return { path, problem: `must be a Powertools Logger, got ${describeValue(value)}` }
+  const missing = LOGGER_METHODS.find((method) => typeof value[method] !== 'function')
+  if (missing === undefined) return undefined
+  return { path, problem: `must be a Powertools Logger (2.36 or later): it has no ${missing}()` }
 }
 
-const validateLoggers = (logger: unknown): void => {
-  if (!Array.isArray(logger)) {
-    validateLogger(logger, 'logger')
-    return
-  }
-  if (logger.length === 0) throw invalid('option "logger" must not be an empty array')
-  logger.forEach((each, index) => {
-    validateLogger(each, `logger[${index}]`)
-  })
-}
+const loggers = rules.arrayOf(powertoolsLogger, { nonEmpty: true })
+const nonEmptyStrings = rules.arrayOf(rules.string({ nonEmpty: true }))
 
-const validateLevels = (levels: unknown): void => {
-  if (!isRecord(levels)) throw invalid(`option "levels" must be an object, got ${describe(levels)}`)
-  for (const [key, level] of Object.entries(levels)) {
-    if (!isLevelKey(key)) throw invalid(`option "levels" has an unknown line kind "${key}"`)
-    if (!LEVELS.has(level)) {
-      throw invalid(`option "levels.${key}" must be debug, info, warn, error or false, got ${String(level)}`)
-    }
-  }
-}
-
-const validateStrings = (name: string, value: unknown): void => {
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item.length > 0)) {
-    throw invalid(`option "${name}" must be an array of non-empty strings`)
-  }
-}
-
-const isPositiveFinite = (value: unknown): boolean =>
-  typeof value === 'number' && value > 0 && Number.isFinite(value)
+const schema = {
+  logger: (value, path) => (Array.isArray(value) ? loggers(value, path) : powertoolsLogger(value, path)),
+  levels: rules.recordOf(
+    rules.oneOf(['debug', 'info', 'warn', 'error', false]),
+    rules.custom(isLevelKey, 'a line kind'),
+  ),
+  endSampleRate: rules.number({ above: 0, max: 1 }),
+  timeoutWarningMs: rules.anyOf(
+    [rules.oneOf([false]), rules.duration()],
+    `false or a duration in ms from 0 to ${MAX_TIMER_MS}`,
+  ),
+  logEvent: rules.boolean(),
+  redactHeaders: nonEmptyStrings,
+  redactPaths: nonEmptyStrings,
+  eventMaxBytes: rules.number({ above: 0, integer: true }),
+  resetKeys: rules.boolean(),
+  correlationIdPath: rules.string({ nonEmpty: true }),
+  flushBufferOnUncaughtError: rules.boolean(),
+} satisfies Record<keyof LifecycleLoggerOptions, Rule>
 
 /**
  * Checks `lifecycleLogger` options; throws a `TypeError` that names the package and the bad option.
@@ -113,42 +102,5 @@ const isPositiveFinite = (value: unknown): boolean =>
  * ```
  */
 export const lifecycleLoggerValidateOptions = (options: unknown): void => {
-  if (!isRecord(options)) throw invalid(`options must be an object, got ${describe(options)}`)
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) {
-      throw invalid(`unknown option "${name}" (known: ${[...OPTION_NAMES].join(', ')})`)
-    }
-  }
-  const {
-    logger,
-    levels,
-    endSampleRate,
-    timeoutWarningMs,
-    logEvent,
-    redactHeaders,
-    redactPaths,
-    eventMaxBytes,
-  } = options as Partial<Record<keyof LifecycleLoggerOptions, unknown>>
-  validateLoggers(logger)
-  if (levels !== undefined) validateLevels(levels)
-  if (endSampleRate !== undefined && !(isPositiveFinite(endSampleRate) && (endSampleRate as number) <= 1)) {
-    throw invalid(`option "endSampleRate" must be a number in (0, 1], got ${String(endSampleRate)}`)
-  }
-  if (
-    timeoutWarningMs !== undefined &&
-    timeoutWarningMs !== false &&
-    !(typeof timeoutWarningMs === 'number' && timeoutWarningMs >= 0 && Number.isFinite(timeoutWarningMs))
-  ) {
-    throw invalid(
-      `option "timeoutWarningMs" must be false or a finite number >= 0, got ${String(timeoutWarningMs)}`,
-    )
-  }
-  if (logEvent !== undefined && typeof logEvent !== 'boolean') {
-    throw invalid(`option "logEvent" must be a boolean, got ${describe(logEvent)}`)
-  }
-  if (redactHeaders !== undefined) validateStrings('redactHeaders', redactHeaders)
-  if (redactPaths !== undefined) validateStrings('redactPaths', redactPaths)
-  if (eventMaxBytes !== undefined && !(isPositiveFinite(eventMaxBytes) && Number.isInteger(eventMaxBytes))) {
-    throw invalid(`option "eventMaxBytes" must be a positive integer, got ${String(eventMaxBytes)}`)
-  }
+  validateOptions(PACKAGE, schema, options, { required: ['logger'] })
 }

@@ -17,6 +17,9 @@ export type LifecycleLoggerTarget = Pick<
   | 'refreshSampleRateCalculation'
   | 'clearBuffer'
   | 'flushBuffer'
+  | 'resetKeys'
+  | 'setCorrelationId'
+  | 'getLogEvent'
 >
 
 /** The Powertools level a lifecycle line is written at. */
@@ -53,7 +56,10 @@ export interface LifecycleLoggerOptions {
   endSampleRate?: number
   /** Write `invocation.timeout-warning` this many ms before the deadline when still running; `false` turns it off. Default 500. */
   timeoutWarningMs?: number | false
-  /** Log the incoming event (redacted) once per invocation. Default false. */
+  /**
+   * Log the incoming event (redacted) once per invocation. Default: the first Logger's own setting
+   * (`POWERTOOLS_LOGGER_LOG_EVENT`), which is false unless set, as with `injectLambdaContext`.
+   */
   logEvent?: boolean
   /** Header names redacted in the logged event, besides authorization, cookie(s), set-cookie and x-api-key. Case-insensitive. */
   redactHeaders?: readonly string[]
@@ -61,6 +67,25 @@ export interface LifecycleLoggerOptions {
   redactPaths?: readonly string[]
   /** Size above which the logged event is cut short (approximate JSON bytes). Default 32 768. */
   eventMaxBytes?: number
+  /**
+   * Remove the temporary keys (`logger.appendKeys()`, the correlation id) from every logger when an
+   * invocation ends, on every path, so that nothing of one request is on the next one's lines. Default
+   * true. `false` keeps them until they are removed or overwritten: in a warm container one request's
+   * keys (a user id, a tenant) then appear on the lines of the next requests.
+   */
+  resetKeys?: boolean
+  /**
+   * Where the correlation id is in the event, as a search expression for the Logger's
+   * `correlationIdSearchFn` (Powertools' `search` from `@aws-lambda-powertools/logger/correlationId`):
+   * `logger.setCorrelationId(event, correlationIdPath)` per invocation, as `injectLambdaContext` does.
+   */
+  correlationIdPath?: string
+  /**
+   * Flush the loggers' buffered logs when an invocation fails, before its `invocation.end` line, whatever
+   * that line's level and the Logger's `flushOnErrorLog`. Default false: the buffer of a failed invocation
+   * is printed by its error-level `invocation.end` line when `flushOnErrorLog` is on (Powertools' default).
+   */
+  flushBufferOnUncaughtError?: boolean
 }
 
 /** Keys on every lifecycle line (besides Powertools' own: level, message, timestamp, service, ...). */
@@ -102,6 +127,8 @@ export interface InvocationEndLine extends LifecycleLineBase, InvocationKeys {
   readonly status_code?: number
   readonly error_name?: string
   readonly error_message?: string
+  /** The thrown error's stack, when it has one. */
+  readonly error_stack?: string
   /** Only when `endSampleRate` is below 1: the line stands for 1 / sample_rate invocations. */
   readonly sample_rate?: number
 }

@@ -29,40 +29,90 @@ describe('lifecycleLoggerValidateOptions', () => {
         redactHeaders: ['x-tenant-token'],
         redactPaths: ['body'],
         eventMaxBytes: 1_024,
+        resetKeys: false,
+        correlationIdPath: 'requestContext.requestId',
+        flushBufferOnUncaughtError: true,
       }),
     ).not.toThrow()
     expect(() => lifecycleLoggerValidateOptions({ logger, timeoutWarningMs: false })).not.toThrow()
+    expect(() => lifecycleLoggerValidateOptions({ logger, timeoutWarningMs: 2 ** 31 - 1 })).not.toThrow()
+    // An option left undefined takes its default, as before.
+    expect(() => lifecycleLoggerValidateOptions({ logger, levels: undefined })).not.toThrow()
   })
 
   it.each([
-    ['options must be an object', null],
-    ['options must be an object', [logger]],
-    ['unknown option "loger"', { loger: logger }],
-    ['option "logger" must be a Powertools Logger, got undefined', {}],
+    ['options must be an object, got null', undefined, null],
+    ['options must be an object, got an array', undefined, [logger]],
+    ['option "loger" is not a known option (known: logger, levels,', 'loger', { loger: logger }],
+    ['option "logger" is required', 'logger', {}],
     [
       'option "logger" must be a Powertools Logger (2.36 or later): it has no addContext()',
+      'logger',
       { logger: { ...console } },
     ],
-    ['option "logger[1]" must be a Powertools Logger', { logger: [logger, 'x'] }],
-    ['option "logger" must not be an empty array', { logger: [] }],
-    ['option "levels" must be an object', { logger, levels: 'info' }],
     [
-      'option "levels" has an unknown line kind "invocation.start"',
+      'option "logger" must be a Powertools Logger (2.36 or later): it has no resetKeys()',
+      'logger',
+      { logger: Object.assign(Object.create(logger), { resetKeys: undefined }) },
+    ],
+    ['option "logger[1]" must be a Powertools Logger, got "x"', 'logger[1]', { logger: [logger, 'x'] }],
+    ['option "logger" must not be an empty array', 'logger', { logger: [] }],
+    ['option "levels" must be an object, got "info"', 'levels', { logger, levels: 'info' }],
+    [
+      'option "levels" has an unknown key "invocation.start"',
+      'levels',
       { logger, levels: { 'invocation.start': 'info' } },
     ],
     [
-      'option "levels.invocation.end" must be debug, info, warn, error or false',
+      'option "levels["invocation.end"]" must be one of "debug", "info", "warn", "error", false, got "INFO"',
+      'levels["invocation.end"]',
       { logger, levels: { 'invocation.end': 'INFO' } },
     ],
-    ['option "endSampleRate" must be a number in (0, 1]', { logger, endSampleRate: 0 }],
-    ['option "endSampleRate" must be a number in (0, 1]', { logger, endSampleRate: 1.5 }],
-    ['option "timeoutWarningMs" must be false or a finite number >= 0', { logger, timeoutWarningMs: -1 }],
-    ['option "timeoutWarningMs" must be false or a finite number >= 0', { logger, timeoutWarningMs: true }],
-    ['option "logEvent" must be a boolean', { logger, logEvent: 'yes' }],
-    ['option "redactHeaders" must be an array of non-empty strings', { logger, redactHeaders: [''] }],
-    ['option "redactPaths" must be an array of non-empty strings', { logger, redactPaths: 'body' }],
-    ['option "eventMaxBytes" must be a positive integer', { logger, eventMaxBytes: 1.5 }],
-  ])('rejects with "%s"', (message, options) => {
+    [
+      'option "endSampleRate" must be a number > 0 and <= 1, got 0',
+      'endSampleRate',
+      { logger, endSampleRate: 0 },
+    ],
+    [
+      'option "endSampleRate" must be a number > 0 and <= 1, got 1.5',
+      'endSampleRate',
+      { logger, endSampleRate: 1.5 },
+    ],
+    [
+      'option "timeoutWarningMs" must be false or a duration in ms from 0 to 2147483647, got -1',
+      'timeoutWarningMs',
+      { logger, timeoutWarningMs: -1 },
+    ],
+    ['option "timeoutWarningMs"', 'timeoutWarningMs', { logger, timeoutWarningMs: true }],
+    [
+      'option "timeoutWarningMs" must be false or a duration in ms from 0 to 2147483647, got 2147483648',
+      'timeoutWarningMs',
+      { logger, timeoutWarningMs: 2 ** 31 },
+    ],
+    ['option "logEvent" must be a boolean, got "yes"', 'logEvent', { logger, logEvent: 'yes' }],
+    [
+      'option "redactHeaders[0]" must be a non-empty string, got ""',
+      'redactHeaders[0]',
+      { logger, redactHeaders: [''] },
+    ],
+    ['option "redactPaths" must be an array, got "body"', 'redactPaths', { logger, redactPaths: 'body' }],
+    [
+      'option "eventMaxBytes" must be an integer > 0, got 1.5',
+      'eventMaxBytes',
+      { logger, eventMaxBytes: 1.5 },
+    ],
+    ['option "resetKeys" must be a boolean, got "no"', 'resetKeys', { logger, resetKeys: 'no' }],
+    [
+      'option "correlationIdPath" must be a non-empty string, got ""',
+      'correlationIdPath',
+      { logger, correlationIdPath: '' },
+    ],
+    [
+      'option "flushBufferOnUncaughtError" must be a boolean, got 1',
+      'flushBufferOnUncaughtError',
+      { logger, flushBufferOnUncaughtError: 1 },
+    ],
+  ])('rejects with "%s"', (message, option, options) => {
     // Act
     const validate = () => lifecycleLoggerValidateOptions(options)
 
@@ -72,7 +122,11 @@ describe('lifecycleLoggerValidateOptions', () => {
     try {
       validate()
     } catch (error) {
-      expect((error as Error).cause).toEqual({ package: '@lambda-lifetime/logger' })
+      const cause =
+        option === undefined
+          ? { package: '@lambda-lifetime/logger' }
+          : { package: '@lambda-lifetime/logger', option }
+      expect((error as Error).cause).toEqual(cause)
     }
   })
 
