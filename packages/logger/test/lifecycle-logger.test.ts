@@ -219,6 +219,34 @@ describe('lifecycleLogger', () => {
     ])
   })
 
+  it('logs the thrown error, not what @middy/http-error-handler replaced it with (issue 11, bug 2)', async () => {
+    // Prepare
+    const logger = new Logger({ serviceName: 'orders' })
+    const handler = middy()
+      .use(containerLifetime())
+      .use(lifecycleLogger({ logger }))
+      .use(httpErrorHandler({ logger: false }))
+      .handler(async () => {
+        throw new TypeError('order row missing')
+      })
+
+    // Act
+    const response = await handler({}, lambdaContext('req-1'))
+
+    // Assess: the client gets the stock 500, the log gets the real error
+    expect(response).toEqual(expect.objectContaining({ statusCode: 500 }))
+    expect(linesOf(lines, 'invocation.end')).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        outcome: 'error',
+        status_code: 500,
+        error_name: 'TypeError',
+        error_message: 'order row missing',
+        error_stack: expect.stringMatching(/^TypeError: order row missing\n {4}at /),
+      }),
+    ])
+  })
+
   it('describes a thrown value that is not an Error', async () => {
     // Prepare
     const logger = new Logger({ serviceName: 'orders' })
@@ -242,6 +270,7 @@ describe('lifecycleLogger', () => {
       ['object', '[object Object]'],
       ['object', '[unprintable]'],
     ])
+    for (const line of linesOf(lines, 'invocation.end')) expect(line).not.toHaveProperty('error_stack')
   })
 
   it('writes invocation.end once for an early return by @middy/warmup and clears the timeout timer', async () => {
@@ -338,7 +367,7 @@ describe('lifecycleLogger', () => {
     expect(counts).toEqual([1, 0, 0])
   })
 
-  it('warns with the invocation of a frozen context, and writes nothing without containerLifetime()', async () => {
+  it('warns with the invocation of a frozen context', async () => {
     // Prepare
     fakeTimeouts()
     const logger = new Logger({ serviceName: 'orders' })
@@ -347,18 +376,14 @@ describe('lifecycleLogger', () => {
       return 'ok'
     }
     const frozen = middy().use(containerLifetime()).use(lifecycleLogger({ logger })).handler(slow)
-    const alone = middy().use(lifecycleLogger({ logger })).handler(slow)
 
     // Act
     await frozen({}, Object.freeze(lambdaContext('req-1', 600)))
-    const written = lines.length
-    await alone({}, lambdaContext('req-2', 600))
 
     // Assess
     expect(linesOf(lines, 'invocation.timeout-warning')).toEqual([
       expect.objectContaining({ invocation: 1, function_request_id: 'req-1', remaining_ms: 600 }),
     ])
-    expect(lines.length).toBe(written)
   })
 
   it('writes container.shutdown on SIGTERM, then flushes the logs buffered after the last invocation', async () => {
@@ -427,6 +452,88 @@ describe('lifecycleLogger', () => {
     // Assess
     expect(lines.map((line) => line.message)).toEqual(['container.start', 'what led to it', 'invocation.end'])
     expect(lines[1]).toEqual(expect.objectContaining({ function_request_id: 'req-1', invocation: 1 }))
+  })
+
+  it('flushes a failed invocation’s buffer whatever the end line’s level with flushBufferOnUncaughtError', async () => {
+    // Prepare: the failed end line written at warn level would not flush the buffer by itself
+    process.env._X_AMZN_TRACE_ID = TRACE
+    const handlerWith = (flushBufferOnUncaughtError: boolean) => {
+      const logger = new Logger({ serviceName: 'orders', logBufferOptions: { enabled: true } })
+      return middy()
+        .use(containerLifetime())
+        .use(
+          lifecycleLogger({
+            logger,
+            flushBufferOnUncaughtError,
+            levels: { 'container.start': false, 'invocation.end.error': 'warn' },
+          }),
+        )
+        .handler(async () => {
+          logger.debug(`what led to it (${flushBufferOnUncaughtError})`)
+          throw new Error('boom')
+        })
+    }
+
+    // Act
+    await expect(handlerWith(false)({}, lambdaContext('req-1'))).rejects.toThrow('boom')
+    await expect(handlerWith(true)({}, lambdaContext('req-2'))).rejects.toThrow('boom')
+
+    // Assess
+    expect(lines.map((line) => [line.message, line.function_request_id])).toEqual([
+      ['invocation.end', 'req-1'],
+      ['what led to it (true)', 'req-2'],
+      ['invocation.end', 'req-2'],
+    ])
+  })
+
+  it('logs the event when the Logger says so (POWERTOOLS_LOGGER_LOG_EVENT), as injectLambdaContext does', async () => {
+    // Prepare
+    process.env.POWERTOOLS_LOGGER_LOG_EVENT = 'true'
+    const fromEnvironment = new Logger({ serviceName: 'env' })
+    delete process.env.POWERTOOLS_LOGGER_LOG_EVENT
+    const handlerWith = (options: Omit<Parameters<typeof lifecycleLogger>[0], 'logger'>) =>
+      middy()
+        .use(containerLifetime())
+        .use(lifecycleLogger({ logger: fromEnvironment, ...options }))
+        .handler(async () => 'ok')
+
+    // Act
+    await handlerWith({})({ headers: { authorization: 'secret' } }, lambdaContext('req-1'))
+    await handlerWith({ logEvent: false })({ id: 2 }, lambdaContext('req-2'))
+
+    // Assess
+    const logged = lines.filter((line) => line.message === 'Lambda invocation event')
+    expect(logged).toEqual([
+      expect.objectContaining({
+        function_request_id: 'req-1',
+        event: { headers: { authorization: '[REDACTED]' } },
+      }),
+    ])
+  })
+
+  it('writes only the container lines of its own invocation, not one emitted by hand before it', async () => {
+    // Prepare
+    const logger = new Logger({ serviceName: 'orders' })
+    const handler = middy()
+      .use(containerLifetime())
+      .use(lifecycleLogger({ logger }))
+      .handler(async () => 'ok')
+    await handler({}, lambdaContext('req-1'))
+    const stale = linesOf(lines, 'container.start').length
+
+    // Act: a stray thaw event with another view, outside any invocation
+    emitLifecycle({
+      type: 'container.thaw',
+      at: Date.now(),
+      view: {},
+      idleMs: 1,
+    } as unknown as LifecycleEvent)
+    await handler({}, lambdaContext('req-2'))
+
+    // Assess
+    expect(stale).toBe(1)
+    expect(linesOf(lines, 'container.thaw')).toEqual([])
+    expect(linesOf(lines, 'invocation.end')).toHaveLength(2)
   })
 
   it('samples successful invocation.end lines and always writes failed ones, each with sample_rate', async () => {
