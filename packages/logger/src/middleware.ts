@@ -10,7 +10,7 @@
  * its own `before`, before any logger's; the first listener leaves a claim on the request and the owner
  * takes it up in its `before`. Lines about an invocation go through its owner only.
  */
-import { warnOnce } from '@lambda-lifetime/commons'
+import { clampTimerMs, warnOnce } from '@lambda-lifetime/commons'
 import {
   type ContainerStartEvent,
   type ContainerThawEvent,
@@ -64,6 +64,7 @@ interface Settings {
   readonly flushBufferOnUncaughtError: boolean
   /** Key of this middleware's timeout timer on the Middy request. */
   readonly timerKey: symbol
+  readonly shared: Shared
   /** Container id the loggers' persistent keys were set for. */
   stampedContainerId: string | null
   /**
@@ -87,6 +88,8 @@ const CLAIM = Symbol.for('lambda-lifetime.logger.claim')
 const SHARED = Symbol.for('lambda-lifetime.logger')
 
 interface Shared {
+  /** lifecycleLoggers created in this process. With one, it writes everything and keeps no owners. */
+  instances: number
   /** The owner of each open invocation, for the sibling events written during it (GC'd with the view). */
   readonly owners: WeakMap<InvocationView, Settings>
   /** Events without an owner (shutdown, sibling events between invocations) already written once. */
@@ -95,15 +98,15 @@ interface Shared {
 
 const sharedState = (): Shared => {
   const holder = globalThis as { [SHARED]?: Shared }
-  holder[SHARED] ??= { owners: new WeakMap(), written: new WeakSet() }
+  holder[SHARED] ??= { instances: 0, owners: new WeakMap(), written: new WeakSet() }
   return holder[SHARED]
 }
 
 /** True for the first listener that asks about this event object: it writes it, the others do not. */
-const firstToWrite = (event: object): boolean => {
-  const written = sharedState().written
-  if (written.has(event)) return false
-  written.add(event)
+const firstToWrite = (shared: Shared, event: object): boolean => {
+  if (shared.instances === 1) return true
+  if (shared.written.has(event)) return false
+  shared.written.add(event)
   return true
 }
 
@@ -161,7 +164,8 @@ const claimInvocation = (settings: Settings, event: InvocationStartEvent): void 
 const openInvocation = (settings: Settings, claim: Claim): void => {
   claim.owner = settings
   const { view, request } = claim.start
-  sharedState().owners.set(view, settings)
+  // A WeakMap entry costs about 0.5 µs: kept only when another lifecycleLogger could claim the event.
+  if (settings.shared.instances > 1) settings.shared.owners.set(view, settings)
   stampKeys(settings, view)
   const context = request.context
   for (const logger of settings.loggers) {
@@ -225,8 +229,8 @@ const endInvocation = (settings: Settings, event: InvocationEndEvent): void => {
 
 const writeSiblingEvent = (settings: Settings, event: LifecycleEvent): void => {
   const view = currentInvocation()
-  const owner = view === undefined ? undefined : sharedState().owners.get(view)
-  if (owner === undefined ? !firstToWrite(event) : owner !== settings) return
+  const owner = view === undefined ? undefined : settings.shared.owners.get(view)
+  if (owner === undefined ? !firstToWrite(settings.shared, event) : owner !== settings) return
   const level = levelOf(settings, event.type)
   if (level === false) return
   const line = siblingEventLine(
@@ -251,7 +255,7 @@ const lifecycleLoggerListener =
         endInvocation(settings, event)
         return
       case 'container.shutdown':
-        if (!firstToWrite(event)) return
+        if (!firstToWrite(settings.shared, event)) return
         write(settings, levelOf(settings, event.type), {
           ...containerShutdownLine(event),
           ...NOT_AN_INVOCATION,
@@ -269,25 +273,21 @@ const remainingTimeOf = (context: unknown): number => {
   return typeof remaining === 'function' ? Number(remaining.call(context)) : Number.NaN
 }
 
-const viewOf = (request: MiddyRequestLike): InvocationView | undefined => {
-  const container = isObject(request.context)
-    ? (request.context as { container?: unknown }).container
-    : undefined
-  return (container as InvocationView | undefined) ?? currentInvocation()
-}
-
 /** Runs in the invocation's async context (timers keep it), so the line carries its keys. */
-const warnTimeout = (settings: Settings, request: MiddyRequestLike): void => {
-  const view = viewOf(request)
-  if (view === undefined) return
+const warnTimeout = (settings: Settings, request: MiddyRequestLike, view: InvocationView): void => {
   const remaining = Math.round(remainingTimeOf(request.context))
   write(settings, levelOf(settings, 'invocation.timeout-warning'), timeoutWarningLine(view, remaining))
 }
 
-const armTimeoutWarning = (settings: Settings, request: MiddyRequestLike, marginMs: number): void => {
+const armTimeoutWarning = (
+  settings: Settings,
+  request: MiddyRequestLike,
+  view: InvocationView,
+  marginMs: number,
+): void => {
   const remaining = remainingTimeOf(request.context)
   if (!Number.isFinite(remaining)) return
-  const timer = setTimeout(warnTimeout, Math.max(0, remaining - marginMs), settings, request)
+  const timer = setTimeout(warnTimeout, clampTimerMs(remaining - marginMs), settings, request, view)
   // The warning must never keep a runtime (or a test) alive on its own.
   timer.unref()
   ;(request as TimedRequest)[settings.timerKey] = timer
@@ -304,6 +304,10 @@ const NO_CONTAINER =
 const TWICE =
   'two lifecycleLogger() middlewares in one chain: the second one does nothing (lines would be written ' +
   'twice); use one lifecycleLogger() and pass several loggers as an array: lifecycleLogger({ logger: [a, b] })'
+
+const PER_REQUEST =
+  'lifecycleLogger() created during an invocation: create it once, at module scope (each one subscribes ' +
+  'to the container for the life of the process, and sees only the invocations that start after it)'
 
 const settingsOf = (options: LifecycleLoggerOptions): Settings => {
   const merged = { ...defaults, ...options }
@@ -324,6 +328,7 @@ const settingsOf = (options: LifecycleLoggerOptions): Settings => {
     correlationIdPath: merged.correlationIdPath,
     flushBufferOnUncaughtError: merged.flushBufferOnUncaughtError,
     timerKey: Symbol(`${PACKAGE} timeout timer`),
+    shared: sharedState(),
     stampedContainerId: null,
     opening: [],
   }
@@ -359,7 +364,9 @@ export const lifecycleLogger = <TEvent = unknown, TResult = unknown, TErr = unkn
   options: LifecycleLoggerOptions,
 ): MiddlewareLike<TEvent, TResult, TErr, object> => {
   lifecycleLoggerValidateOptions(options)
+  if (currentInvocation() !== undefined) warnOnce(PACKAGE, PER_REQUEST, 'LAMBDA_LIFETIME_LOGGER_PER_REQUEST')
   const settings = settingsOf(options)
+  settings.shared.instances++
   onLifecycle(lifecycleLoggerListener(settings))
   const lifecycleLoggerFlush = (): void => {
     for (const logger of settings.loggers) logger.flushBuffer()
@@ -379,7 +386,7 @@ export const lifecycleLogger = <TEvent = unknown, TResult = unknown, TErr = unkn
     }
     openInvocation(settings, claim)
     if (redaction !== undefined) logIncomingEvent(settings, redaction, request.event)
-    if (timeoutWarningMs !== false) armTimeoutWarning(settings, request, timeoutWarningMs)
+    if (timeoutWarningMs !== false) armTimeoutWarning(settings, request, claim.start.view, timeoutWarningMs)
   }
   return { before: lifecycleLoggerMiddlewareBefore } as MiddlewareLike<TEvent, TResult, TErr, object>
 }

@@ -49,10 +49,7 @@ export const trackThrownError = (request: LifecycleRequest): void => {
 }
 
 /** The error first thrown in this invocation, whatever an error handler left in `request.error`. */
-export const thrownErrorOf = (request: LifecycleRequest): unknown => {
-  const tracked = request as ErrorTrackedRequest
-  return THROWN in tracked ? tracked[THROWN] : request.error
-}
+export const thrownErrorOf = (request: LifecycleRequest): unknown => (request as ErrorTrackedRequest)[THROWN]
 
 export interface ErrorDescription {
   readonly name: string

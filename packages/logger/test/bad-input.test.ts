@@ -5,7 +5,7 @@ import { type LifecycleLoggerOptions, lifecycleLogger } from '@lambda-lifetime/l
 import middy from '@middy/core'
 import fc from 'fast-check'
 import { lambdaContext, resetContainer } from '../../../test/support/container.js'
-import { captureLines, type Line, linesOf } from './capture.js'
+import { captureLines, forgetLifecycleLoggers, type Line, linesOf } from './capture.js'
 
 type Options = Omit<LifecycleLoggerOptions, 'logger'>
 
@@ -17,6 +17,7 @@ describe('logEvent and bad input', () => {
 
   beforeEach(() => {
     resetContainer()
+    forgetLifecycleLoggers()
     lines = captureLines()
   })
 

@@ -26,3 +26,11 @@ export const linesOf = (lines: Line[], kind: string): Line[] => lines.filter((li
 
 /** Lines the user wrote (no `lifecycle_schema`). */
 export const userLines = (lines: Line[]): Line[] => lines.filter((line) => !('lifecycle_schema' in line))
+
+/**
+ * Forgets the lifecycleLoggers of earlier tests, as `resetContainer()` forgets their listeners: a new
+ * test is a new process with no lifecycleLogger yet (the registry counts them to pick its fast path).
+ */
+export const forgetLifecycleLoggers = (): void => {
+  delete (globalThis as Record<symbol, unknown>)[Symbol.for('lambda-lifetime.logger')]
+}

@@ -11,7 +11,7 @@ import {
   resetContainer,
   startManagedInstancesStore,
 } from '../../../test/support/container.js'
-import { captureLines, type Line, linesOf, userLines } from './capture.js'
+import { captureLines, forgetLifecycleLoggers, type Line, linesOf, userLines } from './capture.js'
 
 describe('Managed Instances: 50 invocations interleaved inside the invoke store', () => {
   let store: InvokeStoreInstance
@@ -27,6 +27,7 @@ describe('Managed Instances: 50 invocations interleaved inside the invoke store'
 
   beforeEach(() => {
     resetContainer()
+    forgetLifecycleLoggers()
     lines = captureLines()
   })
 

@@ -12,7 +12,7 @@ import middy from '@middy/core'
 import httpErrorHandler from '@middy/http-error-handler'
 import warmup from '@middy/warmup'
 import { deliverSigterm, lambdaContext, resetContainer } from '../../../test/support/container.js'
-import { captureLines, type Line, linesOf, userLines } from './capture.js'
+import { captureLines, forgetLifecycleLoggers, type Line, linesOf, userLines } from './capture.js'
 
 const STREAM = '2026/11/27/[$LATEST]0123456789abcdef0123456789abcdef'
 const TRACE = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=557abcec3ee5a047;Sampled=1'
@@ -56,6 +56,7 @@ describe('lifecycleLogger', () => {
 
   beforeEach(() => {
     resetContainer()
+    forgetLifecycleLoggers()
     lines = captureLines()
     process.env.AWS_LAMBDA_LOG_STREAM_NAME = STREAM
   })
@@ -251,7 +252,7 @@ describe('lifecycleLogger', () => {
     // Prepare
     const logger = new Logger({ serviceName: 'orders' })
     const unprintable = Object.create(null)
-    const thrown: unknown[] = ['plain string', { code: 42 }, unprintable]
+    const thrown: unknown[] = ['plain string', { code: 42 }, unprintable, { message: 'shaped like one' }]
     const handler = middy()
       .use(containerLifetime())
       .use(lifecycleLogger({ logger }))
@@ -263,12 +264,14 @@ describe('lifecycleLogger', () => {
     await expect(handler({}, lambdaContext('req-1'))).rejects.toBe('plain string')
     await expect(handler({}, lambdaContext('req-2'))).rejects.toEqual({ code: 42 })
     await expect(handler({}, lambdaContext('req-3'))).rejects.toBe(unprintable)
+    await expect(handler({}, lambdaContext('req-4'))).rejects.toEqual({ message: 'shaped like one' })
 
     // Assess
     expect(linesOf(lines, 'invocation.end').map((line) => [line.error_name, line.error_message])).toEqual([
       ['string', 'plain string'],
       ['object', '[object Object]'],
       ['object', '[unprintable]'],
+      ['Error', 'shaped like one'],
     ])
     for (const line of linesOf(lines, 'invocation.end')) expect(line).not.toHaveProperty('error_stack')
   })

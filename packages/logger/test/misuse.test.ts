@@ -10,7 +10,7 @@ import { lifecycleLogger } from '@lambda-lifetime/logger'
 import middy from '@middy/core'
 import warmup from '@middy/warmup'
 import { deliverSigterm, lambdaContext, resetContainer } from '../../../test/support/container.js'
-import { captureLines, type Line, linesOf } from './capture.js'
+import { captureLines, forgetLifecycleLoggers, type Line, linesOf } from './capture.js'
 
 type WarningCall = [string, { type: string; code: string }]
 
@@ -20,6 +20,7 @@ describe('lifecycleLogger misuse', () => {
 
   beforeEach(() => {
     resetContainer()
+    forgetLifecycleLoggers()
     resetWarnings()
     lines = captureLines()
     const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
@@ -175,5 +176,24 @@ describe('lifecycleLogger misuse', () => {
         ['first', 'invocation.end', 'early-return', 'req-1'],
       ],
     )
+  })
+
+  it('warns when created during an invocation, and leaves that invocation alone', async () => {
+    // Prepare
+    const logger = new Logger({ serviceName: 'orders' })
+    const handler = middy()
+      .use(containerLifetime())
+      .handler(async () => {
+        lifecycleLogger({ logger })
+        return 'ok'
+      })
+
+    // Act
+    await handler({}, lambdaContext('req-1'))
+
+    // Assess
+    expect(codes()).toEqual(['LAMBDA_LIFETIME_LOGGER_PER_REQUEST'])
+    expect(warnings[0]?.[0]).toContain('create it once, at module scope')
+    expect(lines).toEqual([])
   })
 })

@@ -16,7 +16,7 @@ import {
   resetContainer,
   startManagedInstancesStore,
 } from '../../../test/support/container.js'
-import { captureLines, type Line, linesOf, userLines } from './capture.js'
+import { captureLines, forgetLifecycleLoggers, type Line, linesOf, userLines } from './capture.js'
 
 type Ending = 'success' | 'error' | 'early-return'
 
@@ -55,6 +55,7 @@ describe('lifecycleLogger resets the keys an invocation appended', () => {
 
   beforeEach(() => {
     resetContainer()
+    forgetLifecycleLoggers()
     lines = captureLines()
   })
 
@@ -217,6 +218,7 @@ describe('lifecycleLogger resets the keys an invocation appended', () => {
       fc.asyncProperty(fc.array(invocation, { minLength: 1, maxLength: 5 }), async (plans) => {
         // Prepare
         resetContainer()
+        forgetLifecycleLoggers()
         lines.length = 0
         const logger = new Logger({ serviceName: 'orders' })
         const expected: Record<string, Record<string, string>> = {}
@@ -290,6 +292,7 @@ describe('Managed Instances: keys appended by one invocation never reach a concu
 
   beforeEach(() => {
     resetContainer()
+    forgetLifecycleLoggers()
     lines = captureLines()
   })
 
@@ -354,6 +357,7 @@ describe('Managed Instances: keys appended by one invocation never reach a concu
       fc.asyncProperty(fc.scheduler(), plans, async (scheduler, invocations) => {
         // Prepare
         resetContainer()
+        forgetLifecycleLoggers()
         lines.length = 0
         const logger = new Logger({ serviceName: 'orders' })
         const expected: Record<string, Record<string, string>> = {}
