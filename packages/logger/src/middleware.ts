@@ -10,7 +10,7 @@
  * its own `before`, before any logger's; the first listener leaves a claim on the request and the owner
  * takes it up in its `before`. Lines about an invocation go through its owner only.
  */
-import { clampTimerMs, warnOnce } from '@lambda-lifetime/commons'
+import { clampTimerMs, isRecord, warnOnce } from '@lambda-lifetime/commons'
 import {
   type ContainerStartEvent,
   type ContainerThawEvent,
@@ -122,8 +122,6 @@ const levelOf = (settings: Settings, kind: string): Level =>
 const write = (settings: Settings, level: Level, line: { readonly event: string }): void => {
   if (level !== false) settings.writer[level](line.event, line as unknown as Record<string, unknown>)
 }
-
-const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null
 
 /**
  * The keys of the container and of the current invocation, appended once per runtime as persistent
@@ -267,7 +265,7 @@ const lifecycleLoggerListener =
   }
 
 const remainingTimeOf = (context: unknown): number => {
-  const remaining = isObject(context)
+  const remaining = isRecord(context)
     ? (context as { getRemainingTimeInMillis?: unknown }).getRemainingTimeInMillis
     : undefined
   return typeof remaining === 'function' ? Number(remaining.call(context)) : Number.NaN

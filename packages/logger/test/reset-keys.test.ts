@@ -28,6 +28,37 @@ interface KeyEvent {
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
+interface Step {
+  readonly op: 'append' | 'remove' | 'persist' | 'log'
+  readonly key: string
+}
+
+/**
+ * Runs one step of a property's invocation on the logger. A temporary value names its request
+ * (`t:req-3`), a persistent one too (`p:req-3`); `mine` models the temporary keys this request holds,
+ * and each `log` step records what its line must show for the keys that are never persistent.
+ */
+const applyStep = (
+  logger: Logger,
+  id: string,
+  [index, step]: [number, Step],
+  mine: Record<string, string>,
+  expected: Record<string, Record<string, string>>,
+): void => {
+  if (step.op === 'append') {
+    logger.appendKeys({ [step.key]: `t:${id}` })
+    mine[step.key] = `t:${id}`
+  } else if (step.op === 'remove') {
+    logger.removeKeys([step.key])
+    delete mine[step.key]
+  } else if (step.op === 'persist') {
+    logger.appendPersistentKeys({ [step.key]: `p:${id}` })
+  } else {
+    logger.info(`${id} step ${index}`)
+    expected[`${id} step ${index}`] = { ...mine }
+  }
+}
+
 /**
  * A chain whose handler appends a temporary key and a persistent key, then ends as asked: a result, a
  * thrown error, or an early return by @middy/warmup (after a middleware that appended the key).
@@ -43,7 +74,7 @@ const keyedHandler = (logger: Logger, options: { resetKeys?: boolean } = {}) =>
         logger.info('keys appended')
       },
     })
-    .use(warmup({ isWarmingUp: (event: KeyEvent) => event.ending === 'early-return' }))
+    .use(warmup({ isWarmingUp: (event: unknown) => (event as KeyEvent).ending === 'early-return' }))
     .handler(async (event: KeyEvent) => {
       logger.info('handling')
       if (event.ending === 'error') throw new Error('refused')
@@ -208,7 +239,7 @@ describe('lifecycleLogger resets the keys an invocation appended', () => {
       fc.record({ op: fc.constant('append' as const), key }),
       fc.record({ op: fc.constant('remove' as const), key }),
       fc.record({ op: fc.constant('persist' as const), key: fc.constantFrom('p', 'shared') }),
-      fc.record({ op: fc.constant('log' as const) }),
+      fc.record({ op: fc.constant('log' as const), key: fc.constant('') }),
     )
     const invocation = fc.record({
       steps: fc.array(step, { maxLength: 8 }),
@@ -228,22 +259,8 @@ describe('lifecycleLogger resets the keys an invocation appended', () => {
           .use({
             before: ({ event }) => {
               const mine: Record<string, string> = {}
-              for (const [index, { op, key }] of event.plan.steps.map(
-                (each, index) => [index, each] as const,
-              )) {
-                if (op === 'append') {
-                  logger.appendKeys({ [key]: `t:${event.id}` })
-                  mine[key] = `t:${event.id}`
-                } else if (op === 'remove') {
-                  logger.removeKeys([key])
-                  delete mine[key]
-                } else if (op === 'persist') {
-                  logger.appendPersistentKeys({ [key]: `p:${event.id}` })
-                } else {
-                  logger.info(`${event.id} step ${index}`)
-                  expected[`${event.id} step ${index}`] = { ...mine }
-                }
-              }
+              for (const entry of event.plan.steps.entries())
+                applyStep(logger, event.id, entry, mine, expected)
               if (event.plan.ending === 'early-return') return 'early'
             },
           })
@@ -350,7 +367,7 @@ describe('Managed Instances: keys appended by one invocation never reach a concu
       fc.record({ op: fc.constant('append' as const), key: fc.constantFrom('a', 'b') }),
       fc.record({ op: fc.constant('remove' as const), key: fc.constantFrom('a', 'b') }),
       fc.record({ op: fc.constant('persist' as const), key: fc.constant('p') }),
-      fc.record({ op: fc.constant('log' as const) }),
+      fc.record({ op: fc.constant('log' as const), key: fc.constant('') }),
     )
     const plans = fc.array(fc.array(step, { maxLength: 6 }), { minLength: 1, maxLength: 6 })
     await fc.assert(
@@ -366,20 +383,9 @@ describe('Managed Instances: keys appended by one invocation never reach a concu
           .use(lifecycleLogger({ logger }))
           .handler(async ({ id, steps }) => {
             const mine: Record<string, string> = {}
-            for (const [index, { op, key }] of steps.map((each, index) => [index, each] as const)) {
-              await scheduler.schedule(Promise.resolve(), `${id} step ${index}`)
-              if (op === 'append') {
-                logger.appendKeys({ [key]: `t:${id}` })
-                mine[key] = `t:${id}`
-              } else if (op === 'remove') {
-                logger.removeKeys([key])
-                delete mine[key]
-              } else if (op === 'persist') {
-                logger.appendPersistentKeys({ [key]: `p:${id}` })
-              } else {
-                logger.info(`${id} step ${index}`)
-                expected[`${id} step ${index}`] = { ...mine }
-              }
+            for (const entry of steps.entries()) {
+              await scheduler.schedule(Promise.resolve(), `${id} step ${entry[0]}`)
+              applyStep(logger, id, entry, mine, expected)
             }
             return 'ok'
           })
