@@ -168,6 +168,28 @@ describe('lifecycleLogger resets the keys an invocation appended', () => {
     ])
   })
 
+  it('keeps a key appended at module scope for the first invocation only, as Powertools resetKeys does', async () => {
+    // Prepare
+    const logger = new Logger({ serviceName: 'orders' })
+    logger.appendKeys({ boot: 'appended at module scope' })
+    const handler = keyedHandler(logger)
+
+    // Act
+    await handler({ user: '', ending: 'success' }, lambdaContext('req-1'))
+    await handler({ user: '', ending: 'success' }, lambdaContext('req-2'))
+
+    // Assess
+    expect(lines.map((line) => [line.function_request_id, line.message, line.boot])).toEqual([
+      ['req-1', 'container.start', 'appended at module scope'],
+      ['req-1', 'keys appended', 'appended at module scope'],
+      ['req-1', 'handling', 'appended at module scope'],
+      ['req-1', 'invocation.end', 'appended at module scope'],
+      ['req-2', 'keys appended', undefined],
+      ['req-2', 'handling', undefined],
+      ['req-2', 'invocation.end', undefined],
+    ])
+  })
+
   it('keeps them with resetKeys: false, the risk the option documents', async () => {
     // Prepare
     const logger = new Logger({ serviceName: 'orders' })
@@ -336,6 +358,7 @@ describe('Managed Instances: keys appended by one invocation never reach a concu
         return 'ok'
       })
     const ids = Array.from({ length: 20 }, (_, index) => index)
+    logger.appendKeys({ boot: 'appended at module scope' })
 
     // Act
     await Promise.all(
@@ -357,6 +380,8 @@ describe('Managed Instances: keys appended by one invocation never reach a concu
     }
     const order = user.map((line) => line.function_request_id)
     expect(order.lastIndexOf('req-1')).toBeGreaterThan(order.indexOf('req-19'))
+    // Powertools starts each invocation with its own set: a key appended outside every invocation is on none
+    for (const line of lines) expect(line).not.toHaveProperty('boot')
     const [late] = lines.filter((line) => line.message === 'a later invocation')
     expect(late).not.toHaveProperty('user')
     expect(late).not.toHaveProperty('step')
