@@ -25,3 +25,4 @@ export {
   type ValidateOptionsSettings,
   validateOptions,
 } from './validate.js'
+export { describeDifferences, differingOptions, type OptionDifference } from './compare.js'

@@ -1,10 +1,9 @@
+import { optionError } from '@lambda-lifetime/commons'
+import { PACKAGE } from './errors.js'
 import { acquire, leasesOf, markBrokenIf, release } from './registry.js'
 import type { RetryIdempotentOptions } from './types.js'
 
-const PACKAGE = '@lambda-lifetime/pool'
-
-const invalid = (message: string): TypeError =>
-  new TypeError(`${PACKAGE}: ${message}`, { cause: { package: PACKAGE } })
+const invalid = (message: string, option?: string): TypeError => optionError(PACKAGE, message, option)
 
 /**
  * Runs an operation on the invocation's warm resource and, only when it fails with a connection-level
@@ -34,7 +33,10 @@ export const retryIdempotent = async <
 ): Promise<Awaited<TResult>> => {
   const retries = options.retries ?? 1
   if (!Number.isInteger(retries) || retries < 0) {
-    throw invalid(`retryIdempotent option "retries" must be an integer >= 0, got ${String(retries)}`)
+    throw invalid(
+      `retryIdempotent option "retries" must be an integer >= 0, got ${String(retries)}`,
+      'retries',
+    )
   }
   const lease = leasesOf(context).get(name)
   if (lease === undefined || lease.released) {
@@ -48,7 +50,7 @@ export const retryIdempotent = async <
     } catch (error) {
       if (attempt >= retries || !markBrokenIf(lease, error)) throw error
       release(lease)
-      lease.slot = await acquire(lease.entry)
+      lease.slot = await acquire(lease.entry, context)
       lease.released = false
       ;(context as Record<string, unknown>)[name] = lease.slot.value
     }
