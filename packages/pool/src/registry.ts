@@ -262,18 +262,18 @@ const runCreate = (entry: Entry, deadlineMs: number): Promise<unknown> => {
     arm()
     // Called now, not a tick later: a prefetch starts during init, when the middleware is built.
     new Promise<unknown>((called) => called(create())).then(
-        (value) => {
-          if (timedOut) return disposeLate(entry, value)
-          settle()
-          resolve(value)
-        },
-        (error: unknown) => {
-          if (timedOut) return
-          settle()
-          entry.counters.failures++
-          reject(error)
-        },
-      )
+      (value) => {
+        if (timedOut) return disposeLate(entry, value)
+        settle()
+        resolve(value)
+      },
+      (error: unknown) => {
+        if (timedOut) return
+        settle()
+        entry.counters.failures++
+        reject(error)
+      },
+    )
   })
 }
 
@@ -413,7 +413,10 @@ const acquireWithin = async (entry: Entry, budgetMs: number): Promise<Slot> => {
   if (outcome !== TIMED_OUT && outcome !== null) return outcome
   waiter.gaveUp = true
   // A slot taken in the same turn as the give-up goes straight back.
-  acquiring.then((late) => late !== null && giveBack(entry, late), () => undefined)
+  acquiring.then(
+    (late) => late !== null && giveBack(entry, late),
+    () => undefined,
+  )
   const { name } = entry.settings
   const ms = Math.round(budgetMs)
   throw new PoolTimeoutError(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import fc from 'fast-check'
 import { isConnectionError, warmPool, warmPoolValidateOptions } from '@lambda-lifetime/pool'
+import fc from 'fast-check'
 
 const create = () => 'resource'
 
@@ -40,7 +40,10 @@ describe('warmPoolValidateOptions', () => {
     [{ name: 'db' }, 'option "create" is required'],
     [{ name: 'db', create: 'new Pool()' }, 'option "create" must be a function, got "new Pool()"'],
     [{ name: 'db', create, validate: 'select 1' }, 'option "validate" must be a function, got "select 1"'],
-    [{ name: 'db', create, validateAfterIdleMs: 0 }, 'option "validateAfterIdleMs" must be a number of ms > 0'],
+    [
+      { name: 'db', create, validateAfterIdleMs: 0 },
+      'option "validateAfterIdleMs" must be a number of ms > 0',
+    ],
     [
       { name: 'db', create, validateTimeoutMs: Number.POSITIVE_INFINITY },
       'option "validateTimeoutMs" must be a number > 0 and <= 2147483647, got Infinity',
@@ -57,20 +60,17 @@ describe('warmPoolValidateOptions', () => {
     expect(validate).toThrow(`@lambda-lifetime/pool: ${message}`)
   })
 
-  it.each([
-    'validateTimeoutMs',
-    'disposeTimeoutMs',
-    'createTimeoutMs',
-    'validateAfterIdleMs',
-    'maxAgeMs',
-  ])('rejects %s above what a timer can wait (2^31-1 ms), naming the limit', (option) => {
-    // Prepare
-    const validate = () => warmPoolValidateOptions({ name: 'db', create, [option]: 3e9 })
+  it.each(['validateTimeoutMs', 'disposeTimeoutMs', 'createTimeoutMs', 'validateAfterIdleMs', 'maxAgeMs'])(
+    'rejects %s above what a timer can wait (2^31-1 ms), naming the limit',
+    (option) => {
+      // Prepare
+      const validate = () => warmPoolValidateOptions({ name: 'db', create, [option]: 3e9 })
 
-    // Act / Assess
-    expect(validate).toThrow(`option "${option}" must be a`)
-    expect(validate).toThrow(/<= 2147483647(, or Infinity)?, got 3000000000/)
-  })
+      // Act / Assess
+      expect(validate).toThrow(`option "${option}" must be a`)
+      expect(validate).toThrow(/<= 2147483647(, or Infinity)?, got 3000000000/)
+    },
+  )
 
   it('runs when the middleware is built, naming the package in the cause', () => {
     // Prepare

@@ -121,7 +121,8 @@ describe('warmPool: one resource per container', () => {
 
     // Act
     const again = () => warmPool({ name: 'db', create: second.create, validateTimeoutMs: 2_000 })
-    const sameDefaults = () => warmPool({ name: 'db', create: first.create, validateTimeoutMs: 500, prefetch: false })
+    const sameDefaults = () =>
+      warmPool({ name: 'db', create: first.create, validateTimeoutMs: 500, prefetch: false })
 
     // Assess
     expect(again).toThrow(TypeError)
