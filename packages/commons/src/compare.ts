@@ -24,7 +24,9 @@ const collect = (first: unknown, second: unknown, path: string, found: OptionDif
     return
   }
   if (Array.isArray(first) && Array.isArray(second) && first.length === second.length) {
-    first.forEach((item, index) => collect(item, second[index], `${path}[${index}]`, found))
+    for (let index = 0; index < first.length; index++) {
+      collect(first[index], second[index], `${path}[${index}]`, found)
+    }
     return
   }
   found.push({ path, first: describeForComparison(first), second: describeForComparison(second) })
