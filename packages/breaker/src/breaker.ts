@@ -54,9 +54,9 @@ const SHARED_STORE_CALL_MS = 5_000
 
 const STORE_ERROR = 'LAMBDA_LIFETIME_BREAKER_STORE_ERROR'
 
-/** A store that throws on a write loses that write, never the call that caused it. */
-const warnStoreError = (error: unknown): void => {
-  emitPackageWarning(PACKAGE, `a store write failed: ${String(error)}`, STORE_ERROR)
+/** A store that throws on a write loses that write (or an election), never the call that caused it. */
+const warnStoreError = (error: unknown, what = 'write'): void => {
+  emitPackageWarning(PACKAGE, `a store ${what} failed: ${String(error)}`, STORE_ERROR)
 }
 
 /** A store that outlasted the time it was given (and the grace after it). */
@@ -385,7 +385,7 @@ export class ContainerBreaker<TArgs extends unknown[], TResult> implements Break
       )
     } catch (error) {
       // A store that cannot hold an election elects nobody: look again after the lease.
-      warnStoreError(error)
+      warnStoreError(error, 'election')
       elected = null
     }
     if (elected === null) {

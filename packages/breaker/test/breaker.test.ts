@@ -87,6 +87,13 @@ describe('circuitBreaker across warm invocations', () => {
     expect((seen[0] as Breaker).circuit).toBe((seen[1] as Breaker).circuit)
     expect((seen[0] as Breaker).circuit).toBe(getBreaker('dep')?.circuit)
     expect(getBreaker('dep')?.stats.fires).toBe(2)
+    const handle = seen[1] as Breaker
+    expect([handle.name, handle.state, handle.retryAfterMs, handle.stats.fires]).toEqual([
+      'dep',
+      'closed',
+      0,
+      2,
+    ])
     expect(state.calls).toBe(2)
   })
 
