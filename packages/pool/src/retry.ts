@@ -1,9 +1,9 @@
-import { optionError } from '@lambda-lifetime/commons'
+import { optionError, rules, validateOptions } from '@lambda-lifetime/commons'
 import { PACKAGE } from './errors.js'
 import { acquire, leasesOf, markBrokenIf, release } from './registry.js'
 import type { RetryIdempotentOptions } from './types.js'
 
-const invalid = (message: string, option?: string): TypeError => optionError(PACKAGE, message, option)
+const schema = { retries: rules.number({ integer: true, min: 0 }) }
 
 /**
  * Runs an operation on the invocation's warm resource and, only when it fails with a connection-level
@@ -31,16 +31,12 @@ export const retryIdempotent = async <
   operation: (resource: TContext[TName]) => TResult | PromiseLike<TResult>,
   options: RetryIdempotentOptions = {},
 ): Promise<Awaited<TResult>> => {
+  validateOptions(PACKAGE, schema, options, { label: 'retryIdempotent options' })
   const retries = options.retries ?? 1
-  if (!Number.isInteger(retries) || retries < 0) {
-    throw invalid(
-      `retryIdempotent option "retries" must be an integer >= 0, got ${String(retries)}`,
-      'retries',
-    )
-  }
   const lease = leasesOf(context).get(name)
   if (lease === undefined || lease.released) {
-    throw invalid(
+    throw optionError(
+      PACKAGE,
       `retryIdempotent: no warm resource "${name}" is held by this invocation; use warmPool({ name: '${name}' })`,
     )
   }
