@@ -180,25 +180,28 @@ export class ContainerBreaker<TArgs extends unknown[], TResult> implements Break
     return Math.max(0, this.#openedAt + this.#resetTimeoutMs - now, this.#nextElectionAt - now)
   }
 
-  /** The hot path: a clock read and two comparisons in front of opossum's `fire()`. */
+  /**
+   * The hot path: a clock read and two comparisons in front of opossum's `fire()`. Outside an
+   * invocation, store calls are bounded by the store's own limit (at most 5 s).
+   */
   fire(...args: TArgs): Promise<TResult> {
-    return this.fireWithin(undefined, args)
+    const now = Date.now()
+    if (now >= this.#bucketEndsAt) this.#rotate(now)
+    if (this.#store !== undefined) return this.#fireWithStore(args, SHARED_STORE_CALL_MS)
+    if (this.#circuit.closed) return this.#circuit.fire(...args)
+    if (this.#halfOpenDue(now)) this.#halfOpen('local')
+    return this.#fireRefusable(args)
   }
 
   /**
    * `fire` for one invocation: the store calls it waits for end within the invocation's remaining
-   * time (less a reserve). Without an invocation, the store's own bound applies.
+   * time (less a reserve). Without a store it is `fire`.
    */
-  fireWithin(invocation: RemainingTimeSource | undefined, args: TArgs): Promise<TResult> {
+  fireWithin(invocation: RemainingTimeSource, args: TArgs): Promise<TResult> {
+    if (this.#store === undefined) return this.fire(...args)
     const now = Date.now()
     if (now >= this.#bucketEndsAt) this.#rotate(now)
-    if (this.#store !== undefined) {
-      const budgetMs = remainingBudgetMs(invocation, SHARED_STORE_CALL_MS, STORE_RESERVE_MS)
-      return this.#fireWithStore(args, budgetMs)
-    }
-    if (this.#circuit.closed) return this.#circuit.fire(...args)
-    if (this.#halfOpenDue(now)) this.#halfOpen('local')
-    return this.#fireRefusable(args)
+    return this.#fireWithStore(args, remainingBudgetMs(invocation, SHARED_STORE_CALL_MS, STORE_RESERVE_MS))
   }
 
   /** This breaker as one invocation sees it on `context.breakers[name]`. */
