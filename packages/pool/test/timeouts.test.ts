@@ -117,6 +117,44 @@ describe('a create that never settles', () => {
     )
   })
 
+  it('ignores a create that fails after its timeout, and reports a late resource it could not dispose', async () => {
+    // Prepare
+    const arrivesLate = deferred<Resource>()
+    let rejectLate: (error: Error) => void = () => undefined
+    const rejecting = new Promise<Resource>((_, reject) => {
+      rejectLate = reject
+    })
+    const create = jest
+      .fn<() => Promise<Resource>>()
+      .mockReturnValueOnce(rejecting)
+      .mockReturnValueOnce(arrivesLate.promise)
+    const handler = handlerWith({
+      name: 'db',
+      create,
+      dispose: () => {
+        throw new Error('already closed')
+      },
+    })
+    await rejectionOf(handler('a', lambdaContext('a', 300)))
+
+    // Act
+    rejectLate(new Error('connect ECONNREFUSED'))
+    await rejectionOf(handler('b', lambdaContext('b', 300)))
+    arrivesLate.resolve({ id: 2 })
+    const reported = await withinMs(async () => {
+      while (!warnings.some((warning) => warning.includes('finished after its timeout'))) {
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+    }, BOUND_MS)
+
+    // Assess
+    expect(reported).not.toBe(TIMED_OUT)
+    expect(getPoolStats().db).toMatchObject({ created: 0, failures: 2 })
+    expect(warnings).toContain(
+      '@lambda-lifetime/pool: create of "db" finished after its timeout; could not dispose it: dispose failed: Error: already closed',
+    )
+  })
+
   it('keeps a create running for an invocation with more time, while one with less gives up', async () => {
     // Prepare
     const slow = deferred<Resource>()
