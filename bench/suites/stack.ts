@@ -21,6 +21,14 @@ export interface Stack {
   readonly note: string
 }
 
+/**
+ * One options object per name, built once: a second registration of a name with other options (new
+ * closures are other functions) is refused, so building the stack twice in one process must reuse them.
+ */
+const resource = { query: async (sql: string) => sql.length }
+const POOL_OPTIONS = { name: 'db', create: () => resource }
+const BREAKER_OPTIONS = { name: 'payments', action: async (amount: number) => amount }
+
 /** The stack, or why it cannot be built yet. */
 export const fullStackMiddlewares = async (logger: Logger): Promise<Stack | string> => {
   const factories = {
@@ -31,13 +39,12 @@ export const fullStackMiddlewares = async (logger: Logger): Promise<Stack | stri
   const missing = Object.entries(factories).filter(([, factory]) => factory === undefined)
   if (missing.length > 0) return `not landed yet: ${missing.map(([name]) => name).join(', ')}`
   const { lifecycleLogger, warmPool, circuitBreaker } = factories as Record<keyof typeof factories, Factory>
-  const resource = { query: async (sql: string) => sql.length }
   return {
     middlewares: [
       containerLifetime(),
       lifecycleLogger({ logger }),
-      warmPool({ name: 'db', create: () => resource }),
-      circuitBreaker({ name: 'payments', action: async (amount: number) => amount }),
+      warmPool(POOL_OPTIONS),
+      circuitBreaker(BREAKER_OPTIONS),
     ],
     handler: async (_event: unknown, context: StackContext) => {
       await context.db.query('select 1')

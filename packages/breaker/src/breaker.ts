@@ -5,9 +5,20 @@
  */
 import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
+import {
+  describeDifferences,
+  differingOptions,
+  emitPackageWarning,
+  MAX_TIMER_MS,
+  optionError,
+  type RemainingTimeSource,
+  remainingBudgetMs,
+  TIMED_OUT,
+  withinMs,
+} from '@lambda-lifetime/commons'
 import { emitLifecycle } from '@lambda-lifetime/container'
 import CircuitBreaker from 'opossum'
-import { CircuitOpenError, type CircuitOpenReason } from './errors.js'
+import { CircuitOpenError, type CircuitOpenReason, PACKAGE } from './errors.js'
 import type {
   Breaker,
   BreakerLifecycleEvent,
@@ -20,18 +31,45 @@ import type {
 } from './types.js'
 
 const REGISTRY_KEY = Symbol.for('lambda-lifetime.breakers')
-/** setTimeout's longest delay: opossum's own reset timer never fires; the wall clock decides instead. */
-const NEVER_MS = 2 ** 31 - 1
 /** How long a refused caller is told to wait for a half-open probe when the action has no timeout. */
 const UNBOUNDED_PROBE_WAIT_MS = 10_000
 /** Slack on top of the action's timeout before the fleet may elect another probe. */
 const PROBE_LEASE_MARGIN_MS = 1_000
 
-/** A store that throws on a write loses that write, never the call that caused it. */
-const warnStoreError = (error: unknown): void => {
-  process.emitWarning(`@lambda-lifetime/breaker: a store write failed: ${String(error)}`, {
-    type: 'LambdaLifetimeWarning',
-    code: 'LAMBDA_LIFETIME_BREAKER_STORE_ERROR',
+/**
+ * Kept from the invocation's remaining time when a call waits for the store: enough for the call to
+ * be refused or answered by the fallback, and the invocation to end, before Lambda's own timeout.
+ */
+const STORE_RESERVE_MS = 200
+/**
+ * How long a call waits, past the budget it gave the store, before it stops waiting: a store should
+ * give up within its budget (the DynamoDB store aborts its request), and this only bounds one that does not.
+ */
+const STORE_GRACE_MS = 50
+/**
+ * The bound of store calls no single invocation waits for (transition writes, probe elections), for a
+ * store that ignores budgets: the DynamoDB store gives up far sooner (its `callTimeoutMs`).
+ */
+const SHARED_STORE_CALL_MS = 5_000
+
+const STORE_ERROR = 'LAMBDA_LIFETIME_BREAKER_STORE_ERROR'
+
+/** A store that throws on a write loses that write (or an election), never the call that caused it. */
+const warnStoreError = (error: unknown, what = 'write'): void => {
+  emitPackageWarning(PACKAGE, `a store ${what} failed: ${String(error)}`, STORE_ERROR)
+}
+
+/** A store that outlasted the time it was given (and the grace after it). */
+class StoreCallTimeout extends Error {}
+
+const isOwnTimeout = (error: unknown): boolean => error instanceof StoreCallTimeout
+
+/** A store call within `budgetMs` (plus a grace); one that outlasts it fails, as a store error. */
+const storeCall = async <T>(work: () => Promise<T>, budgetMs: number, what: string): Promise<T> => {
+  const outcome = await withinMs(work, budgetMs + STORE_GRACE_MS)
+  if (outcome !== TIMED_OUT) return outcome
+  throw new StoreCallTimeout(`the store's ${what} did not settle within ${Math.round(budgetMs)} ms`, {
+    cause: { package: PACKAGE },
   })
 }
 
@@ -66,6 +104,8 @@ const isOpenReject = (error: unknown): boolean =>
 
 export class ContainerBreaker<TArgs extends unknown[], TResult> implements Breaker<TArgs, TResult> {
   readonly name: string
+  /** The options it was registered with, as `registerBreaker` compares them. */
+  readonly registration: Readonly<Record<string, unknown>>
   readonly #action: (...args: TArgs) => Promise<TResult>
   readonly #fallback: ((...argsAndError: unknown[]) => unknown) | undefined
   readonly #opossumOptions: CircuitBreaker.Options<TArgs>
@@ -90,6 +130,7 @@ export class ContainerBreaker<TArgs extends unknown[], TResult> implements Break
 
   constructor(config: Config<TArgs, TResult>, registry: BreakerRegistry) {
     this.name = config.name
+    this.registration = registrationOf(config as Config<never, unknown>)
     this.#action = config.action as (...args: TArgs) => Promise<TResult>
     this.#store = config.store
     this.#registry = registry
@@ -105,7 +146,8 @@ export class ContainerBreaker<TArgs extends unknown[], TResult> implements Break
       enableSnapshots: false,
       ...options,
       name: config.name,
-      resetTimeout: NEVER_MS,
+      // opossum's own reset timer never fires; the wall clock decides instead.
+      resetTimeout: MAX_TIMER_MS,
       rotateBucketController: this.#rotator,
     }
     this.#bucketStartedAt = Date.now()
@@ -138,14 +180,33 @@ export class ContainerBreaker<TArgs extends unknown[], TResult> implements Break
     return Math.max(0, this.#openedAt + this.#resetTimeoutMs - now, this.#nextElectionAt - now)
   }
 
-  /** The hot path: a clock read and two comparisons in front of opossum's `fire()`. */
+  /**
+   * The hot path: a clock read and two comparisons in front of opossum's `fire()`. Outside an
+   * invocation, store calls are bounded by the store's own limit (at most 5 s).
+   */
   fire(...args: TArgs): Promise<TResult> {
     const now = Date.now()
     if (now >= this.#bucketEndsAt) this.#rotate(now)
-    if (this.#store !== undefined) return this.#fireWithStore(args)
+    if (this.#store !== undefined) return this.#fireWithStore(args, SHARED_STORE_CALL_MS)
     if (this.#circuit.closed) return this.#circuit.fire(...args)
     if (this.#halfOpenDue(now)) this.#halfOpen('local')
     return this.#fireRefusable(args)
+  }
+
+  /**
+   * `fire` for one invocation: the store calls it waits for end within the invocation's remaining
+   * time (less a reserve). Without a store it is `fire`.
+   */
+  fireWithin(invocation: RemainingTimeSource, args: TArgs): Promise<TResult> {
+    if (this.#store === undefined) return this.fire(...args)
+    const now = Date.now()
+    if (now >= this.#bucketEndsAt) this.#rotate(now)
+    return this.#fireWithStore(args, remainingBudgetMs(invocation, SHARED_STORE_CALL_MS, STORE_RESERVE_MS))
+  }
+
+  /** This breaker as one invocation sees it on `context.breakers[name]`. */
+  forInvocation(invocation: RemainingTimeSource): Breaker<TArgs, TResult> {
+    return new InvocationBreaker(this, invocation)
   }
 
   #halfOpenDue(now: number): boolean {
@@ -252,22 +313,26 @@ export class ContainerBreaker<TArgs extends unknown[], TResult> implements Break
     return this.#registry.owner
   }
 
-  async #fireWithStore(args: TArgs): Promise<TResult> {
+  async #fireWithStore(args: TArgs, budgetMs: number): Promise<TResult> {
     const store = this.#store as BreakerStore
     let record: BreakerRecord | null
     try {
-      record = await store.get(this.name)
-    } catch {
+      record = await storeCall(() => store.get(this.name, { budgetMs }), budgetMs, 'get')
+    } catch (error) {
+      if (isOwnTimeout(error)) emitPackageWarning(PACKAGE, String(error), STORE_ERROR)
       return this.#refuse(args)
     }
     if (record !== null && record.version > this.#seenVersion) this.#adopt(record)
     const now = Date.now()
-    if (this.#halfOpenDue(now) && now >= this.#nextElectionAt) await this.#elect()
+    // The election is shared by the container's callers; each waits for it only as long as it can.
+    // One that stops waiting is refused below, as the breaker is still open.
+    if (this.#halfOpenDue(now) && now >= this.#nextElectionAt) await withinMs(() => this.#elect(), budgetMs)
     try {
       return this.#circuit.closed ? await this.#circuit.fire(...args) : await this.#fireRefusable(args)
     } finally {
-      // A transition this call caused is in the store before the invocation returns and the runtime freezes.
-      if (this.#writes !== null) await this.#writes
+      // A transition this call caused is in the store before the invocation returns and the runtime
+      // freezes, unless the store is slower than the invocation can wait.
+      if (this.#writes !== null) await withinMs(() => this.#writes, budgetMs)
     }
   }
 
@@ -312,12 +377,20 @@ export class ContainerBreaker<TArgs extends unknown[], TResult> implements Break
   async #runElection(): Promise<void> {
     const now = Date.now()
     const leaseMs = this.#probeWaitMs + PROBE_LEASE_MARGIN_MS
-    const elected = await (this.#store as BreakerStore).electProbe(this.name, {
-      version: this.#seenVersion,
-      owner: this.#owner(),
-      leaseMs,
-      now,
-    })
+    const store = this.#store as BreakerStore
+    const election = { version: this.#seenVersion, owner: this.#owner(), leaseMs, now }
+    let elected: BreakerRecord | null
+    try {
+      elected = await storeCall(
+        () => store.electProbe(this.name, election),
+        SHARED_STORE_CALL_MS,
+        'electProbe',
+      )
+    } catch (error) {
+      // A store that cannot hold an election elects nobody: look again after the lease.
+      warnStoreError(error, 'election')
+      elected = null
+    }
     if (elected === null) {
       // Another container probes: look again once its lease could have run out.
       this.#nextElectionAt = now + leaseMs
@@ -340,7 +413,11 @@ export class ContainerBreaker<TArgs extends unknown[], TResult> implements Break
 
   async #persist(next: BreakerWrite): Promise<void> {
     const store = this.#store as BreakerStore
-    const written = await store.compareAndSet(this.name, this.#seenVersion, next)
+    const written = await storeCall(
+      () => store.compareAndSet(this.name, this.#seenVersion, next),
+      SHARED_STORE_CALL_MS,
+      'compareAndSet',
+    )
     if (written !== null) {
       this.#seenVersion = written.version
       return
@@ -348,14 +425,18 @@ export class ContainerBreaker<TArgs extends unknown[], TResult> implements Break
     // Another container wrote first (or the store failed): look once more and reconcile.
     let fresh: BreakerRecord | null
     try {
-      fresh = await store.get(this.name)
+      fresh = await storeCall(() => store.get(this.name), SHARED_STORE_CALL_MS, 'get')
     } catch {
       return
     }
     if (fresh !== null && fresh.state === next.state) {
       this.#seenVersion = fresh.version
     } else if (fresh === null || (next.state === 'open' && fresh.state === 'closed')) {
-      const retried = await store.compareAndSet(this.name, fresh?.version ?? 0, next)
+      const retried = await storeCall(
+        () => store.compareAndSet(this.name, fresh?.version ?? 0, next),
+        SHARED_STORE_CALL_MS,
+        'compareAndSet',
+      )
       if (retried !== null) this.#seenVersion = retried.version
     } else {
       this.#adopt(fresh)
@@ -363,19 +444,55 @@ export class ContainerBreaker<TArgs extends unknown[], TResult> implements Break
   }
 }
 
+/** opossum's defaults, so that leaving an option out and giving its default register the same breaker. */
+const OPOSSUM_DEFAULTS = {
+  timeout: 10_000,
+  resetTimeout: 30_000,
+  errorThresholdPercentage: 50,
+  rollingCountTimeout: 10_000,
+  rollingCountBuckets: 10,
+  volumeThreshold: 0,
+  enableSnapshots: false,
+}
+
+/** What makes a registration: compared when a name is registered again. */
+const registrationOf = (config: Config<never, unknown>): Record<string, unknown> => ({
+  action: config.action,
+  fallback: config.fallback,
+  store: config.store,
+  options: { ...OPOSSUM_DEFAULTS, ...config.options },
+})
+
 /**
  * The container's breaker of that name, created on first use and shared by every invocation after.
- * A second registration under the same name gets the first one's breaker (its options are ignored).
+ * A second registration under the same name with the same options gets the first one's breaker; with
+ * other options it throws, naming what differs (functions and stores are compared by identity), since
+ * it would otherwise run silently on the first one's options.
  */
 export const registerBreaker = <TArgs extends unknown[], TResult>(
   config: Config<TArgs, TResult>,
 ): ContainerBreaker<TArgs, TResult> => {
   const registry = breakerRegistry()
   const existing = registry.breakers.get(config.name)
-  if (existing !== undefined) return existing as unknown as ContainerBreaker<TArgs, TResult>
-  const breaker = new ContainerBreaker(config, registry)
-  registry.breakers.set(config.name, breaker as unknown as AnyBreaker)
-  return breaker
+  if (existing === undefined) {
+    const breaker = new ContainerBreaker(config, registry)
+    registry.breakers.set(config.name, breaker as unknown as AnyBreaker)
+    return breaker
+  }
+  const differences = differingOptions(
+    existing.registration,
+    registrationOf(config as Config<never, unknown>),
+  )
+  if (differences.length > 0) {
+    throw optionError(
+      PACKAGE,
+      `circuitBreaker "${config.name}" is already registered in this runtime with other options: ` +
+        `${describeDifferences(differences)} (first registration, then this one). Share one options ` +
+        'object between the handlers, or give this breaker another name',
+      'name',
+    )
+  }
+  return existing as unknown as ContainerBreaker<TArgs, TResult>
 }
 
 /**
@@ -392,3 +509,42 @@ export const getBreaker = <TArgs extends unknown[] = unknown[], TResult = unknow
   name: string,
 ): Breaker<TArgs, TResult> | undefined =>
   breakerRegistry().breakers.get(name) as unknown as Breaker<TArgs, TResult> | undefined
+
+/**
+ * The container's breaker as one invocation holds it (`context.breakers[name]`): the same opossum
+ * breaker and state, with the store calls of its `fire()` bounded by that invocation's remaining time.
+ * It lives on that invocation's context only, so no other invocation ever waits by its clock.
+ */
+class InvocationBreaker<TArgs extends unknown[], TResult> implements Breaker<TArgs, TResult> {
+  readonly #breaker: ContainerBreaker<TArgs, TResult>
+  readonly #invocation: RemainingTimeSource
+
+  constructor(breaker: ContainerBreaker<TArgs, TResult>, invocation: RemainingTimeSource) {
+    this.#breaker = breaker
+    this.#invocation = invocation
+  }
+
+  get name(): string {
+    return this.#breaker.name
+  }
+
+  fire(...args: TArgs): Promise<TResult> {
+    return this.#breaker.fireWithin(this.#invocation, args)
+  }
+
+  get state(): BreakerState {
+    return this.#breaker.state
+  }
+
+  get stats(): CircuitBreaker.Stats {
+    return this.#breaker.stats
+  }
+
+  get retryAfterMs(): number {
+    return this.#breaker.retryAfterMs
+  }
+
+  get circuit(): CircuitBreaker<TArgs, TResult> {
+    return this.#breaker.circuit
+  }
+}

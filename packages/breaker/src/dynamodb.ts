@@ -3,8 +3,23 @@
  * reads are cached for `cacheTtlMs`; every write is an `UpdateItem` conditioned on the version it expects.
  */
 import type { AttributeValue, DynamoDBClient, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb'
-import { invalidOption, PACKAGE } from './errors.js'
-import type { BreakerRecord, BreakerState, BreakerStore, BreakerWrite, ProbeElection } from './types.js'
+import {
+  emitPackageWarning,
+  MAX_TIMER_MS,
+  rules,
+  TIMED_OUT,
+  validateOptions,
+  withinMs,
+} from '@lambda-lifetime/commons'
+import { PACKAGE } from './errors.js'
+import type {
+  BreakerRecord,
+  BreakerState,
+  BreakerStore,
+  BreakerWrite,
+  ProbeElection,
+  StoreCall,
+} from './types.js'
 
 export type StoreErrorPolicy = 'fail-open' | 'fail-closed'
 
@@ -16,16 +31,46 @@ export interface DynamoDbBreakerStoreOptions {
   /** How long a read of the fleet state is reused, in ms. Default 1000. */
   cacheTtlMs?: number
   /**
-   * When DynamoDB cannot be reached: `fail-open` (default) runs each container on its own breaker;
-   * `fail-closed` refuses every call (as an open breaker would) until DynamoDB answers again.
+   * The longest one DynamoDB request may take (the SDK's retries included), in ms; then it is aborted,
+   * which closes its socket, and counts as a store error. Never more than the remaining time of the
+   * invocation waiting for it. Default 500.
+   */
+  callTimeoutMs?: number
+  /**
+   * When DynamoDB cannot be reached or does not answer in time: `fail-open` (default) runs each
+   * container on its own breaker; `fail-closed` refuses every call (as an open breaker would) until
+   * DynamoDB answers again.
    */
   onStoreError?: StoreErrorPolicy
 }
 
-const OPTION_NAMES: ReadonlySet<string> = new Set(['tableName', 'client', 'cacheTtlMs', 'onStoreError'])
-const POLICIES: ReadonlySet<string> = new Set<StoreErrorPolicy>(['fail-open', 'fail-closed'])
 const STATES: ReadonlySet<string> = new Set<BreakerState>(['closed', 'open', 'halfOpen'])
-const DEFAULT_CACHE_TTL_MS = 1_000
+
+/**
+ * In its region DynamoDB answers a GetItem or an UpdateItem in single-digit milliseconds, and a first
+ * request on a new connection (TCP and TLS handshakes) in under 200 ms. 500 ms leaves room for that and
+ * one SDK retry, while a DynamoDB that accepts connections and never answers costs an invocation at most
+ * half a second, and a container at most one such wait per `cacheTtlMs` (the failure is cached like a read).
+ */
+const DEFAULT_CALL_TIMEOUT_MS = 500
+
+const defaults = {
+  cacheTtlMs: 1_000,
+  callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+  onStoreError: 'fail-open' as StoreErrorPolicy,
+}
+
+/** The rules of every `dynamoDbBreakerStore` option, next to their defaults. */
+const schema = {
+  tableName: rules.string({ nonEmpty: true }),
+  client: rules.custom(
+    (value) => typeof (value as { send?: unknown } | null)?.send === 'function',
+    'a DynamoDBClient (an object with a send method)',
+  ),
+  cacheTtlMs: rules.duration(),
+  callTimeoutMs: rules.number({ above: 0, max: MAX_TIMER_MS }),
+  onStoreError: rules.oneOf(['fail-open', 'fail-closed']),
+}
 
 type Sdk = typeof import('@aws-sdk/client-dynamodb')
 let sdk: Promise<Sdk> | undefined
@@ -35,39 +80,19 @@ const loadSdk = (): Promise<Sdk> => {
   return sdk
 }
 
-const validate = (options: unknown): void => {
-  if (typeof options !== 'object' || options === null || Array.isArray(options))
-    throw invalidOption('dynamoDbBreakerStore(options) needs an object')
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name))
-      throw invalidOption(
-        `unknown dynamoDbBreakerStore option "${name}" (known: ${[...OPTION_NAMES].join(', ')})`,
-      )
-  }
-  const { tableName, client, cacheTtlMs, onStoreError } = options as Partial<DynamoDbBreakerStoreOptions>
-  if (typeof tableName !== 'string' || tableName.length === 0)
-    throw invalidOption('dynamoDbBreakerStore option "tableName" must be a non-empty string')
-  if (typeof (client as { send?: unknown } | undefined)?.send !== 'function')
-    throw invalidOption('dynamoDbBreakerStore option "client" must be a DynamoDBClient')
-  if (
-    cacheTtlMs !== undefined &&
-    !(typeof cacheTtlMs === 'number' && cacheTtlMs >= 0 && Number.isFinite(cacheTtlMs))
+const warn = (action: string, name: string, error: unknown): void => {
+  emitPackageWarning(
+    PACKAGE,
+    `DynamoDB ${action} for breaker "${name}" failed: ${String(error)}`,
+    'LAMBDA_LIFETIME_BREAKER_STORE_ERROR',
   )
-    throw invalidOption(
-      `dynamoDbBreakerStore option "cacheTtlMs" must be a finite number >= 0, got ${String(cacheTtlMs)}`,
-    )
-  if (onStoreError !== undefined && !POLICIES.has(onStoreError))
-    throw invalidOption(
-      `dynamoDbBreakerStore option "onStoreError" must be "fail-open" or "fail-closed", got ${String(onStoreError)}`,
-    )
 }
 
-const warn = (action: string, name: string, error: unknown): void => {
-  process.emitWarning(`${PACKAGE}: DynamoDB ${action} for breaker "${name}" failed: ${String(error)}`, {
-    type: 'LambdaLifetimeWarning',
-    code: 'LAMBDA_LIFETIME_BREAKER_STORE_ERROR',
+/** What a request that ran out of time fails with (after its abort). */
+const timeoutError = (action: string, ms: number): Error =>
+  Object.assign(new Error(`${PACKAGE}: DynamoDB ${action} did not answer within ${Math.round(ms)} ms`), {
+    name: 'TimeoutError',
   })
-}
 
 const numberOf = (value: AttributeValue | undefined): number | null =>
   value?.N === undefined ? null : Number(value.N)
@@ -169,6 +194,8 @@ export const electionUpdate = (
 interface CacheEntry {
   readonly until: number
   readonly value: Promise<BreakerRecord | null>
+  /** Set once `value` settled: a caller then needs no timer to wait for it. */
+  settled: boolean
 }
 
 /**
@@ -186,22 +213,50 @@ interface CacheEntry {
  * ```
  */
 export const dynamoDbBreakerStore = (options: DynamoDbBreakerStoreOptions): BreakerStore => {
-  validate(options)
-  const { tableName, client } = options
-  const cacheTtlMs = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS
-  const failOpen = (options.onStoreError ?? 'fail-open') === 'fail-open'
-  // Per container and shared by its invocations, like the breakers themselves.
+  validateOptions(PACKAGE, schema, options, {
+    required: ['tableName', 'client'],
+    label: 'dynamoDbBreakerStore options',
+  })
+  const { tableName, client, cacheTtlMs, callTimeoutMs, onStoreError } = { ...defaults, ...options }
+  const failOpen = onStoreError === 'fail-open'
+  // Per container and shared by its invocations, like the breakers themselves: fleet state, never
+  // anything of one invocation (each one waits for a shared read by its own clock, below).
   const cache = new Map<string, CacheEntry>()
 
-  const remember = (name: string, value: Promise<BreakerRecord | null>): void => {
-    cache.set(name, { until: Date.now() + cacheTtlMs, value })
+  const remember = (name: string, value: Promise<BreakerRecord | null>): CacheEntry => {
+    const entry: CacheEntry = { until: Date.now() + cacheTtlMs, value, settled: false }
+    const settle = (): void => {
+      entry.settled = true
+    }
+    value.then(settle, settle)
+    cache.set(name, entry)
+    return entry
+  }
+
+  /**
+   * Sends one command within `ms`. At the deadline the request is aborted, so the SDK destroys its
+   * socket instead of leaving it to a server that may never answer; the race only makes sure the
+   * answer comes in time even from a handler that ignored the abort.
+   */
+  const send = async <T>(action: string, command: (loaded: Sdk) => unknown, ms: number): Promise<T> => {
+    const controller = new AbortController()
+    const outcome = await withinMs(async () => {
+      const loaded = await loadSdk()
+      return (await client.send(command(loaded) as never, { abortSignal: controller.signal })) as T
+    }, ms)
+    if (outcome !== TIMED_OUT) return outcome
+    const error = timeoutError(action, ms)
+    controller.abort(error)
+    throw error
   }
 
   const read = async (name: string): Promise<BreakerRecord | null> => {
     try {
-      const { GetItemCommand } = await loadSdk()
-      const output = await client.send(
-        new GetItemCommand({ TableName: tableName, Key: { breaker: { S: name } }, ConsistentRead: true }),
+      const output = await send<{ Item?: Record<string, AttributeValue> }>(
+        'GetItem',
+        ({ GetItemCommand }) =>
+          new GetItemCommand({ TableName: tableName, Key: { breaker: { S: name } }, ConsistentRead: true }),
+        callTimeoutMs,
       )
       return recordOf(output.Item)
     } catch (error) {
@@ -214,8 +269,11 @@ export const dynamoDbBreakerStore = (options: DynamoDbBreakerStoreOptions): Brea
   /** The new record; null when the condition failed; throws (after a warning) when DynamoDB failed. */
   const update = async (name: string, input: UpdateItemCommandInput): Promise<BreakerRecord | null> => {
     try {
-      const { UpdateItemCommand } = await loadSdk()
-      const output = await client.send(new UpdateItemCommand(input))
+      const output = await send<{ Attributes?: Record<string, AttributeValue> }>(
+        'UpdateItem',
+        ({ UpdateItemCommand }) => new UpdateItemCommand(input),
+        callTimeoutMs,
+      )
       const record = recordOf(output.Attributes)
       remember(name, Promise.resolve(record))
       return record
@@ -228,13 +286,29 @@ export const dynamoDbBreakerStore = (options: DynamoDbBreakerStoreOptions): Brea
     }
   }
 
+  /**
+   * Waits for a shared read at most the caller's own budget: a read started by an invocation with
+   * time to spare must not hold up one with less, and the reverse.
+   */
+  const within = async (
+    name: string,
+    read: Promise<BreakerRecord | null>,
+    budgetMs: number,
+  ): Promise<BreakerRecord | null> => {
+    const outcome = await withinMs(() => read, budgetMs)
+    if (outcome !== TIMED_OUT) return outcome
+    const error = timeoutError('GetItem', budgetMs)
+    warn('GetItem', name, error)
+    if (failOpen) return null
+    throw error
+  }
+
   return {
-    get(name) {
-      const cached = cache.get(name)
-      if (cached !== undefined && Date.now() < cached.until) return cached.value
-      const value = read(name)
-      remember(name, value)
-      return value
+    get(name, call?: StoreCall) {
+      let entry = cache.get(name)
+      if (entry === undefined || Date.now() >= entry.until) entry = remember(name, read(name))
+      if (entry.settled || call === undefined || call.budgetMs >= callTimeoutMs) return entry.value
+      return within(name, entry.value, call.budgetMs)
     },
     async compareAndSet(name, expectedVersion, next) {
       try {

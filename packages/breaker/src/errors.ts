@@ -55,6 +55,3 @@ export const isCircuitOpenError = (error: unknown): error is CircuitOpenError =>
     error.name === 'CircuitOpenError' &&
     typeof (error as { retryAfterMs?: unknown }).retryAfterMs === 'number' &&
     typeof (error as { breaker?: unknown }).breaker === 'string')
-
-export const invalidOption = (message: string): TypeError =>
-  new TypeError(`${PACKAGE}: ${message}`, { cause: { package: PACKAGE } })

@@ -21,4 +21,5 @@ export type {
   CircuitBreakerOptions,
   OpossumOptions,
   ProbeElection,
+  StoreCall,
 } from './types.js'

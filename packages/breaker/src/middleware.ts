@@ -1,93 +1,99 @@
+import { isRecord, MAX_TIMER_MS, type Rule, rules, validateOptions } from '@lambda-lifetime/commons'
 import type { MiddlewareLike, MiddyRequestLike } from '@lambda-lifetime/container'
 import { registerBreaker } from './breaker.js'
-import { type CircuitOpenError, invalidOption, isCircuitOpenError } from './errors.js'
+import { type CircuitOpenError, isCircuitOpenError, PACKAGE } from './errors.js'
 import type { Breaker, BreakerContext, CircuitBreakerOptions } from './types.js'
 
-const OPTION_NAMES: ReadonlySet<string> = new Set(['name', 'action', 'options', 'fallback', 'store'])
-/** opossum options the breaker sets itself: it drives the window and the reset from the wall clock. */
-const OWNED_OPOSSUM_OPTIONS: ReadonlySet<string> = new Set([
-  'rotateBucketController',
-  'status',
-  'state',
-  'name',
-  'group',
-])
+/** A rule that refuses any value, saying why the option cannot be given. */
+const refused =
+  (why: string): Rule =>
+  (_value, path) => ({ path, problem: why })
+
+const SET_BY_THE_BREAKER = refused(
+  'is set by the breaker itself (it drives the window and the reset from the wall clock) and cannot be given',
+)
+
 const STORE_METHODS = ['get', 'compareAndSet', 'electProbe'] as const
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-
-const isDuration = (value: unknown): boolean =>
-  typeof value === 'number' && value >= 0 && Number.isFinite(value)
-
-const checkOpossumOptions = (options: unknown): void => {
-  if (options === undefined) return
-  if (!isPlainObject(options)) throw invalidOption('option "options" must be an object of opossum options')
-  for (const name of Object.keys(options)) {
-    if (OWNED_OPOSSUM_OPTIONS.has(name))
-      throw invalidOption(`option "options.${name}" is set by the breaker itself and cannot be given`)
-  }
-  const { resetTimeout, timeout, rollingCountTimeout, rollingCountBuckets } = options
-  if (resetTimeout !== undefined && !isDuration(resetTimeout))
-    throw invalidOption(
-      `option "options.resetTimeout" must be a finite number >= 0, got ${String(resetTimeout)}`,
-    )
-  if (timeout !== undefined && timeout !== false && !isDuration(timeout))
-    throw invalidOption(
-      `option "options.timeout" must be false or a finite number >= 0, got ${String(timeout)}`,
-    )
-  if (
-    rollingCountTimeout !== undefined &&
-    !(isDuration(rollingCountTimeout) && Number(rollingCountTimeout) > 0)
-  )
-    throw invalidOption(
-      `option "options.rollingCountTimeout" must be a positive number, got ${String(rollingCountTimeout)}`,
-    )
-  if (
-    rollingCountBuckets !== undefined &&
-    !(Number.isInteger(rollingCountBuckets) && Number(rollingCountBuckets) > 0)
-  )
-    throw invalidOption(
-      `option "options.rollingCountBuckets" must be a positive integer, got ${String(rollingCountBuckets)}`,
-    )
+const storeRule: Rule = (value, path) => {
+  const missing = STORE_METHODS.filter((method) => !isRecord(value) || typeof value[method] !== 'function')
+  return missing.length === 0
+    ? undefined
+    : { path, problem: `must implement BreakerStore (missing: ${missing.join(', ')})` }
 }
 
 /**
- * Checks `circuitBreaker` options; throws a `TypeError` that names the package and the bad option.
+ * opossum 10's options (see its CircuitBreaker docs), each with the type and range opossum can use: a
+ * value opossum would silently misread (`errorThresholdPercentage: 'x'` never opens) is refused here.
+ */
+const opossumSchema = {
+  timeout: rules.anyOf(
+    [rules.oneOf([false]), rules.duration()],
+    `false or a duration in ms from 0 to ${MAX_TIMER_MS}`,
+  ),
+  resetTimeout: rules.duration(),
+  rollingCountTimeout: rules.duration({ min: 1 }),
+  rollingCountBuckets: rules.number({ integer: true, min: 1 }),
+  errorThresholdPercentage: rules.number({ min: 0, max: 100 }),
+  volumeThreshold: rules.number({ integer: true, min: 0 }),
+  capacity: rules.number({ integer: true, min: 1 }),
+  enabled: rules.boolean(),
+  allowWarmUp: rules.boolean(),
+  rollingPercentilesEnabled: rules.boolean(),
+  enableSnapshots: rules.boolean(),
+  errorFilter: rules.function(),
+  cache: rules.boolean(),
+  cacheTTL: rules.duration(),
+  cacheSize: rules.number({ integer: true, min: 1 }),
+  cacheGetKey: rules.function(),
+  cacheTransport: rules.custom(
+    (value) =>
+      isRecord(value) && ['get', 'set', 'flush'].every((method) => typeof value[method] === 'function'),
+    'an object with get, set and flush methods',
+  ),
+  coalesce: rules.boolean(),
+  coalesceTTL: rules.duration(),
+  coalesceSize: rules.number({ integer: true, min: 1 }),
+  coalesceResetOn: rules.arrayOf(rules.oneOf(['error', 'success', 'timeout'])),
+  abortController: rules.custom((value) => value instanceof AbortController, 'an AbortController'),
+  autoRenewAbortController: rules.boolean(),
+  maxFailures: refused(
+    'is deprecated by opossum and has no effect: use errorThresholdPercentage and volumeThreshold',
+  ),
+  rotateBucketController: SET_BY_THE_BREAKER,
+  status: SET_BY_THE_BREAKER,
+  state: SET_BY_THE_BREAKER,
+  name: SET_BY_THE_BREAKER,
+  group: SET_BY_THE_BREAKER,
+}
+
+/** The rules of every `circuitBreaker` option. */
+const schema = {
+  name: rules.string({ nonEmpty: true }),
+  action: rules.function(),
+  options: rules.objectOf(opossumSchema),
+  fallback: rules.function(),
+  store: storeRule,
+}
+
+/**
+ * Checks `circuitBreaker` options, the opossum ones included; throws a `TypeError` that names the
+ * package and the bad option.
  *
  * @example
  * ```ts
  * circuitBreakerValidateOptions({ name: 'payments', action: charge })           // passes
  * circuitBreakerValidateOptions({ name: 'payments', action: charge, retries: 3 }) // throws TypeError
+ * circuitBreakerValidateOptions({ name: 'payments', action: charge, options: { errorThresholdPercentage: 500 } }) // throws
  * ```
  */
 export const circuitBreakerValidateOptions = (options: unknown): void => {
-  if (!isPlainObject(options))
-    throw invalidOption(`options must be an object, got ${options === null ? 'null' : typeof options}`)
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name))
-      throw invalidOption(`unknown option "${name}" (known: ${[...OPTION_NAMES].join(', ')})`)
-  }
-  const { name, action, fallback, store } = options
-  if (typeof name !== 'string' || name.length === 0)
-    throw invalidOption(`option "name" must be a non-empty string, got ${JSON.stringify(name)}`)
-  if (typeof action !== 'function')
-    throw invalidOption(`option "action" must be a function, got ${typeof action}`)
-  if (fallback !== undefined && typeof fallback !== 'function')
-    throw invalidOption(`option "fallback" must be a function, got ${typeof fallback}`)
-  if (store !== undefined) {
-    const missing = STORE_METHODS.filter(
-      (method) => !isPlainObject(store) || typeof store[method] !== 'function',
-    )
-    if (missing.length > 0)
-      throw invalidOption(`option "store" must implement BreakerStore (missing: ${missing.join(', ')})`)
-  }
-  checkOpossumOptions(options.options)
+  validateOptions(PACKAGE, schema, options, { required: ['name', 'action'], label: 'circuitBreaker options' })
 }
 
 /** API Gateway (REST, HTTP, WebSocket), function URLs, ALB, and what Middy's http middlewares accept. */
 const isHttpEvent = (event: unknown): boolean =>
-  isPlainObject(event) && ('requestContext' in event || 'httpMethod' in event || 'rawPath' in event)
+  isRecord(event) && ('requestContext' in event || 'httpMethod' in event || 'rawPath' in event)
 
 const serviceUnavailable = (error: CircuitOpenError) => {
   const retryAfterSeconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000))
@@ -143,10 +149,14 @@ export const circuitBreaker = <
   const name = options.name
 
   const circuitBreakerMiddlewareBefore = (request: MiddyRequestLike): void => {
-    const context = request.context as { breakers?: Record<string, Breaker<TArgs, TResult>> }
-    if (typeof context !== 'object' || context === null || Object.isFrozen(context)) return
-    if (context.breakers === undefined) context.breakers = { [name]: breaker }
-    else context.breakers[name] = breaker
+    const context = request.context
+    if (!isRecord(context) || Object.isFrozen(context)) return
+    // A new object per invocation, never one written into: what it holds is bound to this invocation
+    // (its remaining time), and a `breakers` object shared by invocations would hand it to the others.
+    const held = isRecord(context.breakers)
+      ? (context.breakers as Record<string, Breaker<TArgs, TResult>>)
+      : {}
+    context.breakers = { ...held, [name]: breaker.forInvocation(context) }
   }
   const circuitBreakerMiddlewareOnError = (request: MiddyRequestLike): void => {
     if (request.response !== undefined || !isCircuitOpenError(request.error) || !isHttpEvent(request.event))

@@ -16,8 +16,15 @@ export type BreakerSource = 'local' | 'store'
  */
 export type OpossumOptions<TArgs extends unknown[] = unknown[]> = Omit<
   CircuitBreaker.Options<TArgs>,
-  'rotateBucketController' | 'status' | 'name' | 'group'
->
+  'rotateBucketController' | 'status' | 'name' | 'group' | 'maxFailures'
+> & {
+  /** opossum 10 options that `@types/opossum` 8 does not list. */
+  cacheSize?: number
+  coalesce?: boolean
+  coalesceTTL?: number
+  coalesceSize?: number
+  coalesceResetOn?: ReadonlyArray<'error' | 'success' | 'timeout'>
+}
 
 /** One breaker of the container, as handlers see it on `context.breakers[name]`. */
 export interface Breaker<TArgs extends unknown[] = unknown[], TResult = unknown> {
@@ -91,17 +98,31 @@ export interface ProbeElection {
   readonly now: number
 }
 
+/** What the breaker tells a store about one call. */
+export interface StoreCall {
+  /**
+   * The time the call may take: the remaining time of the invocation that waits for it, less a
+   * reserve. A store gives up within it (and applies its failure policy); the breaker stops waiting
+   * 50 ms after it, counting that as a store error.
+   */
+  readonly budgetMs: number
+}
+
 /**
  * Fleet-wide breaker state. The breaker counts failures in memory and uses the store only for
  * transitions, so an implementation must make `compareAndSet` and `electProbe` atomic
  * (a conditional write) and may cache `get`.
  *
  * Failure policy belongs to the store: `get` throwing makes the breaker refuse the call (fail closed);
- * `get` resolving `null` makes it run on local state only (fail open).
+ * `get` resolving `null` makes it run on local state only (fail open). A call that outlasts its
+ * budget counts as throwing.
  */
 export interface BreakerStore {
-  /** The record, or null when there is none (or when the store fails open). May be cached. */
-  get(name: string): Promise<BreakerRecord | null>
+  /**
+   * The record, or null when there is none (or when the store fails open). May be cached; `call` is
+   * absent when no invocation waits for the answer.
+   */
+  get(name: string, call?: StoreCall): Promise<BreakerRecord | null>
   /** Writes `next` with version `expectedVersion + 1` if the stored version is `expectedVersion` (0: no record). */
   compareAndSet(name: string, expectedVersion: number, next: BreakerWrite): Promise<BreakerRecord | null>
   /**

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import {
+  type Breaker,
   type BreakerLifecycleEvent,
   CircuitOpenError,
   circuitBreaker,
@@ -81,9 +82,18 @@ describe('circuitBreaker across warm invocations', () => {
     // Act
     await handler({}, lambdaContext('a'))
     await handler({}, lambdaContext('b'))
-    // Assess
-    expect(seen[0]).toBe(seen[1])
-    expect(seen[0]).toBe(getBreaker('dep'))
+    // Assess: each invocation holds its own handle on the one breaker of the container
+    expect(seen[0]).not.toBe(seen[1])
+    expect((seen[0] as Breaker).circuit).toBe((seen[1] as Breaker).circuit)
+    expect((seen[0] as Breaker).circuit).toBe(getBreaker('dep')?.circuit)
+    expect(getBreaker('dep')?.stats.fires).toBe(2)
+    const handle = seen[1] as Breaker
+    expect([handle.name, handle.state, handle.retryAfterMs, handle.stats.fires]).toEqual([
+      'dep',
+      'closed',
+      0,
+      2,
+    ])
     expect(state.calls).toBe(2)
   })
 
@@ -106,19 +116,34 @@ describe('circuitBreaker across warm invocations', () => {
     expect(getBreaker('dep')?.state).toBe('open')
   })
 
-  it('a second registration under the same name gets the first breaker', () => {
+  it('a second registration under the same name and options gets the first breaker', () => {
+    // Prepare
+    const { state, action } = dependency()
+    circuitBreaker({ name: 'dep', action, options: { timeout: 10_000 } })
+    const first = getBreaker('dep')
+    // Act
+    circuitBreaker({ name: 'dep', action })
+    void getBreaker<[number], number>('dep')?.fire(1)
+    // Assess
+    expect(getBreaker('dep')).toBe(first)
+    expect(getBreaker('other')).toBeUndefined()
+    expect(state.calls).toBe(1)
+  })
+
+  it('refuses a second registration under the same name with other options, naming both', () => {
     // Prepare
     const first = dependency()
     const second = dependency()
-    circuitBreaker({ name: 'dep', action: first.action })
+    circuitBreaker({ name: 'dep', action: first.action, options: { errorThresholdPercentage: 50 } })
     // Act
-    circuitBreaker({ name: 'dep', action: second.action })
+    const again = () =>
+      circuitBreaker({ name: 'dep', action: second.action, options: { errorThresholdPercentage: 25 } })
     // Assess
-    expect(getBreaker('dep')).toBeDefined()
-    expect(getBreaker('other')).toBeUndefined()
-    void getBreaker<[number], number>('dep')?.fire(1)
-    expect(first.state.calls).toBe(1)
-    expect(second.state.calls).toBe(0)
+    expect(again).toThrow(TypeError)
+    expect(again).toThrow(
+      '@lambda-lifetime/breaker: circuitBreaker "dep" is already registered in this runtime with other options: ' +
+        'action (function action, then another function action), options.errorThresholdPercentage (50, then 25)',
+    )
   })
 })
 
@@ -285,28 +310,43 @@ describe('the rolling window', () => {
 
 describe('opossum underneath', () => {
   it('exposes the opossum instance, replaced by a re-hydrated one when going half-open', async () => {
-    // Prepare
-    const { state, action } = dependency()
-    circuitBreaker({ name: 'dep', action, options: { ...options, timeout: false } })
-    const breaker = getBreaker<[number], number>('dep')
-    const before = breaker?.circuit
-    state.down = true
-    for (let n = 0; n < 2; n++) await rejectionOf(breaker?.fire(n) as Promise<number>)
-    freezeFor(RESET_MS)
-    state.down = false
-    // Act
+    // Prepare: a dependency whose recovery call waits on a gate, so the probe is really in flight
     const gate = deferred<void>()
-    const probe = breaker?.fire(1)
-    const probingCircuit = breaker?.circuit
-    const waitMs = breaker?.retryAfterMs
+    let down = true
+    let calls = 0
+    const action = async (value: number): Promise<number> => {
+      calls++
+      if (down) throw new Error('dependency down')
+      await gate.promise
+      return value
+    }
+    circuitBreaker({ name: 'dep', action, options: { ...options, timeout: false } })
+    const breaker = getBreaker<[number], number>('dep') as Breaker<[number], number>
+    const before = breaker.circuit
+    for (let n = 0; n < 2; n++) await rejectionOf(breaker.fire(n))
+    freezeFor(RESET_MS)
+    down = false
+    // Act
+    const probe = breaker.fire(1)
+    await settle()
+    const probingCircuit = breaker.circuit
+    const stateWhileProbing = breaker.state
+    const waitMs = breaker.retryAfterMs
+    const refused = await rejectionOf(breaker.fire(2))
+    const settledEarly = await Promise.race([probe.then(() => true), settle().then(() => false)])
     gate.resolve()
-    await probe
+    const answer = await probe
     // Assess
     expect(before).toBeInstanceOf(CircuitBreaker)
     expect(probingCircuit).toBeInstanceOf(CircuitBreaker)
     expect(probingCircuit).not.toBe(before)
+    expect(stateWhileProbing).toBe('halfOpen')
     expect(waitMs).toBe(10_000)
-    expect(breaker?.circuit.closed).toBe(true)
+    expect(refused).toMatchObject({ name: 'CircuitOpenError', reason: 'probe-in-flight' })
+    expect(settledEarly).toBe(false)
+    expect(answer).toBe(1)
+    expect(calls).toBe(3)
+    expect(breaker.circuit.closed).toBe(true)
   })
 })
 
@@ -384,9 +424,10 @@ describe('open without a fallback', () => {
       reason: 'open',
     })
     const lookAlike = Object.assign(new Error('not ours'), { name: 'CircuitOpenError' })
+    const { action } = dependency()
     const handlerThrowing = (error: Error) =>
       middy()
-        .use(circuitBreaker({ name: 'dep', action: dependency().action }))
+        .use(circuitBreaker({ name: 'dep', action }))
         .handler(async () => {
           throw error
         })
@@ -533,8 +574,8 @@ describe('circuitBreakerValidateOptions', () => {
   const action = async () => 1
   it.each([
     [null, /options must be an object, got null/],
-    ['x', /options must be an object, got string/],
-    [{ name: 'a', action, retries: 3 }, /unknown option "retries"/],
+    ['x', /options must be an object, got "x"/],
+    [{ name: 'a', action, retries: 3 }, /option "retries" is not a known option/],
     [{ name: '', action }, /option "name"/],
     [{ name: 'a', action: 1 }, /option "action"/],
     [{ name: 'a', action, fallback: 'x' }, /option "fallback"/],
@@ -546,6 +587,33 @@ describe('circuitBreakerValidateOptions', () => {
     [{ name: 'a', action, options: { timeout: 'x' } }, /options.timeout/],
     [{ name: 'a', action, options: { rollingCountTimeout: 0 } }, /options.rollingCountTimeout/],
     [{ name: 'a', action, options: { rollingCountBuckets: 1.5 } }, /options.rollingCountBuckets/],
+    [
+      { name: 'a', action, options: { errorThresholdPercentage: 'x' } },
+      /option "options.errorThresholdPercentage" must be a number >= 0 and <= 100, got "x"/,
+    ],
+    [{ name: 'a', action, options: { errorThresholdPercentage: 500 } }, /<= 100, got 500/],
+    [
+      { name: 'a', action, options: { volumeThreshold: -5 } },
+      /option "options.volumeThreshold" must be an integer >= 0, got -5/,
+    ],
+    [
+      { name: 'a', action, options: { timeout: 3e9 } },
+      /option "options.timeout" must be false or a duration in ms from 0 to 2147483647, got 3000000000/,
+    ],
+    [{ name: 'a', action, options: { resetTimeout: 3e9 } }, /from 0 to 2147483647, got 3000000000/],
+    [{ name: 'a', action, options: { rollingCountTimeout: 3e9 } }, /from 1 to 2147483647/],
+    [{ name: 'a', action, options: { cacheTTL: 3e9 } }, /options.cacheTTL/],
+    [{ name: 'a', action, options: { maxFailures: 3 } }, /options.maxFailures" is deprecated by opossum/],
+    [{ name: 'a', action, options: { capacity: 0 } }, /options.capacity/],
+    [{ name: 'a', action, options: { coalesceResetOn: ['fail'] } }, /options.coalesceResetOn\[0\]/],
+    [
+      { name: 'a', action, options: { abortController: {} } },
+      /options.abortController" must be an AbortController/,
+    ],
+    [{ name: 'a', action, options: { cacheTransport: { get() {} } } }, /options.cacheTransport/],
+    [{ name: 'a', action, options: { enabled: 'yes' } }, /options.enabled" must be a boolean/],
+    [{ name: 'a', action, options: { errorFilter: 404 } }, /options.errorFilter" must be a function/],
+    [{ name: 'a', action, options: { timeOut: 5 } }, /options.timeOut" is not a known option/],
   ])('rejects %j', (options, message) => {
     // Act / Assess
     expect(() => circuitBreakerValidateOptions(options)).toThrow(message)
@@ -561,12 +629,40 @@ describe('circuitBreakerValidateOptions', () => {
       error = caught
     }
     // Act / Assess
-    expect((error as Error).cause).toEqual({ package: '@lambda-lifetime/breaker' })
+    expect((error as Error).cause).toEqual({ package: '@lambda-lifetime/breaker', option: 'name' })
     expect(() =>
       circuitBreakerValidateOptions({
         name: 'a',
         action,
         options: { timeout: false, resetTimeout: 5, rollingCountBuckets: 5, rollingCountTimeout: 5000 },
+      }),
+    ).not.toThrow()
+    expect(() =>
+      circuitBreakerValidateOptions({
+        name: 'a',
+        action,
+        options: {
+          timeout: 2 ** 31 - 1,
+          errorThresholdPercentage: 0,
+          volumeThreshold: 0,
+          capacity: 10,
+          enabled: true,
+          allowWarmUp: true,
+          rollingPercentilesEnabled: false,
+          enableSnapshots: true,
+          errorFilter: () => false,
+          cache: true,
+          cacheTTL: 0,
+          cacheSize: 100,
+          cacheGetKey: () => 'k',
+          cacheTransport: { get: () => undefined, set: () => undefined, flush: () => undefined },
+          coalesce: true,
+          coalesceTTL: 100,
+          coalesceSize: 10,
+          coalesceResetOn: ['error', 'timeout'],
+          abortController: new AbortController(),
+          autoRenewAbortController: true,
+        },
       }),
     ).not.toThrow()
   })

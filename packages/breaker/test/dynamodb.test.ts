@@ -272,8 +272,14 @@ describe('dynamoDbBreakerStore writes', () => {
   })
 
   it.each([
-    [undefined, /needs an object/],
-    [{ tableName: 'breakers', client, ttl: 1 }, /unknown dynamoDbBreakerStore option "ttl"/],
+    [undefined, /dynamoDbBreakerStore options must be an object, got undefined/],
+    [{ tableName: 'breakers', client, ttl: 1 }, /option "ttl" is not a known option/],
+    [{ tableName: 'breakers', client, callTimeoutMs: 0 }, /"callTimeoutMs" must be a number > 0/],
+    [{ tableName: 'breakers', client, callTimeoutMs: 3e9 }, /<= 2147483647, got 3000000000/],
+    [
+      { tableName: 'breakers', client, cacheTtlMs: 3e9 },
+      /"cacheTtlMs" must be a duration in ms from 0 to 2147483647/,
+    ],
     [{ tableName: '', client }, /"tableName"/],
     [{ tableName: 'breakers', client: {} }, /"client"/],
     [{ tableName: 'breakers', client, cacheTtlMs: -1 }, /"cacheTtlMs"/],

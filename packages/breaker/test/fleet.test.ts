@@ -301,6 +301,34 @@ describe('conflicts', () => {
     expect(warnings).toEqual(['@lambda-lifetime/breaker: a store write failed: Error: store down'])
   })
 
+  it('elects nobody when the store throws on an election, with a warning, and tries again after the lease', async () => {
+    // Prepare
+    const warnings: string[] = []
+    jest.spyOn(process, 'emitWarning').mockImplementation(((message: string) => {
+      warnings.push(message)
+    }) as typeof process.emitWarning)
+    const store = memoryStore()
+    const dependency: Dependency = { down: true, calls: 0, gate: null }
+    const a = container(store, dependency)
+    await outcome(a.fire())
+    jest.setSystemTime(T0 + RESET_MS)
+    dependency.down = false
+    const electProbe = store.electProbe
+    store.electProbe = async () => {
+      throw new Error('throttled')
+    }
+    // Act
+    const refused = await outcome(a.fire())
+    store.electProbe = electProbe
+    jest.setSystemTime(T0 + RESET_MS + LEASE_MS)
+    const probed = await outcome(a.fire())
+    // Assess
+    expect(refused).toBeInstanceOf(CircuitOpenError)
+    expect(warnings).toEqual(['@lambda-lifetime/breaker: a store election failed: Error: throttled'])
+    expect(probed).toBe('ok')
+    expect(a.state).toBe('closed')
+  })
+
   it('gives up reconciling when the re-read fails', async () => {
     // Prepare
     const store = memoryStore()

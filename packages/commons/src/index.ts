@@ -6,6 +6,7 @@ export {
   TIMED_OUT,
   withinMs,
 } from './budget.js'
+export { describeDifferences, differingOptions, type OptionDifference } from './compare.js'
 export {
   emitPackageWarning,
   optionError,

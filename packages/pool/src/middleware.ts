@@ -1,5 +1,7 @@
+import { MAX_TIMER_MS, type Rule, rules, validateOptions } from '@lambda-lifetime/commons'
 import type { MiddlewareLike, MiddyRequestLike } from '@lambda-lifetime/container'
 import { isConnectionError } from './classify.js'
+import { PACKAGE } from './errors.js'
 import {
   acquire,
   type Entry,
@@ -13,8 +15,6 @@ import {
 } from './registry.js'
 import type { WarmPoolContext, WarmPoolOptions } from './types.js'
 
-const PACKAGE = '@lambda-lifetime/pool'
-
 /**
  * Sized for what drops idle connections: AWS NAT gateways and NLBs forget a flow after 350 s, Lambda
  * "purges idle connections over time", servers and proxies close idle sessions after minutes. A check
@@ -22,23 +22,23 @@ const PACKAGE = '@lambda-lifetime/pool'
  */
 const DEFAULT_VALIDATE_AFTER_IDLE_MS = 60_000
 
+/**
+ * A create that takes longer than 10 s is hung, not slow: a TCP connect, a TLS handshake and a
+ * database login take well under that even to a cold RDS Proxy. An invocation never waits past its own
+ * remaining time anyway, so on a 3 s function the bound is under 3 s whatever this says.
+ */
+const DEFAULT_CREATE_TIMEOUT_MS = 10_000
+
 const defaults = {
   validateAfterIdleMs: DEFAULT_VALIDATE_AFTER_IDLE_MS,
   validateTimeoutMs: 2_000,
   maxAgeMs: Number.POSITIVE_INFINITY,
   disposeTimeoutMs: 1_000,
+  createTimeoutMs: DEFAULT_CREATE_TIMEOUT_MS,
   isBroken: isConnectionError,
   prefetch: false,
   watchErrorEvents: true,
 }
-
-const OPTION_NAMES: ReadonlySet<string> = new Set([
-  'name',
-  'create',
-  'validate',
-  'dispose',
-  ...Object.keys(defaults),
-])
 
 /** Keys the Lambda context (and the container package) already use: a resource there would hide them. */
 const RESERVED_NAMES: ReadonlySet<string> = new Set([
@@ -63,29 +63,39 @@ const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'prototype',
 ])
 
-const NAME = /^[A-Za-z_$][\w$]*$/
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
 
-const invalid = (message: string): TypeError =>
-  new TypeError(`${PACKAGE}: ${message}`, { cause: { package: PACKAGE } })
-
-const checkFunction = (name: string, value: unknown, required: boolean): void => {
-  if (value === undefined && !required) return
-  if (typeof value !== 'function') throw invalid(`option "${name}" must be a function, got ${typeof value}`)
+/** The key on context: an identifier that the Lambda context does not use already. */
+const contextName: Rule = (value, path) => {
+  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
+    return { path, problem: `must be an identifier (the key on context), got ${JSON.stringify(value)}` }
+  }
+  if (RESERVED_NAMES.has(value)) return { path, problem: `"${value}" is already used on the Lambda context` }
+  return undefined
 }
 
-const checkDuration = (name: string, value: unknown, allowInfinity: boolean): void => {
-  if (value === undefined) return
-  const valid = typeof value === 'number' && value > 0 && (allowInfinity || Number.isFinite(value))
-  if (!valid) {
-    const range = allowInfinity ? 'a number > 0 (Infinity allowed)' : 'a finite number > 0'
-    throw invalid(`option "${name}" must be ${range}, got ${String(value)}`)
-  }
-}
+/** A timer's delay: above 0 and within what Node's timers honour (2^31-1 ms, about 24.8 days). */
+const timeout = rules.number({ above: 0, max: MAX_TIMER_MS })
+/** A span that may be endless (`Infinity`: never), else within the same bounds as a timer's delay. */
+const spanOrNever = rules.anyOf(
+  [timeout, rules.oneOf([Number.POSITIVE_INFINITY])],
+  `a number of ms > 0 and <= ${MAX_TIMER_MS}, or Infinity`,
+)
 
-const checkBoolean = (name: string, value: unknown): void => {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw invalid(`option "${name}" must be a boolean, got ${typeof value}`)
-  }
+/** The rules of every `warmPool` option, next to their defaults. */
+const schema = {
+  name: contextName,
+  create: rules.function(),
+  validate: rules.function(),
+  dispose: rules.function(),
+  validateAfterIdleMs: spanOrNever,
+  validateTimeoutMs: timeout,
+  maxAgeMs: spanOrNever,
+  disposeTimeoutMs: timeout,
+  createTimeoutMs: timeout,
+  isBroken: rules.function(),
+  prefetch: rules.boolean(),
+  watchErrorEvents: rules.boolean(),
 }
 
 /**
@@ -95,33 +105,11 @@ const checkBoolean = (name: string, value: unknown): void => {
  * @example
  * ```ts
  * warmPoolValidateOptions({ name: 'db', create: () => new pg.Pool() }) // passes
- * warmPoolValidateOptions({ name: 'db', create: () => new pg.Pool(), maxAge: 60_000 }) // throws: unknown "maxAge"
+ * warmPoolValidateOptions({ name: 'db', create: () => new pg.Pool(), maxAge: 60_000 }) // throws: "maxAge" is not a known option
  * ```
  */
 export const warmPoolValidateOptions = (options: unknown): void => {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalid(`options must be an object, got ${options === null ? 'null' : typeof options}`)
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.has(key))
-      throw invalid(`unknown option "${key}" (known: ${[...OPTION_NAMES].join(', ')})`)
-  }
-  const candidate = options as Record<string, unknown>
-  const { name } = candidate
-  if (typeof name !== 'string' || !NAME.test(name)) {
-    throw invalid(`option "name" must be an identifier (the key on context), got ${JSON.stringify(name)}`)
-  }
-  if (RESERVED_NAMES.has(name)) throw invalid(`option "name" "${name}" is already used on the Lambda context`)
-  checkFunction('create', candidate.create, true)
-  checkFunction('validate', candidate.validate, false)
-  checkFunction('dispose', candidate.dispose, false)
-  checkFunction('isBroken', candidate.isBroken, false)
-  checkDuration('validateAfterIdleMs', candidate.validateAfterIdleMs, true)
-  checkDuration('validateTimeoutMs', candidate.validateTimeoutMs, false)
-  checkDuration('maxAgeMs', candidate.maxAgeMs, true)
-  checkDuration('disposeTimeoutMs', candidate.disposeTimeoutMs, false)
-  checkBoolean('prefetch', candidate.prefetch)
-  checkBoolean('watchErrorEvents', candidate.watchErrorEvents)
+  validateOptions(PACKAGE, schema, options, { required: ['name', 'create'], label: 'warmPool options' })
 }
 
 const settingsOf = (options: WarmPoolOptions<string, unknown>): Settings => {
@@ -135,6 +123,7 @@ const settingsOf = (options: WarmPoolOptions<string, unknown>): Settings => {
     validateTimeoutMs: merged.validateTimeoutMs,
     maxAgeMs: merged.maxAgeMs,
     disposeTimeoutMs: merged.disposeTimeoutMs,
+    createTimeoutMs: merged.createTimeoutMs,
     isBroken: merged.isBroken,
     watchErrorEvents: merged.watchErrorEvents,
   })
@@ -183,7 +172,7 @@ export const warmPool = <
     const context = request.context as object
     const held = leasesOf(context).get(settings.name)
     if (held !== undefined && !held.released) return // the middleware is used twice in one chain
-    const acquired = acquire(entry)
+    const acquired = acquire(entry, context)
     if (acquired instanceof Promise) return acquired.then((slot) => hand(context, entry, slot))
     hand(context, entry, acquired)
   }

@@ -6,8 +6,24 @@
  * as the name's one pending operation: concurrent invocations (Managed Instances) wait for it instead of
  * starting their own, so 50 first invocations make one `create`. Idle time is measured on the monotonic
  * clock (`performance.now()`), which keeps counting across a freeze.
+ *
+ * Nothing here waits without a bound: a create has a deadline, every invocation waits at most its own
+ * remaining time, and disposals run in the background (shutdown awaits them within its budget).
  */
+import {
+  clampTimerMs,
+  describeDifferences,
+  differingOptions,
+  emitPackageWarning,
+  MAX_TIMER_MS,
+  optionError,
+  type RemainingTimeSource,
+  remainingBudgetMs,
+  TIMED_OUT,
+  withinMs,
+} from '@lambda-lifetime/commons'
 import { emitLifecycle, onLifecycle, onShutdown } from '@lambda-lifetime/container'
+import { PACKAGE, PoolTimeoutError } from './errors.js'
 import type {
   BrokenClassifier,
   PoolCreateEvent,
@@ -28,6 +44,7 @@ export interface Settings {
   readonly validateTimeoutMs: number
   readonly maxAgeMs: number
   readonly disposeTimeoutMs: number
+  readonly createTimeoutMs: number
   readonly isBroken: BrokenClassifier
   readonly watchErrorEvents: boolean
 }
@@ -54,11 +71,17 @@ interface Counters {
   failures: number
 }
 
+/** A create in flight. Its deadline moves later when an invocation with more time joins it. */
+interface Creation {
+  extendTo(deadlineMs: number): void
+}
+
 export interface Entry {
   readonly settings: Settings
   readonly counters: Counters
   current: Slot | null
   pending: Promise<Slot> | null
+  creation: Creation | null
   /** Why the next resource will be made: 'initial', or the reason the last one was replaced. */
   nextReason: PoolEventReason
 }
@@ -82,7 +105,12 @@ type Verdict = 'ok' | 'validate' | 'broken' | 'max-age'
 
 const STATE_KEY = Symbol.for('lambda-lifetime.pool')
 const LEASES = Symbol.for('lambda-lifetime.pool.leases')
-const PACKAGE = '@lambda-lifetime/pool'
+/**
+ * Kept from the invocation's remaining time when it waits for its resource: enough for the error to go
+ * back through the other middlewares and be logged before Lambda's own timeout, which would reset the
+ * runtime and lose the line.
+ */
+const RESERVE_MS = 100
 
 type StateHolder = { [STATE_KEY]?: PoolState }
 type LeaseHolder = { [LEASES]?: Map<string, Lease> }
@@ -93,28 +121,7 @@ export const poolState = (): PoolState => {
   return holder[STATE_KEY]
 }
 
-const warn = (message: string, code: string): void => {
-  process.emitWarning(message, { type: 'LambdaLifetimeWarning', code })
-}
-
-const TIMED_OUT = Symbol('timed out')
-
-/** Runs `work` (sync or async); resolves to its value, or to TIMED_OUT once `timeoutMs` passed. */
-const withinMs = async <T>(work: () => T, timeoutMs: number): Promise<Awaited<T> | typeof TIMED_OUT> => {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    // Unref'd: a give-up timer must not keep an otherwise finished process alive.
-    timer = setTimeout(resolve, timeoutMs, TIMED_OUT).unref()
-  })
-  const running = Promise.resolve().then(work)
-  // A validation or dispose that loses the race may still reject later: that must not go unhandled.
-  running.catch(() => undefined)
-  try {
-    return await Promise.race([running, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
-}
+const warn = (message: string, code: string): void => emitPackageWarning(PACKAGE, message, code)
 
 const emitPoolEvent = (
   type: 'pool.create' | 'pool.recreate' | 'pool.dispose',
@@ -168,17 +175,9 @@ const watchErrors = (entry: Entry, slot: Slot): void => {
   ;(emitter as { on(event: 'error', listener: () => void): void }).on('error', () => markBroken(entry, slot))
 }
 
-const createSlot = async (entry: Entry, reason: PoolEventReason): Promise<Slot> => {
-  const started = performance.now()
-  let value: unknown
-  try {
-    value = await entry.settings.create()
-  } catch (error) {
-    entry.counters.failures++
-    throw error
-  }
+const newSlot = (value: unknown): Slot => {
   const now = performance.now()
-  const slot: Slot = {
+  return {
     value,
     createdAtMs: now,
     lastUsedMs: now,
@@ -188,11 +187,109 @@ const createSlot = async (entry: Entry, reason: PoolEventReason): Promise<Slot> 
     retiredFor: null,
     disposal: null,
   }
+}
+
+/** Runs `dispose` within `disposeTimeoutMs`; resolves to what went wrong, if anything. Never throws. */
+const disposeValue = async (entry: Entry, value: unknown): Promise<string | undefined> => {
+  const { dispose, disposeTimeoutMs } = entry.settings
+  try {
+    const outcome = await withinMs(() => dispose?.(value), disposeTimeoutMs)
+    return outcome === TIMED_OUT ? `dispose timed out after ${disposeTimeoutMs} ms` : undefined
+  } catch (thrown) {
+    return `dispose failed: ${String(thrown)}`
+  }
+}
+
+/** Runs a background disposal that shutdown awaits (within its budget). */
+const track = (work: Promise<void>): void => {
+  const disposals = poolState().disposals
+  const tracked = work.finally(() => disposals.delete(tracked))
+  disposals.add(tracked)
+}
+
+/**
+ * A resource that arrived after its create had timed out: nobody waits for it any more, and keeping it
+ * would leak its connections, so it is disposed (and watched for 'error' events until then).
+ */
+const disposeLate = (entry: Entry, value: unknown): void => {
+  const { name } = entry.settings
+  watchErrors(entry, newSlot(value))
+  track(
+    disposeValue(entry, value).then((error) => {
+      const outcome = error === undefined ? 'disposed it' : `could not dispose it: ${error}`
+      warn(`create of "${name}" finished after its timeout; ${outcome}`, 'LAMBDA_LIFETIME_POOL_LATE_CREATE')
+    }),
+  )
+}
+
+/**
+ * Runs `create` until `deadlineMs` (on the `performance.now()` clock), and never longer than
+ * `createTimeoutMs`. Every invocation waiting for it gets the timeout error; the resource, if it ever
+ * arrives, is disposed.
+ */
+const runCreate = (entry: Entry, deadlineMs: number): Promise<unknown> => {
+  const { create, createTimeoutMs, name } = entry.settings
+  const started = performance.now()
+  const latest = started + createTimeoutMs
+  let deadline = Math.min(deadlineMs, latest)
+  let timer: NodeJS.Timeout | undefined
+  let timedOut = false
+  return new Promise((resolve, reject) => {
+    const expire = (): void => {
+      timedOut = true
+      entry.creation = null
+      entry.counters.failures++
+      const ms = Math.round(deadline - started)
+      reject(new PoolTimeoutError(name, ms, `create of "${name}" timed out after ${ms} ms`))
+    }
+    const arm = (): void => {
+      clearTimeout(timer)
+      timer = setTimeout(expire, clampTimerMs(deadline - performance.now()))
+      timer.unref()
+    }
+    const settle = (): void => {
+      clearTimeout(timer)
+      entry.creation = null
+    }
+    entry.creation = {
+      extendTo(deadlineMs) {
+        const next = Math.min(deadlineMs, latest)
+        if (next <= deadline || timedOut) return
+        deadline = next
+        arm()
+      },
+    }
+    arm()
+    // Called now, not a tick later: a prefetch starts during init, when the middleware is built.
+    new Promise<unknown>((called) => called(create())).then(
+      (value) => {
+        if (timedOut) return disposeLate(entry, value)
+        settle()
+        resolve(value)
+      },
+      (error: unknown) => {
+        if (timedOut) return
+        settle()
+        entry.counters.failures++
+        reject(error)
+      },
+    )
+  })
+}
+
+const createSlot = async (entry: Entry, reason: PoolEventReason, deadlineMs: number): Promise<Slot> => {
+  const started = performance.now()
+  const slot = newSlot(await runCreate(entry, deadlineMs))
   watchErrors(entry, slot)
   entry.current = slot
   entry.counters.created++
   if (reason !== 'initial') entry.counters.recreated++
-  emitPoolEvent(reason === 'initial' ? 'pool.create' : 'pool.recreate', entry, reason, now - started)
+  emitPoolEvent(
+    reason === 'initial' ? 'pool.create' : 'pool.recreate',
+    entry,
+    reason,
+    slot.createdAtMs - started,
+  )
   return slot
 }
 
@@ -200,43 +297,34 @@ const createSlot = async (entry: Entry, reason: PoolEventReason): Promise<Slot> 
 const disposeSlot = (entry: Entry, slot: Slot, reason: PoolEventReason): Promise<void> => {
   slot.disposal ??= (async () => {
     const started = performance.now()
-    const { dispose, disposeTimeoutMs, name } = entry.settings
-    let error: string | undefined
-    try {
-      const outcome = await withinMs(() => dispose?.(slot.value), disposeTimeoutMs)
-      if (outcome === TIMED_OUT) error = `dispose timed out after ${disposeTimeoutMs} ms`
-    } catch (thrown) {
-      error = `dispose failed: ${String(thrown)}`
-    }
+    const error = await disposeValue(entry, slot.value)
     entry.counters.disposed++
     if (error !== undefined) {
       entry.counters.failures++
-      warn(`"${name}" ${error}`, 'LAMBDA_LIFETIME_POOL_DISPOSE')
+      warn(`"${entry.settings.name}" ${error}`, 'LAMBDA_LIFETIME_POOL_DISPOSE')
     }
     emitPoolEvent('pool.dispose', entry, reason, performance.now() - started, error)
   })()
   return slot.disposal
 }
 
-const disposeInBackground = (entry: Entry, slot: Slot, reason: PoolEventReason): void => {
-  const disposals = poolState().disposals
-  const disposal = disposeSlot(entry, slot, reason).finally(() => disposals.delete(disposal))
-  disposals.add(disposal)
-}
+/** Disposal off the request path: a `dispose` that hangs never delays the invocation that replaced it. */
+const disposeInBackground = (entry: Entry, slot: Slot, reason: PoolEventReason): void =>
+  track(disposeSlot(entry, slot, reason))
 
 /**
- * Retires the current slot and creates its successor. The old resource is disposed first when no
- * invocation holds it, else as soon as the last one lets it go: it is never dropped undisposed.
+ * Retires the current slot and creates its successor. The old resource is disposed in the background at
+ * once when no invocation holds it, else as soon as the last one lets it go: it is never dropped undisposed.
  */
-const replace = async (entry: Entry, old: Slot, reason: PoolEventReason): Promise<Slot> => {
+const replace = (entry: Entry, old: Slot, reason: PoolEventReason, deadlineMs: number): Promise<Slot> => {
   entry.current = null
   entry.nextReason = reason
   old.retiredFor = reason
-  if (old.inUse === 0) await disposeSlot(entry, old, reason)
-  return createSlot(entry, reason)
+  if (old.inUse === 0) disposeInBackground(entry, old, reason)
+  return createSlot(entry, reason, deadlineMs)
 }
 
-const validateSlot = async (entry: Entry, slot: Slot): Promise<Slot> => {
+const validateSlot = async (entry: Entry, slot: Slot, deadlineMs: number): Promise<Slot> => {
   const { validate, validateTimeoutMs } = entry.settings
   entry.counters.validated++
   let passed: boolean
@@ -251,7 +339,7 @@ const validateSlot = async (entry: Entry, slot: Slot): Promise<Slot> => {
     return slot
   }
   entry.counters.failures++
-  return replace(entry, slot, 'validation-failed')
+  return replace(entry, slot, 'validation-failed', deadlineMs)
 }
 
 const verdictOf = (entry: Entry, slot: Slot, now: number): Verdict => {
@@ -283,47 +371,85 @@ const exclusively = (entry: Entry, work: () => Promise<Slot>): Promise<Slot> => 
   return pending
 }
 
-const acquireSlowly = async (entry: Entry): Promise<Slot> => {
+/** One invocation waiting for its slot; it stops asking once it gave up. */
+interface Waiter {
+  readonly deadlineMs: number
+  gaveUp: boolean
+}
+
+const acquireSlowly = async (entry: Entry, waiter: Waiter): Promise<Slot | null> => {
   for (;;) {
+    if (waiter.gaveUp) return null
     if (entry.pending !== null) {
+      // A create already running gets this invocation's time too, if it has more.
+      entry.creation?.extendTo(waiter.deadlineMs)
       await entry.pending
       continue
     }
     const slot = entry.current
     const now = performance.now()
     if (slot === null) {
-      await exclusively(entry, () => createSlot(entry, entry.nextReason))
+      await exclusively(entry, () => createSlot(entry, entry.nextReason, waiter.deadlineMs))
       continue
     }
     const verdict = verdictOf(entry, slot, now)
     if (verdict === 'ok') return take(entry, slot, now)
     await exclusively(entry, () =>
-      verdict === 'validate' ? validateSlot(entry, slot) : replace(entry, slot, verdict),
+      verdict === 'validate'
+        ? validateSlot(entry, slot, waiter.deadlineMs)
+        : replace(entry, slot, verdict, waiter.deadlineMs),
     )
   }
 }
 
 /**
- * A live slot for one invocation: synchronously on the hot path (a resource in use recently), through
- * the pending operation otherwise.
+ * Waits for a slot at most the invocation's remaining time (less a reserve to answer): a create or a
+ * validation that another invocation started may take longer than this one can wait.
  */
-export const acquire = (entry: Entry): Slot | Promise<Slot> => {
+const acquireWithin = async (entry: Entry, budgetMs: number): Promise<Slot> => {
+  const waiter: Waiter = { deadlineMs: performance.now() + budgetMs, gaveUp: false }
+  const acquiring = acquireSlowly(entry, waiter)
+  const outcome = await withinMs(() => acquiring, budgetMs)
+  if (outcome !== TIMED_OUT && outcome !== null) return outcome
+  waiter.gaveUp = true
+  // A slot taken in the same turn as the give-up goes straight back.
+  acquiring.then(
+    (late) => late !== null && giveBack(entry, late),
+    () => undefined,
+  )
+  const { name } = entry.settings
+  const ms = Math.round(budgetMs)
+  throw new PoolTimeoutError(
+    name,
+    ms,
+    `"${name}" was not ready within the ${ms} ms this invocation had left (its create or validation is still running)`,
+  )
+}
+
+/**
+ * A live slot for one invocation: synchronously on the hot path (a resource in use recently), through
+ * the pending operation otherwise, within the time the invocation has left.
+ */
+export const acquire = (entry: Entry, context: RemainingTimeSource | undefined): Slot | Promise<Slot> => {
   const slot = entry.current
   if (entry.pending === null && slot !== null) {
     const now = performance.now()
     if (verdictOf(entry, slot, now) === 'ok') return take(entry, slot, now)
   }
-  return acquireSlowly(entry)
+  return acquireWithin(entry, remainingBudgetMs(context, MAX_TIMER_MS, RESERVE_MS))
+}
+
+const giveBack = (entry: Entry, slot: Slot): void => {
+  slot.inUse--
+  slot.lastUsedMs = performance.now()
+  if (slot.retiredFor !== null && slot.inUse === 0) disposeInBackground(entry, slot, slot.retiredFor)
 }
 
 /** Lets go of a slot; a retired slot is disposed once its last holder let go. */
 export const release = (lease: Lease): void => {
   if (lease.released) return
   lease.released = true
-  const { entry, slot } = lease
-  slot.inUse--
-  slot.lastUsedMs = performance.now()
-  if (slot.retiredFor !== null && slot.inUse === 0) disposeInBackground(entry, slot, slot.retiredFor)
+  giveBack(lease.entry, lease.slot)
 }
 
 /** The leases of one invocation, by name, kept on its context object. */
@@ -362,14 +488,28 @@ const installHooks = (state: PoolState): void => {
   })
 }
 
-/** The entry of a name: the first registration's settings win, later ones share its resource. */
+/**
+ * The entry of a name. A second registration with the same settings shares the first one's resource;
+ * one with other settings throws, naming what differs (functions are compared by identity), since it
+ * would otherwise silently run on the first one's settings.
+ */
 export const register = (settings: Settings): Entry => {
   const state = poolState()
   let entry = state.entries.get(settings.name)
   if (entry === undefined) {
     const counters = { created: 0, reused: 0, validated: 0, recreated: 0, disposed: 0, failures: 0 }
-    entry = { settings, counters, current: null, pending: null, nextReason: 'initial' }
+    entry = { settings, counters, current: null, pending: null, creation: null, nextReason: 'initial' }
     state.entries.set(settings.name, entry)
+  }
+  const differences = differingOptions({ ...entry.settings }, { ...settings })
+  if (differences.length > 0) {
+    throw optionError(
+      PACKAGE,
+      `warmPool "${settings.name}" is already registered in this runtime with other options: ` +
+        `${describeDifferences(differences)} (first registration, then this one). Share one options ` +
+        'object between the handlers, or give this resource another name',
+      'name',
+    )
   }
   installHooks(state)
   return entry
@@ -378,7 +518,8 @@ export const register = (settings: Settings): Entry => {
 /** Creates the resource now (during init), reporting a failure as a warning: the first invocation retries. */
 export const prefetch = (entry: Entry): void => {
   if (entry.current !== null || entry.pending !== null) return
-  exclusively(entry, () => createSlot(entry, 'initial')).catch((error: unknown) => {
+  const deadlineMs = performance.now() + entry.settings.createTimeoutMs
+  exclusively(entry, () => createSlot(entry, 'initial', deadlineMs)).catch((error: unknown) => {
     warn(`prefetch of "${entry.settings.name}" failed: ${String(error)}`, 'LAMBDA_LIFETIME_POOL_PREFETCH')
   })
 }

@@ -1,10 +1,9 @@
+import { optionError, rules, validateOptions } from '@lambda-lifetime/commons'
+import { PACKAGE } from './errors.js'
 import { acquire, leasesOf, markBrokenIf, release } from './registry.js'
 import type { RetryIdempotentOptions } from './types.js'
 
-const PACKAGE = '@lambda-lifetime/pool'
-
-const invalid = (message: string): TypeError =>
-  new TypeError(`${PACKAGE}: ${message}`, { cause: { package: PACKAGE } })
+const schema = { retries: rules.number({ integer: true, min: 0 }) }
 
 /**
  * Runs an operation on the invocation's warm resource and, only when it fails with a connection-level
@@ -32,13 +31,12 @@ export const retryIdempotent = async <
   operation: (resource: TContext[TName]) => TResult | PromiseLike<TResult>,
   options: RetryIdempotentOptions = {},
 ): Promise<Awaited<TResult>> => {
+  validateOptions(PACKAGE, schema, options, { label: 'retryIdempotent options' })
   const retries = options.retries ?? 1
-  if (!Number.isInteger(retries) || retries < 0) {
-    throw invalid(`retryIdempotent option "retries" must be an integer >= 0, got ${String(retries)}`)
-  }
   const lease = leasesOf(context).get(name)
   if (lease === undefined || lease.released) {
-    throw invalid(
+    throw optionError(
+      PACKAGE,
       `retryIdempotent: no warm resource "${name}" is held by this invocation; use warmPool({ name: '${name}' })`,
     )
   }
@@ -48,7 +46,7 @@ export const retryIdempotent = async <
     } catch (error) {
       if (attempt >= retries || !markBrokenIf(lease, error)) throw error
       release(lease)
-      lease.slot = await acquire(lease.entry)
+      lease.slot = await acquire(lease.entry, context)
       lease.released = false
       ;(context as Record<string, unknown>)[name] = lease.slot.value
     }

@@ -28,6 +28,12 @@ export interface WarmPoolOptions<TName extends string = string, TResource = unkn
   maxAgeMs?: number
   /** The longest one `dispose` may take before it is given up on (and counted as a failure). Default 1 000 ms. */
   disposeTimeoutMs?: number
+  /**
+   * The longest one `create` may take; past it, every invocation waiting for it fails with a
+   * `PoolTimeoutError` and the resource, if it still arrives, is disposed. Default 10 000 ms, and never
+   * more than the remaining time of the invocations waiting for it.
+   */
+  createTimeoutMs?: number
   /** Which handler errors mean the resource is dead. Default `isConnectionError`. */
   isBroken?: BrokenClassifier
   /** Create the resource during init, when the middleware is built, instead of at the first invocation. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { isConnectionError, warmPool, warmPoolValidateOptions } from '@lambda-lifetime/pool'
+import fc from 'fast-check'
 
 const create = () => 'resource'
 
@@ -15,6 +16,7 @@ describe('warmPoolValidateOptions', () => {
       validateTimeoutMs: 500,
       maxAgeMs: 900_000,
       disposeTimeoutMs: 200,
+      createTimeoutMs: 2_147_483_647,
       isBroken: () => false,
       prefetch: false,
       watchErrorEvents: true,
@@ -28,22 +30,27 @@ describe('warmPoolValidateOptions', () => {
   })
 
   it.each([
-    [null, 'options must be an object, got null'],
-    ['db', 'options must be an object, got string'],
-    [[], 'options must be an object, got object'],
-    [{ name: 'db', create, maxAge: 1 }, 'unknown option "maxAge"'],
-    [{ create }, 'option "name" must be an identifier'],
+    [null, 'warmPool options must be an object, got null'],
+    ['db', 'warmPool options must be an object, got "db"'],
+    [[], 'warmPool options must be an object, got an array'],
+    [{ name: 'db', create, maxAge: 1 }, 'option "maxAge" is not a known option'],
+    [{ create }, 'option "name" is required'],
     [{ name: 'my-db', create }, 'option "name" must be an identifier'],
     [{ name: 'container', create }, 'option "name" "container" is already used on the Lambda context'],
-    [{ name: 'db' }, 'option "create" must be a function, got undefined'],
-    [{ name: 'db', create, validate: 'select 1' }, 'option "validate" must be a function, got string'],
-    [{ name: 'db', create, validateAfterIdleMs: 0 }, 'option "validateAfterIdleMs" must be a number > 0'],
+    [{ name: 'db' }, 'option "create" is required'],
+    [{ name: 'db', create: 'new Pool()' }, 'option "create" must be a function, got "new Pool()"'],
+    [{ name: 'db', create, validate: 'select 1' }, 'option "validate" must be a function, got "select 1"'],
+    [
+      { name: 'db', create, validateAfterIdleMs: 0 },
+      'option "validateAfterIdleMs" must be a number of ms > 0',
+    ],
     [
       { name: 'db', create, validateTimeoutMs: Number.POSITIVE_INFINITY },
-      'option "validateTimeoutMs" must be a finite',
+      'option "validateTimeoutMs" must be a number > 0 and <= 2147483647, got Infinity',
     ],
-    [{ name: 'db', create, maxAgeMs: '1h' }, 'option "maxAgeMs" must be a number > 0'],
-    [{ name: 'db', create, prefetch: 'yes' }, 'option "prefetch" must be a boolean, got string'],
+    [{ name: 'db', create, maxAgeMs: '1h' }, 'option "maxAgeMs" must be a number of ms > 0'],
+    [{ name: 'db', create, prefetch: 'yes' }, 'option "prefetch" must be a boolean, got "yes"'],
+    [{ name: 'db', create, createTimeoutMs: 0 }, 'option "createTimeoutMs" must be a number > 0'],
   ])('rejects %j', (options, message) => {
     // Prepare
     const validate = () => warmPoolValidateOptions(options)
@@ -52,6 +59,18 @@ describe('warmPoolValidateOptions', () => {
     expect(validate).toThrow(TypeError)
     expect(validate).toThrow(`@lambda-lifetime/pool: ${message}`)
   })
+
+  it.each(['validateTimeoutMs', 'disposeTimeoutMs', 'createTimeoutMs', 'validateAfterIdleMs', 'maxAgeMs'])(
+    'rejects %s above what a timer can wait (2^31-1 ms), naming the limit',
+    (option) => {
+      // Prepare
+      const validate = () => warmPoolValidateOptions({ name: 'db', create, [option]: 3e9 })
+
+      // Act / Assess
+      expect(validate).toThrow(`option "${option}" must be a`)
+      expect(validate).toThrow(/<= 2147483647(, or Infinity)?, got 3000000000/)
+    },
+  )
 
   it('runs when the middleware is built, naming the package in the cause', () => {
     // Prepare
@@ -67,7 +86,75 @@ describe('warmPoolValidateOptions', () => {
 
     // Assess
     expect(caught).toBeInstanceOf(TypeError)
-    expect((caught as Error).cause).toEqual({ package: '@lambda-lifetime/pool' })
+    expect((caught as Error).cause).toEqual({ package: '@lambda-lifetime/pool', option: 'disposeTimeoutMs' })
+  })
+})
+
+describe('warmPoolValidateOptions on any input (property)', () => {
+  const anyValue = fc.oneof(
+    fc.anything(),
+    fc.constantFrom(0, -1, 0.5, 3e9, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31 - 1, '', 'db', null),
+    fc.func(fc.anything()),
+  )
+  const keys = fc.constantFrom(
+    'name',
+    'create',
+    'validate',
+    'dispose',
+    'validateAfterIdleMs',
+    'validateTimeoutMs',
+    'maxAgeMs',
+    'disposeTimeoutMs',
+    'createTimeoutMs',
+    'isBroken',
+    'prefetch',
+    'watchErrorEvents',
+    'maxAge',
+  )
+  const optionsLike = fc.dictionary(keys, anyValue)
+
+  it('answers every value with a TypeError naming the package, or accepts it', () => {
+    fc.assert(
+      fc.property(fc.oneof(anyValue, optionsLike), (value) => {
+        // Act
+        let thrown: unknown
+        try {
+          warmPoolValidateOptions(value)
+        } catch (error) {
+          thrown = error
+        }
+
+        // Assess
+        if (thrown === undefined) return
+        expect(thrown).toBeInstanceOf(TypeError)
+        expect((thrown as Error).message).toMatch(/^@lambda-lifetime\/pool: /)
+        expect((thrown as Error).cause).toMatchObject({ package: '@lambda-lifetime/pool' })
+      }),
+      { numRuns: 3_000 },
+    )
+  })
+
+  it('accepts every well-formed option set', () => {
+    const duration = fc.integer({ min: 1, max: 2 ** 31 - 1 })
+    const valid = fc.record(
+      {
+        name: fc.constantFrom('db', 'cache', '_http', '$config'),
+        create: fc.constant(create),
+        validateTimeoutMs: duration,
+        disposeTimeoutMs: duration,
+        createTimeoutMs: duration,
+        maxAgeMs: fc.oneof(duration, fc.constant(Number.POSITIVE_INFINITY)),
+        prefetch: fc.boolean(),
+      },
+      { requiredKeys: ['name', 'create'] },
+    )
+    fc.assert(
+      fc.property(valid, (options) => {
+        // Act / Assess
+        expect(() => warmPoolValidateOptions(options)).not.toThrow()
+      }),
+      { numRuns: 1_000 },
+    )
   })
 })
 
