@@ -1,6 +1,11 @@
+/**
+ * A seeded synthetic day of lifecycle logs with known answers, for the report's tests and benchmark (import
+ * it by path). Not public API: its service and function names and its start date are fixed test data, and a
+ * real log (the emulator's, or `npm run demo`) is the way to see the report on your own functions.
+ */
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
-import type { SkippedLines } from './types.js'
+import type { SkippedLines } from '@lambda-lifetime/report'
 
 /** Options of {@link generateLifecycleLines} and {@link generateLifecycleLog}. */
 export interface GenerateOptions {
@@ -80,7 +85,7 @@ class LogWriter {
     coldStarts: 0,
     restarts: 0,
     shutdowns: 0,
-    skipped: { platform: 0, text: 0, json: 0, invalid: 0, newerSchema: 0 },
+    skipped: { platform: 0, text: 0, json: 0, invalid: 0, newerSchema: 0, tooLong: 0 },
   }
   readonly #random: () => number
   readonly #options: Required<GenerateOptions>
@@ -346,7 +351,7 @@ const withDefaults = (options: GenerateOptions): Required<GenerateOptions> => ({
  *
  * @example
  * ```ts
- * import { generateLifecycleLines } from '@lambda-lifetime/report'
+ * import { generateLifecycleLines } from './support/generate.js'
  *
  * const lines = [...generateLifecycleLines({ lines: 1_000, containers: 5, seed: 7 })]
  * ```
@@ -392,7 +397,7 @@ export function* generateLifecycleLines(
  *
  * @example
  * ```ts
- * import { generateLifecycleLog } from '@lambda-lifetime/report'
+ * import { generateLifecycleLog } from '../packages/report/test/support/generate.js'
  *
  * const answers = await generateLifecycleLog({ lines: 1_000_000, containers: 300, seed: 42 }, 'day.log')
  * ```
