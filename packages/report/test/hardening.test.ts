@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process'
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import {
   buildReport,
   readLifecycleLines,
@@ -225,6 +226,32 @@ describe('folders with broken entries (issue 12, item 21)', () => {
     expect(warnings.join('\n')).toMatch(/self.*ELOOP/)
     expect(warnings.join('\n')).toMatch(/back-to-logs.*already read/)
     expect(warnings.join('\n')).toMatch(/z-same-file\.log.*already read/)
+  })
+
+  it('skips a named pipe in a folder, which would block the read for ever, with a process warning by default', async () => {
+    // Prepare
+    const folder = join(dir, 'with-fifo')
+    await mkdir(folder)
+    await writeFile(join(folder, 'a.log'), `${good('c1-aaaaaaaa', 1_000)}\n`)
+    execFileSync('mkfifo', [join(folder, 'pipe.log')])
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
+
+    // Act
+    try {
+      const model = await buildReport(readLifecycleLines(folder))
+
+      // Assess
+      expect(model.lines.lifecycle).toBe(1)
+      expect(emitWarning).toHaveBeenCalledWith(
+        expect.stringMatching(
+          /^@lambda-lifetime\/report: skipped .*pipe\.log: not a regular file or folder$/,
+        ),
+        { type: 'LambdaLifetimeWarning', code: 'LAMBDA_LIFETIME_REPORT_SKIPPED_ENTRY' },
+      )
+    } finally {
+      emitWarning.mockRestore()
+      await rm(folder, { recursive: true, force: true })
+    }
   })
 
   it('warns on standard error from the command line and still reports', async () => {
