@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { CloudWatchProgress } from './cloudwatch.js'
+import { type CloudWatchProgress, sinceToStartTime } from './cloudwatch.js'
 import { escapeControls, formatCount, newerSchemaWarning } from './format.js'
 import { buildReport } from './model.js'
 import { type LineSource, readLifecycleLines } from './read.js'
@@ -83,6 +83,17 @@ const parseCli = (argv: string[], stderr: NonNullable<ReportCliIo['stderr']>) =>
   }
   if (logGroup !== undefined && positionals.length > 0) {
     throw new UsageError('read either files or a --log-group, not both')
+  }
+  if (logGroup === undefined && (values.since !== undefined || values.region !== undefined)) {
+    throw new UsageError('--since and --region apply to --log-group only')
+  }
+  // Checked here, so that a typo is a usage error before any call to AWS.
+  if (values.since !== undefined) {
+    try {
+      sinceToStartTime(values.since, Date.now())
+    } catch {
+      throw new UsageError(`--since takes 30s, 90m, 24h, 7d, 1w or an ISO date, not ${values.since}`)
+    }
   }
   const source: LineSource =
     logGroup === undefined
