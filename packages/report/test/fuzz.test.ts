@@ -3,6 +3,9 @@
  * never throws, every line is counted once (used, or skipped by kind), and every renderer answers.
  * FUZZ_RUNS=100000 runs a nightly-size search; the default keeps CI in seconds.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { describe, expect, it } from '@jest/globals'
 import {
@@ -12,6 +15,7 @@ import {
   renderHtml,
   renderJson,
   renderTable,
+  runReportCli,
 } from '@lambda-lifetime/report'
 import fc from 'fast-check'
 
@@ -220,5 +224,46 @@ describe('reading a stream, for any text cut into any pieces', () => {
       }),
       { numRuns: Math.max(1, Math.round(RUNS / 4)) },
     )
+  })
+})
+
+describe('the command, for any arguments', () => {
+  it('answers with exit code 0, 1 or 2 and never throws', async () => {
+    // Prepare: a log file and an empty one; no --out (it would write anywhere) and no --log-group (AWS)
+    const dir = await mkdtemp(join(tmpdir(), 'report-fuzz-cli-'))
+    try {
+      const log = join(dir, 'a.log')
+      await writeFile(
+        log,
+        `${JSON.stringify({ lifecycle_schema: 1, container_id: 'c1', timestamp: '2026-11-27T06:00:00Z' })}\n`,
+      )
+      await writeFile(join(dir, 'empty.log'), '')
+      // Arbitrary text only as option values or option names, never as a path: '.' or '/' would read a tree.
+      const argument = fc.oneof(
+        fc.tuple(fc.constantFrom('--max-rows', '--title', '--since', '--region'), weirdString),
+        fc.constantFrom('--json', '-h', '--help', '-', '-x', '0', '1w').map((arg) => [arg]),
+        fc.constantFrom(log, join(dir, 'empty.log'), join(dir, 'missing.log'), dir).map((path) => [path]),
+        weirdString.map((name) => [`--${name}`]),
+      )
+      await fc.assert(
+        fc.asyncProperty(fc.array(argument, { maxLength: 5 }), anyLine, async (pieces, input) => {
+          const argv = pieces.flat()
+          // Act
+          const out = { stdout: '', stderr: '' }
+          const code = await runReportCli(argv.length === 0 ? [log] : argv, {
+            stdin: Readable.from([input]),
+            stdout: { write: (text: string) => (out.stdout += text) },
+            stderr: { write: (text: string) => (out.stderr += text) },
+          })
+
+          // Assess
+          expect([0, 1, 2]).toContain(code)
+          if (code !== 0) expect(out.stderr).toMatch(/lambda-lifetime report: /)
+        }),
+        { numRuns: Math.max(1, Math.round(RUNS / 10)) },
+      )
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
