@@ -1,10 +1,17 @@
 import { createRequire } from 'node:module'
 import type { ContainerReport, Distribution, ReportModel } from './types.js'
 
-/** This package's version, for messages that tell which version reads what. */
-export const REPORT_VERSION: string = (
-  createRequire(import.meta.url)('../package.json') as { version: string }
-).version
+/**
+ * This package's version, for messages that tell which version reads what; null when its package.json is
+ * not beside it (a bundle), which must never stop the report.
+ */
+const reportVersion = (): string | null => {
+  try {
+    return (createRequire(import.meta.url)('../package.json') as { version: string }).version
+  } catch {
+    return null
+  }
+}
 
 // C0 and C1 controls and DEL (escape sequences, bell, carriage return, backspace, CSI) and the bidi
 // overrides (text that displays in another order than it reads).
@@ -86,7 +93,7 @@ export const formatSkipped = (model: ReportModel): string =>
 export const newerSchemaWarning = (model: ReportModel): string | null => {
   if (model.newestSchemaSeen === null) return null
   const count = model.skipped.newerSchema
-  return `${formatCount(count)} ${count === 1 ? 'line uses' : 'lines use'} lifecycle_schema ${model.newestSchemaSeen}, newer than this report reads: @lambda-lifetime/report ${REPORT_VERSION} reads lifecycle_schema ${model.schemaVersion}; they were skipped. To read them, install a version of @lambda-lifetime/report that reads schema ${model.newestSchemaSeen} (npm install @lambda-lifetime/report@latest).`
+  return `${formatCount(count)} ${count === 1 ? 'line uses' : 'lines use'} lifecycle_schema ${model.newestSchemaSeen}, newer than this report reads: @lambda-lifetime/report ${reportVersion() ?? '(bundled)'} reads lifecycle_schema ${model.schemaVersion}; they were skipped. To read them, install a version of @lambda-lifetime/report that reads schema ${model.newestSchemaSeen} (npm install @lambda-lifetime/report@latest).`
 }
 
 /** Key / value rows of the summary, shared by the terminal table and the HTML page. */

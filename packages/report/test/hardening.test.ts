@@ -1,8 +1,10 @@
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import {
   buildReport,
@@ -12,6 +14,7 @@ import {
   renderTable,
   runReportCli,
 } from '@lambda-lifetime/report'
+import { build } from 'esbuild'
 import { lifecycleLine, T0 } from './fixtures.js'
 
 const good = (container = 'c1-aaaaaaaa', at = 1_000, fields: Record<string, unknown> = {}) =>
@@ -301,5 +304,46 @@ describe('lines of a newer schema only (issue 12, item 22)', () => {
     expect(out.stderr).toMatch(/1 line uses lifecycle_schema 3/)
     expect(out.stderr).toMatch(/@lambda-lifetime\/report \d+\.\d+\.\d+ reads lifecycle_schema 1/)
     expect(out.stderr).toContain('a version of @lambda-lifetime/report that reads schema 3')
+  })
+})
+
+describe('bundled (no package.json beside the code)', () => {
+  it('still reports lines of a newer schema, naming no version', async () => {
+    // Prepare: the command bundled into a folder of its own, as a user's bundler would
+    const dir = await mkdtemp(join(tmpdir(), 'report-bundle-'))
+    try {
+      const bundle = join(dir, 'report.mjs')
+      await build({
+        entryPoints: [fileURLToPath(new URL('../src/index.ts', import.meta.url))],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        external: ['@aws-sdk/*'],
+        outfile: bundle,
+        logLevel: 'silent',
+      })
+      const script = `const { runReportCli } = await import(${JSON.stringify(bundle)}); process.exitCode = await runReportCli(['-'])`
+      const line = JSON.stringify({
+        lifecycle_schema: 2,
+        container_id: 'c9',
+        timestamp: new Date(T0).toISOString(),
+      })
+
+      // Act
+      const child = promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, NODE_OPTIONS: '' },
+      })
+      child.child.stdin?.end(`${line}\n`)
+      const failure = await child.then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      )
+
+      // Assess
+      expect(failure?.code).toBe(1)
+      expect(failure?.stderr).toContain('@lambda-lifetime/report (bundled) reads lifecycle_schema 1')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
