@@ -1,3 +1,4 @@
+import { rules, validateOptions } from '@lambda-lifetime/commons'
 import { LogHistogram, TimeBins } from './bins.js'
 import { parseLifecycleLine } from './parse.js'
 import {
@@ -18,6 +19,7 @@ type BreakerCounts = { open: number; halfOpen: number; close: number }
 const DEFAULT_BINS = 240
 // A timeline is 1,200 pixels wide: more bins than pixels show nothing more and cost memory per container.
 const MAX_BINS = 10_000
+const BUILD_REPORT_SCHEMA = { bins: rules.number({ min: 1, max: MAX_BINS, integer: true }) }
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null)
 const finite = (value: unknown): number | null =>
@@ -161,13 +163,8 @@ export class ReportBuilder {
   #to = Number.NEGATIVE_INFINITY
 
   constructor(options: BuildReportOptions = {}) {
-    const bins = options.bins ?? DEFAULT_BINS
-    if (!Number.isInteger(bins) || bins < 1 || bins > MAX_BINS) {
-      throw new TypeError(`@lambda-lifetime/report: bins must be an integer from 1 to ${MAX_BINS}`, {
-        cause: { package: '@lambda-lifetime/report' },
-      })
-    }
-    this.#bins = bins
+    validateOptions('@lambda-lifetime/report', BUILD_REPORT_SCHEMA, options, { label: 'buildReport options' })
+    this.#bins = options.bins ?? DEFAULT_BINS
   }
 
   /** Reads one line; never throws on its content. */

@@ -2,7 +2,7 @@ import type { FileHandle } from 'node:fs/promises'
 import { open, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createGunzip } from 'node:zlib'
-import { emitPackageWarning } from '@lambda-lifetime/commons'
+import { emitPackageWarning, rules, validateOptions } from '@lambda-lifetime/commons'
 import { type CloudWatchSource, readCloudWatchLines } from './cloudwatch.js'
 import { MAX_LINE_CHARS } from './limits.js'
 
@@ -23,6 +23,14 @@ export interface ReadLinesOptions {
 
 const isStream = (source: LineSource): source is NodeJS.ReadableStream =>
   typeof (source as NodeJS.ReadableStream).pipe === 'function'
+
+const READ_LINES_SCHEMA = {
+  stdin: rules.custom(
+    (value) => typeof (value as { pipe?: unknown } | null)?.pipe === 'function',
+    'a readable stream',
+  ),
+  onWarning: rules.function(),
+}
 
 /**
  * Cuts text that arrives in pieces into lines, keeping at most `MAX_LINE_CHARS + 1` code units of a line:
@@ -212,6 +220,9 @@ export const readLifecycleLines = (
   source: LineSource,
   options: ReadLinesOptions = {},
 ): AsyncIterable<string> => {
+  validateOptions('@lambda-lifetime/report', READ_LINES_SCHEMA, options, {
+    label: 'readLifecycleLines options',
+  })
   if (typeof source === 'string') return readPaths([source], options)
   if (isStream(source)) return splitLines(source)
   if ('logGroup' in source) return readCloudWatchLines(source)

@@ -1,3 +1,4 @@
+import { rules, validateOptions } from '@lambda-lifetime/commons'
 import {
   endOf,
   formatCount,
@@ -17,6 +18,8 @@ export interface RenderHtmlOptions {
   /** Timeline rows at most; above it, rows are sampled across the lifetime distribution. Default 60. */
   maxRows?: number
 }
+
+const RENDER_HTML_SCHEMA = { title: rules.string(), maxRows: rules.number({ min: 1, integer: true }) }
 
 const WIDTH = 1200
 const LABEL_WIDTH = 150
@@ -228,6 +231,7 @@ const LEGEND = [
  * ```
  */
 export const renderHtml = (model: ReportModel, options: RenderHtmlOptions = {}): string => {
+  validateOptions('@lambda-lifetime/report', RENDER_HTML_SCHEMA, options, { label: 'renderHtml options' })
   const title = options.title ?? 'Container lifetimes'
   const { rows, note } = selectRows(model.containers, options.maxRows ?? 60)
   const warning = newerSchemaWarning(model)

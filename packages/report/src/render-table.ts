@@ -1,3 +1,4 @@
+import { rules, validateOptions } from '@lambda-lifetime/commons'
 import {
   endOf,
   escapeControls,
@@ -61,6 +62,9 @@ const topContainers = (model: ReportModel, top: number): string[] => {
  * ```
  */
 export const renderTable = (model: ReportModel, options: RenderTableOptions = {}): string => {
+  validateOptions('@lambda-lifetime/report', { top: rules.number({ min: 0, integer: true }) }, options, {
+    label: 'renderTable options',
+  })
   const range = model.timeRange
   const title = range
     ? `Container lifetimes ${formatTime(range.from)} -> ${formatTime(range.to)} (${formatDuration(range.to - range.from)})`

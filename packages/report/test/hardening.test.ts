@@ -8,6 +8,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import {
   buildReport,
+  ReportBuilder,
   readLifecycleLines,
   renderHtml,
   renderJson,
@@ -25,6 +26,8 @@ const good = (container = 'c1-aaaaaaaa', at = 1_000, fields: Record<string, unkn
     at,
     fields: { event: 'invocation.end', invocation: 1, outcome: 'success', ...fields },
   })
+
+const emptyModel = () => new ReportBuilder().finish()
 
 const renderAll = (model: Awaited<ReturnType<typeof buildReport>>) => ({
   table: renderTable(model),
@@ -345,5 +348,33 @@ describe('bundled (no package.json beside the code)', () => {
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('bad options', () => {
+  it.each([
+    [
+      'renderHtml title',
+      () => renderHtml(emptyModel(), { title: 42 as unknown as string }),
+      'option "title"',
+    ],
+    ['renderHtml maxRows', () => renderHtml(emptyModel(), { maxRows: 0 }), 'option "maxRows"'],
+    ['renderHtml unknown', () => renderHtml(emptyModel(), { rows: 5 } as never), 'rows'],
+    ['renderTable top', () => renderTable(emptyModel(), { top: -1 }), 'option "top"'],
+    [
+      'readLifecycleLines onWarning',
+      () => readLifecycleLines('x', { onWarning: 'log' as never }),
+      'option "onWarning"',
+    ],
+    [
+      'readLifecycleLines stdin',
+      () => readLifecycleLines('-', { stdin: 'input' as never }),
+      'option "stdin"',
+    ],
+  ])('throw a TypeError naming the package and the option (%s)', (_name, act, option) => {
+    // Act / Assess
+    expect(act).toThrow(TypeError)
+    expect(act).toThrow(/^@lambda-lifetime\/report: /)
+    expect(act).toThrow(option)
   })
 })

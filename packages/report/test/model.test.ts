@@ -147,7 +147,7 @@ describe('buildReport on a log with known answers', () => {
   it('rejects a bin count that is not an integer from 1 to 10,000', () => {
     // Act / Assess
     expect(() => new ReportBuilder({ bins: 0 })).toThrow(
-      '@lambda-lifetime/report: bins must be an integer from 1 to 10000',
+      '@lambda-lifetime/report: option "bins" must be an integer >= 1 and <= 10000, got 0',
     )
     expect(() => new ReportBuilder({ bins: 2.5 })).toThrow(TypeError)
     expect(() => new ReportBuilder({ bins: 1e9 })).toThrow(TypeError)
