@@ -1,6 +1,7 @@
-import type { FileHandle } from 'node:fs/promises'
-import { open, readdir, stat } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { pipeline } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { emitPackageWarning, rules, validateOptions } from '@lambda-lifetime/commons'
 import { type CloudWatchSource, readCloudWatchLines } from './cloudwatch.js'
@@ -158,23 +159,14 @@ class FolderWalker {
   }
 }
 
-const openFile = async (
-  path: string,
-  warn: ((message: string) => void) | null,
-): Promise<FileHandle | null> => {
-  try {
-    return await open(path)
-  } catch (error) {
-    if (warn === null) throw error
-    warn(`skipped ${path}: ${describeError(error)}`)
-    return null
-  }
-}
-
-const linesOfFile = (handle: FileHandle, path: string): AsyncGenerator<string> => {
-  const stream = handle.createReadStream()
-  // CloudWatch exports to S3 are gzip files, one per stream.
-  return splitLines(path.endsWith('.gz') ? stream.pipe(createGunzip()) : stream)
+const linesOfFile = (path: string): AsyncGenerator<string> => {
+  const source = createReadStream(path)
+  if (!path.endsWith('.gz')) return splitLines(source)
+  // CloudWatch exports to S3 are gzip files, one per stream. pipeline() hands an error of the file (not
+  // found, not readable) on to the gunzip stream, where pipe() would leave the reader waiting for ever.
+  const gunzip = createGunzip()
+  pipeline(source, gunzip, () => {})
+  return splitLines(gunzip)
 }
 
 const defaultWarning = (message: string): void => {
@@ -190,12 +182,12 @@ async function* readPaths(paths: readonly string[], options: ReadLinesOptions): 
       continue
     }
     for await (const file of walker.files(path)) {
-      const handle = await openFile(file, file === path ? null : warn)
-      if (handle === null) continue
       try {
-        yield* linesOfFile(handle, file)
-      } finally {
-        await handle.close()
+        yield* linesOfFile(file)
+      } catch (error) {
+        // A file you named is yours to fix; one found in a folder must not stop the report.
+        if (file === path) throw error
+        warn(`skipped ${file} (or its rest): ${describeError(error)}`)
       }
     }
   }

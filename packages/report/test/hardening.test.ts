@@ -260,6 +260,30 @@ describe('folders with broken entries (issue 12, item 21)', () => {
     }
   })
 
+  it('skips the rest of a broken gzip file found in a folder, and fails on one named on the command line', async () => {
+    // Prepare
+    const folder = join(dir, 'with-bad-gzip')
+    await mkdir(folder)
+    await writeFile(join(folder, 'a.log'), `${good('c1-aaaaaaaa', 1_000)}\n`)
+    await writeFile(join(folder, 'b.log.gz'), 'not gzip at all')
+    const warnings: string[] = []
+
+    // Act
+    try {
+      const model = await buildReport(
+        readLifecycleLines(folder, { onWarning: (message) => warnings.push(message) }),
+      )
+      const named = buildReport(readLifecycleLines(join(folder, 'b.log.gz')))
+
+      // Assess
+      expect(model.lines.lifecycle).toBe(1)
+      expect(warnings).toEqual([`skipped ${join(folder, 'b.log.gz')} (or its rest): Z_DATA_ERROR`])
+      await expect(named).rejects.toThrow(/incorrect header check/)
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
+  })
+
   it('warns on standard error from the command line and still reports', async () => {
     // Prepare
     const out = { stdout: '', stderr: '' }
