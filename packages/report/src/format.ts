@@ -93,7 +93,7 @@ export const formatSkipped = (model: ReportModel): string =>
 export const newerSchemaWarning = (model: ReportModel): string | null => {
   if (model.newestSchemaSeen === null) return null
   const count = model.skipped.newerSchema
-  return `${formatCount(count)} ${count === 1 ? 'line uses' : 'lines use'} lifecycle_schema ${model.newestSchemaSeen}, newer than this report reads: @lambda-lifetime/report ${reportVersion() ?? '(bundled)'} reads lifecycle_schema ${model.schemaVersion}; they were skipped. To read them, install a version of @lambda-lifetime/report that reads schema ${model.newestSchemaSeen} (npm install @lambda-lifetime/report@latest).`
+  return `${formatCount(count)} ${count === 1 ? 'line uses' : 'lines use'} lifecycle_schema ${model.newestSchemaSeen}, newer than this report reads: @lambda-lifetime/report ${reportVersion() ?? '(bundled)'} reads lifecycle_schema ${model.schemaVersion}; ${count === 1 ? 'it was' : 'they were'} skipped. To read them, install a version of @lambda-lifetime/report that reads schema ${model.newestSchemaSeen} (npm install @lambda-lifetime/report@latest).`
 }
 
 /** Key / value rows of the summary, shared by the terminal table and the HTML page. */

@@ -328,7 +328,8 @@ describe('lines of a newer schema only (issue 12, item 22)', () => {
     // Assess
     expect(code).toBe(1)
     expect(out.stderr).not.toContain('lifecycleLogger()')
-    expect(out.stderr).toMatch(/1 line uses lifecycle_schema 3/)
+    expect(out.stderr).toMatch(/1 line uses lifecycle_schema 3, newer than this report reads/)
+    expect(out.stderr).toContain('; it was skipped.')
     expect(out.stderr).toMatch(/@lambda-lifetime\/report \d+\.\d+\.\d+ reads lifecycle_schema 1/)
     expect(out.stderr).toContain('a version of @lambda-lifetime/report that reads schema 3')
   })
