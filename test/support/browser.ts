@@ -7,8 +7,8 @@
  */
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import sparticuz from '@sparticuz/chromium'
@@ -72,6 +72,12 @@ export const packagedChromium = async (): Promise<string> => {
     })
   } finally {
     await rm(staging, { recursive: true, force: true })
+  }
+  // About 200 MB each: the Chromium of a previous version of the package goes once this one is in place.
+  for (const entry of await readdir(CACHE)) {
+    if (entry !== basename(target) && !entry.startsWith('extracting-')) {
+      await rm(join(CACHE, entry), { recursive: true, force: true })
+    }
   }
   return executable
 }
