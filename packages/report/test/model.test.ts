@@ -181,10 +181,13 @@ describe('buildReport on generated logs', () => {
       containers: answers.containers,
       environments: answers.environments,
       invocations: answers.invocations,
+      errors: answers.errors,
+      clientErrors: answers.clientErrors,
       coldStarts: answers.coldStarts,
       restarts: answers.restarts,
       shutdowns: answers.shutdowns,
     })
+    expect(answers.clientErrors).toBeGreaterThan(0)
     expect(answers.lines).toBeGreaterThan(4_500)
     expect(answers.lines).toBeLessThan(5_500)
   })

@@ -38,6 +38,10 @@ export interface GeneratedLogAnswers {
   containers: number
   environments: number
   invocations: number
+  /** Invocations that threw. */
+  errors: number
+  /** Invocations answered with a 4xx. */
+  clientErrors: number
   coldStarts: number
   restarts: number
   shutdowns: number
@@ -82,6 +86,8 @@ class LogWriter {
     containers: 0,
     environments: 0,
     invocations: 0,
+    errors: 0,
+    clientErrors: 0,
     coldStarts: 0,
     restarts: 0,
     shutdowns: 0,
@@ -287,17 +293,20 @@ function* invocationLines(
   }
   yield* breakerLines(writer, container, at, random, requestId)
   const duration = 5 + Math.round(random() * 200)
-  const failed = random() < 0.02
+  // One draw, so the rest of a seeded log stays the same: 2% thrown errors, 3% answered 4xx by an error handler.
+  const roll = random()
+  const ending =
+    roll < 0.02
+      ? { outcome: 'error', error_name: 'Error', error_message: 'downstream failed' }
+      : roll < 0.05
+        ? { outcome: 'error', status_code: roll < 0.04 ? 400 : 404, error_name: 'BadRequestError' }
+        : { outcome: 'success', status_code: 200 }
+  if (roll < 0.02) writer.answers.errors += 1
+  else if (roll < 0.05) writer.answers.clientErrors += 1
   yield writer.lifecycle(
     container,
     at + duration,
-    {
-      event: 'invocation.end',
-      ...perInvocation,
-      duration_ms: duration,
-      outcome: failed ? 'error' : 'success',
-      ...(failed ? { error_name: 'Error', error_message: 'downstream failed' } : { status_code: 200 }),
-    },
+    { event: 'invocation.end', ...perInvocation, duration_ms: duration, ...ending },
     requestId,
   )
   container.lastEndMs = at + duration
