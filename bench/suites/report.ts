@@ -1,6 +1,6 @@
 /**
- * The report on a million lines: a synthetic day of lifecycle logs (the report package's own seeded
- * generator, mixed with Lambda's lines and noise) read, modelled and rendered as HTML, against the floor
+ * The report on a million lines: a synthetic day of lifecycle logs (the report package's seeded test
+ * generator, imported by path, mixed with Lambda's lines and noise) read, modelled and rendered as HTML, against the floor
  * of any reader (reading the same file line by line and JSON.parse-ing every JSON line). Each run is a
  * fresh Node process, so its peak memory (max RSS) is its own.
  */
@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { comparedCase, loadExport, skippedCase } from '../harness/cases.js'
+import { generateLifecycleLog } from '../../packages/report/test/support/generate.js'
+import { comparedCase } from '../harness/cases.js'
 import { alternate, compare } from '../harness/measure.js'
 import type { CaseResult, Mode, Suite } from '../harness/types.js'
 
@@ -18,8 +19,6 @@ const TIME = 'report: read, model and render HTML'
 const READ = 'read the lines and JSON.parse each JSON line'
 const MEMORY = 'report: peak memory (max RSS)'
 const READ_MEMORY = 'read + JSON.parse: peak memory (max RSS)'
-
-type Generate = (options: object, out: string) => Promise<{ lines: number }>
 
 /** Each child prints `<elapsed ms> <max RSS in KB>`. */
 const REPORT_CHILD = `
@@ -56,14 +55,13 @@ export const reportSuite: Suite = {
   name: 'report',
   async run(mode: Mode): Promise<CaseResult[]> {
     const lines = mode === 'quick' ? 100_000 : 1_000_000
-    const generate = await loadExport<Generate>('@lambda-lifetime/report', 'generateLifecycleLog')
-    if (generate === undefined) {
-      return [skippedCase({ name: TIME, baseline: READ, unit: 'ms' }, 'generateLifecycleLog has not landed')]
-    }
     const dir = await mkdtemp(join(tmpdir(), 'bench-report-'))
     try {
       const file = join(dir, 'day.log')
-      const answers = await generate({ lines, containers: Math.round(lines / 3_000), seed: 42 }, file)
+      const answers = await generateLifecycleLog(
+        { lines, containers: Math.round(lines / 3_000), seed: 42 },
+        file,
+      )
       const memory = new Map<string, number[]>([
         [TIME, []],
         [READ, []],

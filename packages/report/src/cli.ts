@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { CloudWatchProgress } from './cloudwatch.js'
-import { formatCount, newerSchemaWarning } from './format.js'
+import { type CloudWatchProgress, sinceToStartTime } from './cloudwatch.js'
+import { escapeControls, formatCount, newerSchemaWarning } from './format.js'
 import { buildReport } from './model.js'
 import { type LineSource, readLifecycleLines } from './read.js'
 import { renderHtml } from './render-html.js'
@@ -18,19 +18,23 @@ export interface ReportCliIo {
 
 const USAGE = `Usage: lambda-lifetime report [files or folders...] [-] [options]
        lambda-lifetime report --log-group NAME [--since 24h] [--region REGION] [options]
+       (the package's own bin, lambda-lifetime-report, takes the same arguments)
 
 Reads lifecycle lines (@lambda-lifetime/logger) and reports how long containers live.
 
-  files, folders     log files or folders of log stream files (.gz too); - reads standard input;
-                     default .lambda-lifetime/logs (the emulator's log streams) when it exists
+  files, folders     log files or folders of log stream files (.gz too, hidden files skipped); - reads
+                     standard input; default .lambda-lifetime/logs (the emulator's log streams) when it exists
   --log-group NAME   read a CloudWatch Logs group (FilterLogEvents; needs logs:FilterLogEvents)
-  --since DURATION   how far back in CloudWatch: 90m, 24h, 7d or an ISO date (default 24h)
+  --since DURATION   how far back in CloudWatch: 30s, 90m, 24h, 7d, 1w or an ISO date (default 24h)
   --region REGION    AWS region of the log group (default: the SDK's configuration)
   --out FILE         write the HTML report (timeline and statistics) to FILE
   --json             print the report as JSON instead of the table
   --max-rows N       timeline rows at most before sampling (default 60)
-  --title TEXT       title of the HTML report
+  --title TEXT       title of the HTML report (default "Container lifetimes")
   -h, --help         show this help
+
+Lines above 256 KiB, lines with values out of range and lines of a newer schema are skipped and counted.
+Exit code: 0 on success, 1 when reading failed or no lifecycle line was found, 2 on a usage error.
 `
 
 const OPTIONS = {
@@ -80,6 +84,17 @@ const parseCli = (argv: string[], stderr: NonNullable<ReportCliIo['stderr']>) =>
   if (logGroup !== undefined && positionals.length > 0) {
     throw new UsageError('read either files or a --log-group, not both')
   }
+  if (logGroup === undefined && (values.since !== undefined || values.region !== undefined)) {
+    throw new UsageError('--since and --region apply to --log-group only')
+  }
+  // Checked here, so that a typo is a usage error before any call to AWS.
+  if (values.since !== undefined) {
+    try {
+      sinceToStartTime(values.since, Date.now())
+    } catch {
+      throw new UsageError(`--since takes 30s, 90m, 24h, 7d, 1w or an ISO date, not ${values.since}`)
+    }
+  }
   const source: LineSource =
     logGroup === undefined
       ? positionals
@@ -114,21 +129,30 @@ export const runReportCli = async (argv: string[], io: ReportCliIo = {}): Promis
     return 0
   }
   try {
-    const model = await buildReport(readLifecycleLines(cli.source, io.stdin ? { stdin: io.stdin } : {}))
+    const onWarning = (message: string) =>
+      stderr.write(`lambda-lifetime report: ${escapeControls(message)}\n`)
+    const model = await buildReport(
+      readLifecycleLines(cli.source, { onWarning, ...(io.stdin ? { stdin: io.stdin } : {}) }),
+    )
     if (cli.values.out !== undefined) {
       await writeFile(cli.values.out, renderHtml(model, { maxRows: cli.maxRows, title: cli.values.title }))
       stderr.write(`wrote ${cli.values.out} (${formatCount(model.summary.containers)} containers)\n`)
     }
     stdout.write(cli.values.json ? renderJson(model) : renderTable(model))
     const warning = newerSchemaWarning(model)
-    if (warning && cli.values.json) stderr.write(`lambda-lifetime report: ${warning}\n`)
+    // The table carries the warning itself; JSON goes to scripts, so the person reads it on stderr.
+    if (warning && (cli.values.json || model.lines.lifecycle === 0)) {
+      stderr.write(`lambda-lifetime report: ${warning}\n`)
+    }
     if (model.lines.lifecycle > 0) return 0
+    // Lines of a newer schema only: the logger is there, this reader is too old.
+    if (warning) return 1
     stderr.write(
       `lambda-lifetime report: no lifecycle lines among ${formatCount(model.lines.total)} lines; are the functions using lifecycleLogger() from @lambda-lifetime/logger?\n`,
     )
     return 1
   } catch (error) {
-    stderr.write(`lambda-lifetime report: ${(error as Error).message}\n`)
+    stderr.write(`lambda-lifetime report: ${escapeControls((error as Error).message)}\n`)
     return 1
   }
 }

@@ -24,7 +24,7 @@ export interface CloudWatchProgress {
 export interface CloudWatchSource {
   /** Log group name (`/aws/lambda/<function>`) or ARN. */
   logGroup: string
-  /** How far back: `90m`, `24h`, `7d`, an ISO date, or milliseconds. Default `24h`. */
+  /** How far back: `30s`, `90m`, `24h`, `7d`, `1w`, an ISO date, or milliseconds. Default `24h`. */
   since?: string | number
   /** End of the range, epoch ms. Default now. */
   until?: number
@@ -77,7 +77,7 @@ export const sinceToStartTime = (since: string | number, now: number): number =>
   const at = typeof since === 'string' ? Date.parse(since) : Number.NaN
   if (Number.isNaN(at)) {
     throw new TypeError(
-      `${PACKAGE}: since must be a duration like 90m, 24h, 7d or an ISO date, got ${since}`,
+      `${PACKAGE}: since must be a duration like 30s, 90m, 24h, 7d, 1w or an ISO date, got ${since}`,
       {
         cause: { package: PACKAGE },
       },

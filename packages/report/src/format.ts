@@ -1,4 +1,36 @@
+import { createRequire } from 'node:module'
 import type { ContainerReport, Distribution, ReportModel } from './types.js'
+
+/**
+ * This package's version, for messages that tell which version reads what; null when its package.json is
+ * not beside it (a bundle), which must never stop the report.
+ */
+const reportVersion = (): string | null => {
+  try {
+    return (createRequire(import.meta.url)('../package.json') as { version: string }).version
+  } catch {
+    return null
+  }
+}
+
+// C0 and C1 controls and DEL (escape sequences, bell, carriage return, backspace, CSI) and the bidi
+// overrides (text that displays in another order than it reads).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+
+/**
+ * Control characters as visible escapes (`\x1b`, `\r`, `\u202e`): a container id or a breaker name read from
+ * a log must not set the terminal's title, clear the screen or reorder what it shows.
+ */
+export const escapeControls = (text: string): string =>
+  text.replace(CONTROLS, (char) => {
+    const code = char.charCodeAt(0)
+    return (
+      NAMED_ESCAPES[char] ??
+      (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`)
+    )
+  })
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
 
@@ -16,9 +48,13 @@ export const formatDuration = (ms: number): string => {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`
 }
 
-/** `2026-11-27 07:48:51Z` (UTC, to the second). */
-export const formatTime = (epochMs: number): string =>
-  `${new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ')}Z`
+/** `2026-11-27 07:48:51Z` (UTC, to the second); `invalid time` outside what a Date holds. */
+export const formatTime = (epochMs: number): string => {
+  const date = new Date(epochMs)
+  return Number.isNaN(date.getTime())
+    ? 'invalid time'
+    : `${date.toISOString().slice(0, 19).replace('T', ' ')}Z`
+}
 
 /** `0.0123` → `1.23%`. */
 export const formatRatio = (ratio: number | null): string =>
@@ -35,23 +71,30 @@ export const formatDistribution = (
   return `min ${format(distribution.min)}  median ${mark}${format(distribution.median)}  p90 ${mark}${format(distribution.p90)}  max ${format(distribution.max)}`
 }
 
-/** First 8 characters of a container id, with the worker thread under Managed Instances and ↻ on a restart. */
+/**
+ * The short form of a container id that people read, the same in every tool of the project: its first 8
+ * characters, which for the UUID the container package mints are its first 8 hex digits.
+ */
+export const shortContainerId = (containerId: string): string => containerId.slice(0, 8)
+
+/** The short container id, with the worker thread under Managed Instances and ↻ on a restart. */
 export const shortContainerLabel = (container: ContainerReport): string =>
-  `${container.restartOf ? '↻ ' : ''}${container.containerId.slice(0, 8)}${container.workerId === null ? '' : ` w${container.workerId}`}`
+  `${container.restartOf ? '↻ ' : ''}${shortContainerId(container.containerId)}${container.workerId === null ? '' : ` w${container.workerId}`}`
 
 /** How a container ended: `shutdown (spindown)` or `last seen`. */
 export const endOf = (container: ContainerReport): string =>
   container.shutdown ? `shutdown (${container.shutdown.reason ?? 'unknown'})` : 'last seen'
 
-/** `platform 3, text 2, json 1, invalid 0, newer schema 0`. */
+/** `platform 3, text 2, other JSON 1, invalid 0, newer schema 0, too long 0`. */
 export const formatSkipped = (model: ReportModel): string =>
-  `platform ${formatCount(model.skipped.platform)}, text ${formatCount(model.skipped.text)}, other JSON ${formatCount(model.skipped.json)}, invalid ${formatCount(model.skipped.invalid)}, newer schema ${formatCount(model.skipped.newerSchema)}`
+  `platform ${formatCount(model.skipped.platform)}, text ${formatCount(model.skipped.text)}, other JSON ${formatCount(model.skipped.json)}, invalid ${formatCount(model.skipped.invalid)}, newer schema ${formatCount(model.skipped.newerSchema)}, too long ${formatCount(model.skipped.tooLong)}`
 
 /** The warning for lines of a newer schema, or null. */
-export const newerSchemaWarning = (model: ReportModel): string | null =>
-  model.newestSchemaSeen === null
-    ? null
-    : `${formatCount(model.skipped.newerSchema)} lines use lifecycle_schema ${model.newestSchemaSeen}, newer than the version this report reads (${model.schemaVersion}); they were skipped. Upgrade @lambda-lifetime/report to read them.`
+export const newerSchemaWarning = (model: ReportModel): string | null => {
+  if (model.newestSchemaSeen === null) return null
+  const count = model.skipped.newerSchema
+  return `${formatCount(count)} ${count === 1 ? 'line uses' : 'lines use'} lifecycle_schema ${model.newestSchemaSeen}, newer than this report reads: @lambda-lifetime/report ${reportVersion() ?? '(bundled)'} reads lifecycle_schema ${model.schemaVersion}; ${count === 1 ? 'it was' : 'they were'} skipped. To read them, install a version of @lambda-lifetime/report that reads schema ${model.newestSchemaSeen} (npm install @lambda-lifetime/report@latest).`
+}
 
 /** Key / value rows of the summary, shared by the terminal table and the HTML page. */
 export const summaryRows = (model: ReportModel): Array<[string, string]> => {
@@ -87,7 +130,10 @@ export const summaryRows = (model: ReportModel): Array<[string, string]> => {
         ? `${formatCount(summary.idleGapMs.count)} gaps: ${formatDistribution(summary.idleGapMs, formatDuration, true)}`
         : 'n/a',
     ],
-    ['errors', `${formatCount(summary.errors)} (${formatCount(summary.timeoutWarnings)} timeout warnings)`],
+    [
+      'errors',
+      `${formatCount(summary.errors)} thrown or 5xx, ${formatCount(summary.clientErrors)} client errors (4xx), ${formatCount(summary.timeoutWarnings)} timeout warnings`,
+    ],
     ['breakers', breakers || 'none'],
   ]
 }

@@ -7,8 +7,6 @@ export {
   readCloudWatchLines,
   sinceToStartTime,
 } from './cloudwatch.js'
-export type { GeneratedLogAnswers, GenerateOptions } from './generate.js'
-export { generateLifecycleLines, generateLifecycleLog } from './generate.js'
 export { buildReport, ReportBuilder } from './model.js'
 export { parseLifecycleLine } from './parse.js'
 export type { LineSource, ReadLinesOptions } from './read.js'

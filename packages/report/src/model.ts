@@ -1,3 +1,4 @@
+import { rules, validateOptions } from '@lambda-lifetime/commons'
 import { LogHistogram, TimeBins } from './bins.js'
 import { parseLifecycleLine } from './parse.js'
 import {
@@ -16,12 +17,30 @@ type StartType = ContainerReport['startType']
 type BreakerCounts = { open: number; halfOpen: number; close: number }
 
 const DEFAULT_BINS = 240
+// A timeline is 1,200 pixels wide: more bins than pixels show nothing more and cost memory per container.
+const MAX_BINS = 10_000
+const BUILD_REPORT_SCHEMA = { bins: rules.number({ min: 1, max: MAX_BINS, integer: true }) }
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null)
 const finite = (value: unknown): number | null =>
   typeof value === 'number' && Number.isFinite(value) ? value : null
 const startTypeOf = (value: unknown): StartType =>
   value === 'cold' || value === 'warm' || value === 'pre-initialized' ? value : null
+
+/**
+ * How an invocation ended, as the terminal, the logs and the report agree: a 4xx answer is the caller's
+ * mistake (a client error, written at warn as `invocation.end.client-error`), a 5xx answer or a thrown
+ * error is the function's (an error). The logger writes `outcome` and, when the response has one,
+ * `status_code`.
+ */
+const endingOf = (fields: LifecycleFields): 'ok' | 'clientError' | 'error' => {
+  const status = finite((fields as { readonly status_code?: unknown }).status_code)
+  if (status !== null && status >= 400 && status < 500) return 'clientError'
+  if (fields.outcome === 'error' || (status !== null && status >= 500)) return 'error'
+  return 'ok'
+}
+
+const ENDING_FLAGS = { ok: 0, clientError: BIN_FLAGS.clientError, error: BIN_FLAGS.error } as const
 
 const BREAKER_EVENTS: Record<string, { flag: number; state: keyof BreakerCounts }> = {
   'breaker.open': { flag: BIN_FLAGS.breakerOpen, state: 'open' },
@@ -45,6 +64,7 @@ class ContainerAccumulator {
   shutdown: { at: number; reason: string | null } | null = null
   highestInvocation = 0
   errors = 0
+  clientErrors = 0
   timeoutWarnings = 0
   breakerChanges = 0
   readonly bins: TimeBins
@@ -87,6 +107,7 @@ class ContainerAccumulator {
       shutdown: this.shutdown,
       invocations: this.highestInvocation,
       errors: this.errors,
+      clientErrors: this.clientErrors,
       timeoutWarnings: this.timeoutWarnings,
       breakerChanges: this.breakerChanges,
       lifetimeMs: Math.max(0, endedAt - startedAt),
@@ -125,7 +146,14 @@ const distribution = (values: readonly number[]): Distribution | null => {
 export class ReportBuilder {
   readonly #bins: number
   readonly #containers = new Map<string, ContainerAccumulator>()
-  readonly #skipped: SkippedLines = { platform: 0, text: 0, json: 0, invalid: 0, newerSchema: 0 }
+  readonly #skipped: SkippedLines = {
+    platform: 0,
+    text: 0,
+    json: 0,
+    invalid: 0,
+    newerSchema: 0,
+    tooLong: 0,
+  }
   readonly #idle = new LogHistogram()
   readonly #breakers = new Map<string, BreakerCounts>()
   #total = 0
@@ -135,13 +163,8 @@ export class ReportBuilder {
   #to = Number.NEGATIVE_INFINITY
 
   constructor(options: BuildReportOptions = {}) {
-    const bins = options.bins ?? DEFAULT_BINS
-    if (!Number.isInteger(bins) || bins < 1) {
-      throw new TypeError('@lambda-lifetime/report: bins must be a positive integer', {
-        cause: { package: '@lambda-lifetime/report' },
-      })
-    }
-    this.#bins = bins
+    validateOptions('@lambda-lifetime/report', BUILD_REPORT_SCHEMA, options, { label: 'buildReport options' })
+    this.#bins = options.bins ?? DEFAULT_BINS
   }
 
   /** Reads one line; never throws on its content. */
@@ -181,9 +204,10 @@ export class ReportBuilder {
         return
       }
       case 'invocation.end': {
-        const failed = fields.outcome === 'error'
-        if (failed) container.errors += 1
-        container.bins.add(at, 1, failed ? BIN_FLAGS.error : 0)
+        const ending = endingOf(fields)
+        if (ending === 'error') container.errors += 1
+        if (ending === 'clientError') container.clientErrors += 1
+        container.bins.add(at, 1, ENDING_FLAGS[ending])
         const idle = finite(fields.idle_ms)
         if (idle !== null && (finite(fields.invocation) ?? 0) > 1) this.#idle.add(idle)
         return
@@ -252,6 +276,7 @@ export class ReportBuilder {
       shutdowns: containers.filter((container) => container.shutdown !== null).length,
       shutdownReasons,
       errors: containers.reduce((sum, container) => sum + container.errors, 0),
+      clientErrors: containers.reduce((sum, container) => sum + container.clientErrors, 0),
       timeoutWarnings: containers.reduce((sum, container) => sum + container.timeoutWarnings, 0),
       lifetimeMs: distribution(containers.map((container) => container.lifetimeMs)),
       invocationsPerContainer: perContainer && { ...perContainer, mean: invocations / containers.length },

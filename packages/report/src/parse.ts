@@ -1,3 +1,5 @@
+import { isRecord } from '@lambda-lifetime/commons'
+import { hasSaneValues, isSaneTime, MAX_LINE_CHARS } from './limits.js'
 import { LIFECYCLE_SCHEMA_VERSION, type LifecycleFields, type ParsedLine } from './types.js'
 
 // Lambda's own lines in a log stream (text format), and the `platform.*` records of the JSON log format.
@@ -9,11 +11,9 @@ const PLATFORM: ParsedLine = { kind: 'platform' }
 const TEXT: ParsedLine = { kind: 'text' }
 const JSON_LINE: ParsedLine = { kind: 'json' }
 const INVALID: ParsedLine = { kind: 'invalid' }
+const TOO_LONG: ParsedLine = { kind: 'tooLong' }
 
 type JsonObject = Record<string, unknown>
-
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 // Only called on text that starts with '{': what parses is an object.
 const parseObject = (text: string): JsonObject | undefined => {
@@ -32,7 +32,7 @@ const parseObject = (text: string): JsonObject | undefined => {
 const unwrapRuntimeEnvelope = (outer: JsonObject): JsonObject => {
   if ('lifecycle_schema' in outer) return outer
   const { message } = outer
-  if (isObject(message)) return message
+  if (isRecord(message)) return message
   if (typeof message === 'string' && message.startsWith('{')) return parseObject(message) ?? outer
   return outer
 }
@@ -51,7 +51,8 @@ const classifyOtherJson = (value: JsonObject): ParsedLine =>
 
 /**
  * Classifies one log line: a lifecycle line of schema v1 (with its timestamp in epoch ms and its keys), or
- * the kind of line it is not. Accepts a bare JSON line, a JSON object after a tab or space separated prefix
+ * the kind of line it is not. A line longer than 256 KiB is `tooLong` and not parsed; a lifecycle line with
+ * a timestamp outside 2000-2099 or a number out of its range (see the README's "Limits") is `invalid`. Accepts a bare JSON line, a JSON object after a tab or space separated prefix
  * (the runtime client's text format, CloudWatch exports), and the runtime client's JSON format.
  *
  * @example
@@ -66,6 +67,7 @@ const classifyOtherJson = (value: JsonObject): ParsedLine =>
  * ```
  */
 export const parseLifecycleLine = (line: string): ParsedLine => {
+  if (line.length > MAX_LINE_CHARS) return TOO_LONG
   const trimmed = line.trim()
   if (trimmed === '') return BLANK
   if (PLATFORM_LINE.test(trimmed)) return PLATFORM
@@ -84,6 +86,6 @@ const readFields = (fields: JsonObject, prefix: string): ParsedLine => {
   if (version > LIFECYCLE_SCHEMA_VERSION) return { kind: 'newerSchema', version }
   if (typeof fields.container_id !== 'string' || fields.container_id === '') return INVALID
   const at = timestampOf(fields, prefix)
-  if (Number.isNaN(at)) return INVALID
+  if (!isSaneTime(at) || !hasSaneValues(fields)) return INVALID
   return { kind: 'lifecycle', at, fields: fields as unknown as LifecycleFields }
 }

@@ -1,3 +1,4 @@
+import { rules, validateOptions } from '@lambda-lifetime/commons'
 import {
   endOf,
   formatCount,
@@ -17,6 +18,8 @@ export interface RenderHtmlOptions {
   /** Timeline rows at most; above it, rows are sampled across the lifetime distribution. Default 60. */
   maxRows?: number
 }
+
+const RENDER_HTML_SCHEMA = { title: rules.string(), maxRows: rules.number({ min: 1, integer: true }) }
 
 const WIDTH = 1200
 const LABEL_WIDTH = 150
@@ -72,11 +75,21 @@ const axisLabel = (epochMs: number, step: number, first: boolean): string => {
   return first || iso.slice(11, 19) === '00:00:00' ? `${iso.slice(5, 10)} ${clock}` : clock
 }
 
+const WEEK_MS = AXIS_STEPS_MS.at(-1) as number
+const MAX_TICKS = 10
+
+/** At most {@link MAX_TICKS} steps over the span: beyond the fixed steps, whole weeks, however long the span. */
+const axisStep = (spanMs: number): number =>
+  AXIS_STEPS_MS.find((candidate) => spanMs / candidate <= MAX_TICKS) ??
+  WEEK_MS * Math.ceil(spanMs / (MAX_TICKS * WEEK_MS))
+
 const renderAxis = (from: number, to: number, x: Scale, height: number): string => {
-  const step =
-    AXIS_STEPS_MS.find((candidate) => (to - from) / candidate <= 10) ?? (AXIS_STEPS_MS.at(-1) as number)
+  const step = axisStep(to - from)
+  const first = Math.ceil(from / step) * step
   const parts: string[] = []
-  for (let at = Math.ceil(from / step) * step; at <= to; at += step) {
+  // Counted, not accumulated: the number of ticks is bounded whatever the span.
+  for (let tick = 0; tick <= MAX_TICKS && first + tick * step <= to; tick += 1) {
+    const at = first + tick * step
     const left = round(x(at))
     parts.push(
       `<line class="grid" x1="${left}" x2="${left}" y1="${AXIS_HEIGHT - 6}" y2="${height}"/>`,
@@ -104,7 +117,8 @@ const renderActivity = (container: ContainerReport, x: Scale, middle: number): s
     if (count > 0) {
       // Taller ticks for busier bins, so a bin that holds hundreds of invocations stands out from one.
       const half = round(3 + 4 * Math.sqrt(count / busiest))
-      const error = flag & BIN_FLAGS.error ? ' error' : ''
+      // An error outweighs a client error in the same bin: the function's failure is the one to see.
+      const error = flag & BIN_FLAGS.error ? ' error' : flag & BIN_FLAGS.clientError ? ' client-error' : ''
       parts.push(
         `<line class="tick${error}" x1="${left}" x2="${left}" y1="${middle - Number(half)}" y2="${middle + Number(half)}"/>`,
       )
@@ -124,7 +138,7 @@ const rowTitle = (container: ContainerReport): string =>
     `started ${formatTime(container.startedAt)} (${container.startType ?? 'start type unknown'})`,
     container.restartOf ? `restart of ${container.restartOf}` : null,
     `${endOf(container)} ${formatTime(container.shutdown?.at ?? container.lastSeenAt)}`,
-    `lifetime ${formatDuration(container.lifetimeMs)}, ${formatCount(container.invocations)} invocations, ${container.errors} errors`,
+    `lifetime ${formatDuration(container.lifetimeMs)}, ${formatCount(container.invocations)} invocations, ${formatCount(container.errors)} errors, ${formatCount(container.clientErrors)} client errors (4xx)`,
   ]
     .filter((line) => line !== null)
     .join('\n')
@@ -179,7 +193,7 @@ table.summary td{padding:3px 0;font-variant-numeric:tabular-nums}
 svg .grid{stroke:#e4e7eb}svg .axis-label{font-size:11px;fill:#52606d}
 svg .stripe{fill:#f7f9fb}svg .row-label{font:11px ui-monospace,Menlo,monospace;fill:#323f4b}
 svg .lifespan{fill:#9aa5b1}svg .open-ended{fill:#cbd2d9}
-svg .tick{stroke:#2f80ed;stroke-width:1.5}svg .tick.error{stroke:#d93025}
+svg .tick{stroke:#2f80ed;stroke-width:1.5}svg .tick.error{stroke:#d93025}svg .tick.client-error{stroke:#f5a623}
 svg .cold-start{fill:#1c4ed8}svg .warm-start{fill:#fff;stroke:#1c4ed8;stroke-width:1.5}
 svg .restart{fill:#f57c00}svg .shutdown{fill:#1f2933}
 svg .breaker-open{fill:#d93025}svg .breaker-half-open{fill:#f5a623}svg .breaker-close{fill:#2e7d32}
@@ -190,7 +204,8 @@ const LEGEND = [
   ['<circle class="cold-start" cx="7" cy="7" r="4"/>', 'cold start'],
   ['<circle class="warm-start" cx="7" cy="7" r="3.5"/>', 'pre-initialized / unknown start'],
   ['<line class="tick" x1="7" x2="7" y1="1" y2="13"/>', 'invocations (taller = more)'],
-  ['<line class="tick error" x1="7" x2="7" y1="1" y2="13"/>', 'with errors'],
+  ['<line class="tick error" x1="7" x2="7" y1="1" y2="13"/>', 'with errors (thrown or 5xx)'],
+  ['<line class="tick client-error" x1="7" x2="7" y1="1" y2="13"/>', 'with client errors (4xx)'],
   ['<path class="restart" d="M6,2 L14,2 L10,8 Z"/>', 'restart after crash/timeout'],
   ['<rect class="shutdown" x="5.5" y="1" width="3" height="12"/>', 'shutdown'],
   ['<path class="breaker-open" d="M7,2 L12,7 L7,12 L2,7 Z"/>', 'breaker open'],
@@ -216,6 +231,7 @@ const LEGEND = [
  * ```
  */
 export const renderHtml = (model: ReportModel, options: RenderHtmlOptions = {}): string => {
+  validateOptions('@lambda-lifetime/report', RENDER_HTML_SCHEMA, options, { label: 'renderHtml options' })
   const title = options.title ?? 'Container lifetimes'
   const { rows, note } = selectRows(model.containers, options.maxRows ?? 60)
   const warning = newerSchemaWarning(model)

@@ -1,5 +1,7 @@
+import { rules, validateOptions } from '@lambda-lifetime/commons'
 import {
   endOf,
+  escapeControls,
   formatCount,
   formatDuration,
   formatSkipped,
@@ -27,14 +29,16 @@ const topContainers = (model: ReportModel, top: number): string[] => {
   const rows = [...model.containers]
     .sort((a, b) => b.lifetimeMs - a.lifetimeMs)
     .slice(0, top)
-    .map((container) => [
-      shortContainerLabel(container),
-      container.environmentId?.slice(-12) ?? '-',
-      formatTime(container.startedAt),
-      formatDuration(container.lifetimeMs),
-      formatCount(container.invocations),
-      endOf(container),
-    ])
+    .map((container) =>
+      [
+        shortContainerLabel(container),
+        container.environmentId?.slice(-12) ?? '-',
+        formatTime(container.startedAt),
+        formatDuration(container.lifetimeMs),
+        formatCount(container.invocations),
+        endOf(container),
+      ].map(escapeControls),
+    )
   const widths = header.map((cell, index) =>
     Math.max(cell.length, ...rows.map((row) => (row[index] as string).length)),
   )
@@ -47,7 +51,8 @@ const topContainers = (model: ReportModel, top: number): string[] => {
 
 /**
  * The summary as plain text for a terminal: statistics, skipped lines, warnings and the longest-lived
- * containers.
+ * containers. Control characters from the logs (escape sequences, carriage returns, bidi overrides) are
+ * printed as visible escapes such as `\x1b`.
  *
  * @example
  * ```ts
@@ -57,6 +62,9 @@ const topContainers = (model: ReportModel, top: number): string[] => {
  * ```
  */
 export const renderTable = (model: ReportModel, options: RenderTableOptions = {}): string => {
+  validateOptions('@lambda-lifetime/report', { top: rules.number({ min: 0, integer: true }) }, options, {
+    label: 'renderTable options',
+  })
   const range = model.timeRange
   const title = range
     ? `Container lifetimes ${formatTime(range.from)} -> ${formatTime(range.to)} (${formatDuration(range.to - range.from)})`
@@ -71,11 +79,15 @@ export const renderTable = (model: ReportModel, options: RenderTableOptions = {}
     ...(warning ? [`! ${warning}`] : []),
     ...(model.containers.length > 0 ? ['', ...topContainers(model, options.top ?? 10)] : []),
   ]
-  return `${lines.join('\n')}\n`
+  return `${lines.map(escapeControls).join('\n')}\n`
 }
 
+// JSON.stringify escapes C0 controls already; these remain raw in its strings and a terminal acts on them.
+const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
 /**
- * The report as JSON for scripts: the model without the per-container timeline bins.
+ * The report as JSON for scripts: the model without the per-container timeline bins. DEL, C1 controls and
+ * bidi overrides are written as `\u` escapes (the same strings, safe to print on a terminal).
  *
  * @example
  * ```ts
@@ -89,4 +101,4 @@ export const renderJson = (model: ReportModel): string =>
     { ...model, containers: model.containers.map(({ activity: _activity, ...container }) => container) },
     null,
     2,
-  )}\n`
+  ).replace(RAW_IN_JSON, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`

@@ -2,7 +2,7 @@
 export const LIFECYCLE_SCHEMA_VERSION = 1
 
 /** Why a line was not used: the kinds counted in {@link SkippedLines}. */
-export type SkipKind = 'platform' | 'text' | 'json' | 'invalid' | 'newerSchema'
+export type SkipKind = 'platform' | 'text' | 'json' | 'invalid' | 'newerSchema' | 'tooLong'
 
 /** The keys of a lifecycle line this report reads (snake_case, as the logger writes them). */
 export interface LifecycleFields {
@@ -30,7 +30,7 @@ export interface LifecycleFields {
 export type ParsedLine =
   | { readonly kind: 'lifecycle'; readonly at: number; readonly fields: LifecycleFields }
   | { readonly kind: 'newerSchema'; readonly version: number }
-  | { readonly kind: 'platform' | 'text' | 'json' | 'invalid' | 'blank' }
+  | { readonly kind: 'platform' | 'text' | 'json' | 'invalid' | 'tooLong' | 'blank' }
 
 /** Counts of lines read and skipped, by kind. */
 export interface SkippedLines {
@@ -40,10 +40,12 @@ export interface SkippedLines {
   text: number
   /** JSON that is not a lifecycle line (the application's own logs, other tools). */
   json: number
-  /** Lines that claim the lifecycle schema but miss a required key or do not parse. */
+  /** Lines that claim the lifecycle schema but miss a required key, do not parse, or hold a value out of range. */
   invalid: number
   /** Lifecycle lines of a newer schema than {@link LIFECYCLE_SCHEMA_VERSION}. */
   newerSchema: number
+  /** Lines longer than 256 KiB (CloudWatch's own limit for one event), never parsed. */
+  tooLong: number
 }
 
 /** Bounded activity of one container: invocation counts and marker flags in equal time bins. */
@@ -65,6 +67,7 @@ export const BIN_FLAGS = {
   breakerOpen: 4,
   breakerHalfOpen: 8,
   breakerClose: 16,
+  clientError: 32,
 } as const
 
 /** One container (one runtime process, or one worker thread under Managed Instances). */
@@ -84,7 +87,10 @@ export interface ContainerReport {
   readonly shutdown: { readonly at: number; readonly reason: string | null } | null
   /** Highest invocation number seen (or the shutdown line's total): right even when lines are sampled. */
   readonly invocations: number
+  /** Invocations that threw or answered 5xx. */
   readonly errors: number
+  /** Invocations that answered 4xx: the caller's mistake, not the function's. */
+  readonly clientErrors: number
   readonly timeoutWarnings: number
   readonly breakerChanges: number
   /** From start to shutdown, or to the last line seen. */
@@ -112,7 +118,10 @@ export interface ReportSummary {
   readonly restarts: number
   readonly shutdowns: number
   readonly shutdownReasons: Readonly<Record<string, number>>
+  /** Invocations that threw or answered 5xx. */
   readonly errors: number
+  /** Invocations that answered 4xx. */
+  readonly clientErrors: number
   readonly timeoutWarnings: number
   readonly lifetimeMs: Distribution | null
   readonly invocationsPerContainer: (Distribution & { readonly mean: number }) | null

@@ -88,7 +88,7 @@ describe('runReportCli', () => {
     // Assess
     expect(code).toBe(0)
     expect(JSON.parse(out.stdout)).toMatchObject({ summary: { containers: 4, invocations: 11 } })
-    expect(out.stderr).toContain('2 lines use lifecycle_schema 2, newer than the version this report reads')
+    expect(out.stderr).toContain('2 lines use lifecycle_schema 2, newer than this report reads')
   })
 
   it('exits 1 and says why when no lifecycle line was found', async () => {
@@ -126,6 +126,12 @@ describe('runReportCli', () => {
     [['a.log', '--log-group', 'g'], 'read either files or a --log-group, not both'],
     [['a.log', '--max-rows', '0'], '--max-rows must be a positive integer'],
     [['a.log', '--colour'], "Unknown option '--colour'"],
+    [
+      ['--log-group', 'g', '--since', 'last week'],
+      '--since takes 30s, 90m, 24h, 7d, 1w or an ISO date, not last week',
+    ],
+    [['a.log', '--since', '1w'], '--since and --region apply to --log-group only'],
+    [['a.log', '--region', 'eu-west-1'], '--since and --region apply to --log-group only'],
   ])('exits 2 with the usage for %j', async (argv, message) => {
     // Prepare: a folder without emulator logs
     const { out, io } = capture()

@@ -185,7 +185,7 @@ describe('sinceToStartTime', () => {
   it.each(['yesterday', -5, '5y'])('rejects %j', (since) => {
     // Act / Assess
     expect(() => sinceToStartTime(since, NOW)).toThrow(
-      'since must be a duration like 90m, 24h, 7d or an ISO date',
+      'since must be a duration like 30s, 90m, 24h, 7d, 1w or an ISO date',
     )
   })
 })

@@ -1,18 +1,19 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { buildReport, generateLifecycleLog, readLifecycleLines } from '@lambda-lifetime/report'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { buildReport, readLifecycleLines } from '@lambda-lifetime/report'
+import { generateLifecycleLog } from './support/generate.js'
 
-describe('generateLifecycleLog', () => {
+describe('generateLifecycleLog (test support)', () => {
   let dir: string
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'report-generate-'))
   })
 
-  afterAll(async () => {
+  afterEach(async () => {
     await rm(dir, { recursive: true, force: true })
   })
 
@@ -39,7 +40,7 @@ describe('generateLifecycleLog', () => {
     })
   })
 
-  it('writes to a stream it does not own, without ending it', async () => {
+  it('writes to a stream it does not own, without ending it, every line a lifecycle line when noise is 0', async () => {
     // Prepare
     const stream = new PassThrough()
     const chunks: Buffer[] = []
@@ -55,7 +56,9 @@ describe('generateLifecycleLog', () => {
       .split('\n')
       .filter((line) => line !== '')
     expect(lines).toHaveLength(answers.lines)
-    expect(answers.skipped).toEqual({ platform: 0, text: 0, json: 0, invalid: 0, newerSchema: 0 })
-    await expect(readFile(join(dir, 'day.log'), 'utf8')).resolves.toContain('"lifecycle_schema":1')
+    expect(answers.skipped).toEqual({ platform: 0, text: 0, json: 0, invalid: 0, newerSchema: 0, tooLong: 0 })
+    const model = await buildReport(lines)
+    expect(model.lines).toEqual({ total: answers.lines, lifecycle: answers.lines })
+    expect(model.summary.containers).toBe(2)
   })
 })

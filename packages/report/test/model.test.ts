@@ -1,14 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
-import {
-  BIN_FLAGS,
-  buildReport,
-  generateLifecycleLines,
-  ReportBuilder,
-  renderHtml,
-  renderTable,
-} from '@lambda-lifetime/report'
+import { BIN_FLAGS, buildReport, ReportBuilder, renderHtml, renderTable } from '@lambda-lifetime/report'
 import { LogHistogram, TimeBins } from '../src/bins.js'
 import { knownLog, T0 } from './fixtures.js'
+import { generateLifecycleLines } from './support/generate.js'
 
 describe('buildReport on a log with known answers', () => {
   it('counts lines by kind and never fails on foreign ones', async () => {
@@ -17,7 +11,14 @@ describe('buildReport on a log with known answers', () => {
 
     // Assess
     expect(model.lines).toEqual({ total: 29, lifecycle: 18 })
-    expect(model.skipped).toEqual({ platform: 4, text: 2, json: 1, invalid: 2, newerSchema: 2 })
+    expect(model.skipped).toEqual({
+      platform: 4,
+      text: 2,
+      json: 1,
+      invalid: 2,
+      newerSchema: 2,
+      tooLong: 0,
+    })
     expect(model.newestSchemaSeen).toBe(2)
     expect(model.timeRange).toEqual({ from: T0 + 500, to: T0 + 300_000 })
   })
@@ -143,12 +144,13 @@ describe('buildReport on a log with known answers', () => {
     expect(model.summary).toMatchObject({ containers: 0, lifetimeMs: null, invocationsPerContainer: null })
   })
 
-  it('rejects a bin count that is not a positive integer', () => {
+  it('rejects a bin count that is not an integer from 1 to 10,000', () => {
     // Act / Assess
     expect(() => new ReportBuilder({ bins: 0 })).toThrow(
-      '@lambda-lifetime/report: bins must be a positive integer',
+      '@lambda-lifetime/report: option "bins" must be an integer >= 1 and <= 10000, got 0',
     )
     expect(() => new ReportBuilder({ bins: 2.5 })).toThrow(TypeError)
+    expect(() => new ReportBuilder({ bins: 1e9 })).toThrow(TypeError)
     expect(new ReportBuilder().finish().containers).toEqual([])
   })
 })
@@ -179,10 +181,13 @@ describe('buildReport on generated logs', () => {
       containers: answers.containers,
       environments: answers.environments,
       invocations: answers.invocations,
+      errors: answers.errors,
+      clientErrors: answers.clientErrors,
       coldStarts: answers.coldStarts,
       restarts: answers.restarts,
       shutdowns: answers.shutdowns,
     })
+    expect(answers.clientErrors).toBeGreaterThan(0)
     expect(answers.lines).toBeGreaterThan(4_500)
     expect(answers.lines).toBeLessThan(5_500)
   })

@@ -1,6 +1,11 @@
+/**
+ * A seeded synthetic day of lifecycle logs with known answers, for the report's tests and benchmark (import
+ * it by path). Not public API: its service and function names and its start date are fixed test data, and a
+ * real log (the emulator's, or `npm run demo`) is the way to see the report on your own functions.
+ */
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
-import type { SkippedLines } from './types.js'
+import type { SkippedLines } from '@lambda-lifetime/report'
 
 /** Options of {@link generateLifecycleLines} and {@link generateLifecycleLog}. */
 export interface GenerateOptions {
@@ -33,6 +38,10 @@ export interface GeneratedLogAnswers {
   containers: number
   environments: number
   invocations: number
+  /** Invocations that threw. */
+  errors: number
+  /** Invocations answered with a 4xx. */
+  clientErrors: number
   coldStarts: number
   restarts: number
   shutdowns: number
@@ -77,10 +86,12 @@ class LogWriter {
     containers: 0,
     environments: 0,
     invocations: 0,
+    errors: 0,
+    clientErrors: 0,
     coldStarts: 0,
     restarts: 0,
     shutdowns: 0,
-    skipped: { platform: 0, text: 0, json: 0, invalid: 0, newerSchema: 0 },
+    skipped: { platform: 0, text: 0, json: 0, invalid: 0, newerSchema: 0, tooLong: 0 },
   }
   readonly #random: () => number
   readonly #options: Required<GenerateOptions>
@@ -282,17 +293,20 @@ function* invocationLines(
   }
   yield* breakerLines(writer, container, at, random, requestId)
   const duration = 5 + Math.round(random() * 200)
-  const failed = random() < 0.02
+  // One draw, so the rest of a seeded log stays the same: 2% thrown errors, 3% answered 4xx by an error handler.
+  const roll = random()
+  const ending =
+    roll < 0.02
+      ? { outcome: 'error', error_name: 'Error', error_message: 'downstream failed' }
+      : roll < 0.05
+        ? { outcome: 'error', status_code: roll < 0.04 ? 400 : 404, error_name: 'BadRequestError' }
+        : { outcome: 'success', status_code: 200 }
+  if (roll < 0.02) writer.answers.errors += 1
+  else if (roll < 0.05) writer.answers.clientErrors += 1
   yield writer.lifecycle(
     container,
     at + duration,
-    {
-      event: 'invocation.end',
-      ...perInvocation,
-      duration_ms: duration,
-      outcome: failed ? 'error' : 'success',
-      ...(failed ? { error_name: 'Error', error_message: 'downstream failed' } : { status_code: 200 }),
-    },
+    { event: 'invocation.end', ...perInvocation, duration_ms: duration, ...ending },
     requestId,
   )
   container.lastEndMs = at + duration
@@ -346,7 +360,7 @@ const withDefaults = (options: GenerateOptions): Required<GenerateOptions> => ({
  *
  * @example
  * ```ts
- * import { generateLifecycleLines } from '@lambda-lifetime/report'
+ * import { generateLifecycleLines } from './support/generate.js'
  *
  * const lines = [...generateLifecycleLines({ lines: 1_000, containers: 5, seed: 7 })]
  * ```
@@ -392,7 +406,7 @@ export function* generateLifecycleLines(
  *
  * @example
  * ```ts
- * import { generateLifecycleLog } from '@lambda-lifetime/report'
+ * import { generateLifecycleLog } from '../packages/report/test/support/generate.js'
  *
  * const answers = await generateLifecycleLog({ lines: 1_000_000, containers: 300, seed: 42 }, 'day.log')
  * ```
