@@ -81,7 +81,9 @@ export class BundleError extends Error {
   readonly problems: readonly BuildProblem[]
   readonly entry: string
   constructor(entry: string, problems: readonly BuildProblem[]) {
-    super(formatBuildProblems(problems, { color: false }), { cause: { package: '@lambda-lifetime/emulator' } })
+    super(formatBuildProblems(problems, { color: false }), {
+      cause: { package: '@lambda-lifetime/emulator' },
+    })
     this.name = 'BundleError'
     this.entry = entry
     this.problems = problems
@@ -135,7 +137,8 @@ export const esbuildTarget = (runtime: string): string => {
 }
 
 /** ES modules have no `require`; bundled CommonJS dependencies still call it. */
-const REQUIRE_SHIM = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
+const REQUIRE_SHIM =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
 
 const toProblem = (message: Message, workingDir: string): BuildProblem => {
   const { location } = message
@@ -186,7 +189,10 @@ export const bundleHandler = async (options: BundleOptions): Promise<BundleResul
   } catch (error) {
     const messages = (error as { errors?: Message[] }).errors
     if (!Array.isArray(messages)) throw error
-    throw new BundleError(entry, messages.map((message) => toProblem(message, workingDir)))
+    throw new BundleError(
+      entry,
+      messages.map((message) => toProblem(message, workingDir)),
+    )
   }
   const watchFiles = Object.keys(result.metafile.inputs)
     .filter((input) => !input.includes('node_modules/') && !input.includes(':'))

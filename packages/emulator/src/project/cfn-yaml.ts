@@ -5,7 +5,7 @@
  *
  * Wiring: `template.ts` calls `parseTemplateText` for every template file it reads; nothing else needs it.
  */
-import { parseDocument, type ScalarTag, type CollectionTag, YAMLMap, YAMLSeq } from 'yaml'
+import { type CollectionTag, parseDocument, type ScalarTag, YAMLMap, YAMLSeq } from 'yaml'
 
 /** Short tag → long key. `!Ref` and `!Condition` keep their name; the others get the `Fn::` prefix. */
 const SHORT_TAGS = [

@@ -154,7 +154,11 @@ const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [v
  * evaluateCondition(scope, { 'Fn::Equals': [{ Ref: 'Stage' }, 'prod'] }) // false when Stage is 'dev'
  * ```
  */
-export const evaluateCondition = (scope: ResolveScope, condition: unknown, seen = new Set<string>()): boolean => {
+export const evaluateCondition = (
+  scope: ResolveScope,
+  condition: unknown,
+  seen = new Set<string>(),
+): boolean => {
   if (typeof condition === 'boolean') return condition
   if (typeof condition === 'string') {
     if (seen.has(condition) || !(condition in scope.conditions)) return false
@@ -197,7 +201,9 @@ const callIntrinsic = (scope: ResolveScope, name: string, argument: unknown): un
     }
     case 'Fn::Join': {
       const [separator, items] = asList(argument)
-      return asList(resolve(items)).map(stringOf).join(stringOf(separator ?? ''))
+      return asList(resolve(items))
+        .map(stringOf)
+        .join(stringOf(separator ?? ''))
     }
     case 'Fn::Select': {
       const [index, items] = asList(argument)
@@ -282,7 +288,9 @@ export const referencedLogicalIds = (value: unknown): string[] => {
   }
   if (name === 'Fn::Sub') {
     const [text, variables] = asList(argument)
-    const inText = [...stringOf(text).matchAll(/\$\{([^!}][^}.]*)[^}]*\}/g)].map((match) => match[1] as string)
+    const inText = [...stringOf(text).matchAll(/\$\{([^!}][^}.]*)[^}]*\}/g)].map(
+      (match) => match[1] as string,
+    )
     return [...inText, ...referencedLogicalIds(variables)]
   }
   return Object.values(value).flatMap(referencedLogicalIds)

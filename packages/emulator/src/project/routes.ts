@@ -64,7 +64,9 @@ interface CompiledRoute {
 const parseSegment = (text: string): Segment => {
   const variable = /^\{([^{}]+)\}$/.exec(text)?.[1]
   if (variable === undefined) return { kind: 'literal', text }
-  return variable.endsWith('+') ? { kind: 'greedy', name: variable.slice(0, -1) } : { kind: 'param', name: variable }
+  return variable.endsWith('+')
+    ? { kind: 'greedy', name: variable.slice(0, -1) }
+    : { kind: 'param', name: variable }
 }
 
 /** `/a/b/` and `/a/b` are one path; `/` stays `/`. */
@@ -82,7 +84,10 @@ const decode = (text: string): string => {
 }
 
 /** The path parameters when `segments` match `parts`, else undefined. */
-const matchSegments = (segments: readonly Segment[], parts: readonly string[]): Record<string, string> | undefined => {
+const matchSegments = (
+  segments: readonly Segment[],
+  parts: readonly string[],
+): Record<string, string> | undefined => {
   const parameters: Record<string, string> = {}
   for (const [index, segment] of segments.entries()) {
     const part = parts[index]
@@ -182,7 +187,8 @@ export const createRouter = (routes: readonly HttpRoute[]): Router => {
       if (!candidate.isDefault && route.method !== 'ANY' && route.method !== upperMethod) continue
       const parameters = candidate.isDefault ? {} : matchSegments(candidate.segments, parts)
       if (parameters === undefined) continue
-      if (best === undefined || compareSpecificity(candidate, best.candidate) < 0) best = { candidate, parameters }
+      if (best === undefined || compareSpecificity(candidate, best.candidate) < 0)
+        best = { candidate, parameters }
     }
     if (best === undefined) return { matched: false, response: unmatchedResponse(missKind) }
     return {

@@ -101,7 +101,9 @@ export class TemplateError extends Error {
   readonly file: string
   readonly path: string
   constructor(file: string, path: string, message: string) {
-    super(`${file}: ${path} ${message}`, { cause: { package: '@lambda-lifetime/emulator' } })
+    super(path === '' ? `${file}: ${message}` : `${file}: ${path} ${message}`, {
+      cause: { package: '@lambda-lifetime/emulator' },
+    })
     this.name = 'TemplateError'
     this.file = file
     this.path = path
@@ -184,7 +186,9 @@ export const loadProject = (path: string, options: LoadProjectOptions = {}): Pro
     )
   }
   const envVars = options.envVarsFile === undefined ? {} : readEnvVarsFile(options.envVarsFile)
-  const project = file.endsWith('manifest.json') ? loadCdkAssembly(file, options) : loadSamTemplate(file, options)
+  const project = file.endsWith('manifest.json')
+    ? loadCdkAssembly(file, options)
+    : loadSamTemplate(file, options)
   return applyEnvVars(project, envVars)
 }
 
@@ -556,7 +560,8 @@ const samEventRoutes = (
       })
     }
   }
-  if (properties.FunctionUrlConfig !== undefined) routes.push(functionUrlRoute(`${logicalId}Url`, functionName))
+  if (properties.FunctionUrlConfig !== undefined)
+    routes.push(functionUrlRoute(`${logicalId}Url`, functionName))
   return routes
 }
 
@@ -740,7 +745,11 @@ const stackArtifacts = (manifestFile: string, depth = 0): StackArtifact[] => {
   try {
     manifest = JSON.parse(readFileSync(manifestFile, 'utf8'))
   } catch (error) {
-    throw new TemplateError(manifestFile, '', `is not a readable cloud assembly manifest: ${(error as Error).message}`)
+    throw new TemplateError(
+      manifestFile,
+      '',
+      `is not a readable cloud assembly manifest: ${(error as Error).message}`,
+    )
   }
   const artifacts = isRecord(manifest) ? manifest.artifacts : undefined
   if (!isRecord(artifacts)) throw new TemplateError(manifestFile, 'artifacts', 'must be an object')
@@ -780,7 +789,12 @@ export const loadCdkAssembly = (manifestFile: string, options: LoadProjectOption
   const files: string[] = []
   for (const stack of stackArtifacts(absolute)) {
     files.push(stack.templateFile)
-    const reader = new TemplateReader(stack.templateFile, readTemplateFile(stack.templateFile), stack.name, options)
+    const reader = new TemplateReader(
+      stack.templateFile,
+      readTemplateFile(stack.templateFile),
+      stack.name,
+      options,
+    )
     const found = readResources(reader, stack.assemblyDir)
     for (const fn of found.functions) {
       if (functions.some((other) => other.name === fn.name)) {
