@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation writes its substitutions as ${Name} in plain strings
 import { describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
 import { parseTemplateText, TemplateSyntaxError } from '../../src/project/cfn-yaml.js'

@@ -147,7 +147,7 @@ describe('createRouter on any input', () => {
     fc.constantFrom('{id}', '{name}', '{proxy+}'),
   )
   const routePath = fc.array(segment, { maxLength: 5 }).map((segments) => {
-    const greedy = segments.findIndex((item) => item === '{proxy+}')
+    const greedy = segments.indexOf('{proxy+}')
     const kept = greedy === -1 ? segments : segments.slice(0, greedy + 1)
     return `/${kept.join('/')}`
   })
