@@ -381,7 +381,8 @@ class TemplateReader {
 
   architecture(value: unknown, path: string): 'x86_64' | 'arm64' {
     if (value === undefined) return 'x86_64'
-    const [first] = (this.resolve(value) as unknown[]) ?? []
+    const resolved = this.resolve(value)
+    const [first] = Array.isArray(resolved) ? resolved : [resolved]
     if (first !== 'x86_64' && first !== 'arm64') {
       throw new TemplateError(this.file, `${path}[0]`, `must be x86_64 or arm64, got ${describeValue(first)}`)
     }
