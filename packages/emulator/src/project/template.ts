@@ -436,7 +436,6 @@ const secondsToMs = (seconds: number | undefined, fallback: number): number => (
 
 /** SAM's Globals rule: maps merge (the function wins), lists append, plain values are replaced. */
 const mergeGlobals = (globals: unknown, local: unknown): unknown => {
-  if (local === undefined) return globals
   if (Array.isArray(globals) && Array.isArray(local)) return [...globals, ...local]
   if (isRecord(globals) && isRecord(local) && intrinsicName(local) === undefined) {
     const merged: Record<string, unknown> = { ...globals }
@@ -629,7 +628,11 @@ const httpApiRoutes = (reader: TemplateReader, active: Array<[string, Resource]>
     if (resource.Type !== 'AWS::ApiGatewayV2::Route') continue
     const path = `Resources.${logicalId}.Properties`
     const routeKey = reader.string(resource.Properties.RouteKey, `${path}.RouteKey`)
-    const integrationId = referencedLogicalIds(resource.Properties.Target)[0]
+    const target = resource.Properties.Target
+    // `integrations/${Ref}` as CDK writes it, or a literal `integrations/<id>`.
+    const integrationId =
+      referencedLogicalIds(target)[0] ??
+      (typeof target === 'string' ? target.replace(/^integrations\//, '') : undefined)
     const integration = integrationId === undefined ? undefined : reader.resources[integrationId]
     const functionName = integration && reader.functionReferencedBy(integration.Properties.IntegrationUri)
     if (functionName === undefined || integration === undefined) {

@@ -138,6 +138,10 @@ describe('resolveIntrinsics', () => {
     ['!Equals [!Ref Stage, dev]', true],
     ['!Condition IsProd', false],
     ['{ "Fn::Sub": { a: 1 } }', '{"a":1}'],
+    ['!GetAtt Elsewhere.Arn', 'arn:aws:local:eu-west-1:111122223333:Elsewhere'],
+    ['{ "Fn::GetAtt": [] }', '.'],
+    ['{ "Fn::Join": [] }', ''],
+    ['{ "Fn::FindInMap": [] }', 'undefined.undefined.undefined'],
   ])('%s', (yaml, expected) => {
     // Act / Assess
     expect(resolveYaml(yaml)).toEqual(expected)

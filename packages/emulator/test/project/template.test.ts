@@ -491,3 +491,146 @@ describe('loadSamTemplate on a template that also has plain CloudFormation resou
     })
   })
 })
+
+describe('loadProject on less common shapes', () => {
+  test('plain CloudFormation: mappings, list parameters, string architectures, routes without ids or paths', () => {
+    withTempDir((dir) => {
+      // Prepare
+      const asset = join(dir, 'asset.fn')
+      mkdirSync(asset)
+      const lambda = (extra: Record<string, unknown>) => ({
+        Type: 'AWS::Lambda::Function',
+        Properties: { Handler: 'index.handler', ...extra },
+        Metadata: { 'aws:asset:path': asset, 'aws:asset:property': 'Code' },
+      })
+      const fnArn = { 'Fn::GetAtt': ['Fn', 'Arn'] }
+      const template = {
+        Parameters: {
+          Arch: { Type: 'String', Default: 'arm64' },
+          Zones: { Type: 'CommaDelimitedList', Default: 'a,b' },
+          NoDefault: { Type: 'String' },
+          Odd: 5,
+        },
+        Mappings: { Sizes: { dev: { Memory: 1024 } } },
+        Resources: {
+          Fn: lambda({
+            Architectures: { Ref: 'Arch' },
+            MemorySize: { 'Fn::FindInMap': ['Sizes', 'dev', 'Memory'] },
+            Environment: {},
+          }),
+          Other: lambda({
+            Environment: {
+              Variables: { Z: { 'Fn::Select': [1, { Ref: 'Zones' }] }, P: { Ref: 'NoDefault' } },
+            },
+          }),
+          Integration: { Type: 'AWS::ApiGatewayV2::Integration', Properties: { IntegrationUri: fnArn } },
+          NoApiRoute: {
+            Type: 'AWS::ApiGatewayV2::Route',
+            Properties: { RouteKey: 'GET', Target: 'integrations/Integration' },
+          },
+          Socket: { Type: 'AWS::ApiGatewayV2::Api', Properties: { ProtocolType: 'WEBSOCKET' } },
+          SocketRoute: {
+            Type: 'AWS::ApiGatewayV2::Route',
+            Properties: {
+              ApiId: { Ref: 'Socket' },
+              RouteKey: '$connect',
+              Target: { 'Fn::Sub': 'integrations/${Integration}' },
+            },
+          },
+          RootMethod: {
+            Type: 'AWS::ApiGateway::Method',
+            Properties: { HttpMethod: 'GET', Integration: { Uri: fnArn } },
+          },
+          MockMethod: {
+            Type: 'AWS::ApiGateway::Method',
+            Properties: { HttpMethod: 'GET', Integration: { Type: 'MOCK' } },
+          },
+          NoIntegration: { Type: 'AWS::ApiGateway::Method', Properties: { HttpMethod: 'GET' } },
+          ExternalUrl: {
+            Type: 'AWS::Lambda::Url',
+            Properties: { TargetFunctionArn: 'arn:aws:lambda:us-east-1:1:function:elsewhere' },
+          },
+          PlainAlias: {
+            Type: 'AWS::Lambda::Alias',
+            Properties: { FunctionName: { Ref: 'Fn' }, Name: 'live' },
+          },
+        },
+      }
+      writeFileSync(
+        join(dir, 'manifest.json'),
+        JSON.stringify({
+          artifacts: { S: { type: 'aws:cloudformation:stack', properties: { templateFile: 't.json' } } },
+        }),
+      )
+      writeFileSync(join(dir, 't.json'), JSON.stringify(template))
+
+      // Act
+      const project = loadProject(dir)
+
+      // Assess
+      expect(
+        project.functions.map((fn) => [
+          fn.name,
+          fn.architecture,
+          fn.memoryMb,
+          fn.runtime,
+          fn.constructPath,
+          fn.env,
+        ]),
+      ).toEqual([
+        ['Fn', 'arm64', 1024, 'nodejs24.x', undefined, {}],
+        ['Other', 'x86_64', 128, 'nodejs24.x', undefined, { Z: 'b', P: 'NoDefault' }],
+      ])
+      expect(project.routes).toEqual([
+        {
+          api: 'HttpApi',
+          kind: 'http-api',
+          payloadFormat: '2.0',
+          method: 'GET',
+          path: '/',
+          functionName: 'Fn',
+        },
+        {
+          api: 'RestApi',
+          kind: 'rest-api',
+          payloadFormat: '1.0',
+          method: 'GET',
+          path: '/',
+          functionName: 'Fn',
+        },
+      ])
+    })
+  })
+
+  test('SAM: an absolute CodeUri, a plain-string ApiId, a method without a path', () => {
+    // Act
+    const project = loadSamText(`
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+      CodeUri: /srv/code
+      Events:
+        A: { Type: HttpApi, Properties: { ApiId: SharedApi, Method: post } }
+        B: { Type: HttpApi, Properties: { ApiId: 5, Path: /b, Method: get } }
+`)
+
+    // Assess
+    expect(project.functions[0]?.codeDir).toBe('/srv/code')
+    expect(project.routes.map((route) => [route.api, route.method, route.path])).toEqual([
+      ['SharedApi', 'POST', '/'],
+      ['ServerlessHttpApi', 'GET', '/b'],
+    ])
+  })
+
+  test('a manifest that is JSON but not an object is refused', () => {
+    withTempDir((dir) => {
+      // Prepare
+      writeFileSync(join(dir, 'manifest.json'), '[]')
+
+      // Act / Assess
+      expect(() => loadCdkAssembly(join(dir, 'manifest.json'))).toThrow('artifacts must be an object')
+    })
+  })
+})
