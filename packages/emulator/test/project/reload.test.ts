@@ -112,10 +112,10 @@ describe('createFunctionBuilder', () => {
     // Act
     writeFileSync(
       greeterSource,
-      'export const greeting = (name: string): string => `Hi, ${name}!`\nexport const x = 1 2\n',
+      'export const greeting = (name: string): string => "Hi, " + name\nexport const x = 1 2\n',
     )
     const broken = await builder.build()
-    writeFileSync(greeterSource, 'export const greeting = (name: string): string => `Hi, ${name}!`\n')
+    writeFileSync(greeterSource, 'export const greeting = (name: string): string => "Hi, " + name\n')
     const fixed = await builder.build()
 
     // Assess

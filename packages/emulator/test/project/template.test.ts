@@ -534,6 +534,7 @@ describe('loadProject on less common shapes', () => {
             Properties: {
               ApiId: { Ref: 'Socket' },
               RouteKey: '$connect',
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation substitution
               Target: { 'Fn::Sub': 'integrations/${Integration}' },
             },
           },
