@@ -58,7 +58,12 @@ const request = async (method: string, path: string) => {
   const match = router.match(method, path)
   if (!match.matched) return { statusCode: match.response.statusCode, body: match.response.body }
   const source: EventSourceName = match.route.payloadFormat === '2.0' ? 'http-api' : 'rest-api'
-  const event = sampleEvent(source, { method, path, route: match.routeKey, pathParameters: match.pathParameters })
+  const event = sampleEvent(source, {
+    method,
+    path,
+    route: match.routeKey,
+    pathParameters: match.pathParameters,
+  })
   const result = await (emulator as Emulator).invoke(match.route.functionName, event)
   return JSON.parse(result.payload) as { statusCode: number; body: string }
 }
@@ -78,7 +83,11 @@ describe('a SAM project served from the building blocks', () => {
     const restApi = await request('DELETE', '/v1/orders/42/items')
 
     // Assess
-    expect(JSON.parse(httpApi.body)).toEqual({ function: 'orders', route: 'GET /orders/{id}', table: 'OrdersTable' })
+    expect(JSON.parse(httpApi.body)).toEqual({
+      function: 'orders',
+      route: 'GET /orders/{id}',
+      table: 'OrdersTable',
+    })
     expect(JSON.parse(restApi.body)).toMatchObject({ route: '/v1/orders/{proxy+}' })
   })
 
