@@ -72,6 +72,8 @@ export interface LoadProjectOptions {
   readonly partition?: string
   /** Template parameter overrides (as `--parameter-overrides`), over each parameter's `Default`. */
   readonly parameters?: Readonly<Record<string, string>>
+  /** `AWS::StackName` of a SAM template (a CDK stack has its own). Default `local`. */
+  readonly stackName?: string
   /** A `sam local --env-vars` file: `{ "<logical id or name>": { VAR: value }, "Parameters": { VAR: value } }`. */
   readonly envVarsFile?: string
 }

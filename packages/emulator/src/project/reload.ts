@@ -100,6 +100,7 @@ export const createFunctionBuilder = (
   const functionDir = resolve(options.buildDir, fn.name)
   let current: BuiltFunction | undefined
   let attempts = 0
+  let queue: Promise<unknown> = Promise.resolve()
 
   const buildOnce = async (): Promise<BuiltFunction> => {
     const entry = entryOf(fn)
@@ -120,25 +121,32 @@ export const createFunctionBuilder = (
     return { version, config, watchFiles: bundle.watchFiles, bundled: true }
   }
 
+  const buildAndRecord = async (): Promise<BuildOutcome> => {
+    const startedAt = performance.now()
+    try {
+      current = await buildOnce()
+      return { ok: true, built: current, durationMs: performance.now() - startedAt }
+    } catch (error) {
+      const durationMs = performance.now() - startedAt
+      return {
+        ok: false,
+        error: error as Error,
+        durationMs,
+        ...(current === undefined ? {} : { serving: current }),
+      }
+    }
+  }
+
   return {
     functionName: fn.name,
     get current() {
       return current
     },
-    async build() {
-      const startedAt = performance.now()
-      try {
-        current = await buildOnce()
-        return { ok: true, built: current, durationMs: performance.now() - startedAt }
-      } catch (error) {
-        const durationMs = performance.now() - startedAt
-        return {
-          ok: false,
-          error: error as Error,
-          durationMs,
-          ...(current === undefined ? {} : { serving: current }),
-        }
-      }
+    build() {
+      // One build at a time: saves that come during a build queue behind it and get the next version.
+      const next = queue.then(buildAndRecord)
+      queue = next
+      return next
     },
     pruneBefore(version) {
       let names: string[] = []

@@ -171,7 +171,7 @@ export const toFunctionConfig = (
  */
 export const loadSamTemplate = (file: string, options: LoadProjectOptions = {}): Project => {
   const absolute = resolve(file)
-  const stackName = options.parameters?.StackName ?? 'local'
+  const stackName = options.stackName ?? 'local'
   const reader = new TemplateReader(absolute, readTemplateFile(absolute), stackName, options)
   const { functions, routes } = readResources(reader, dirname(absolute))
   return {

@@ -131,6 +131,19 @@ describe('createFunctionBuilder', () => {
     expect(built.config.codeDir).toBe(join(workDir, 'build', 'greeter', '2-3'))
   })
 
+  test('builds asked for at once run one after the other, each with its own version', async () => {
+    // Prepare
+    const { greeter } = copiedProject()
+    const builder = createFunctionBuilder(greeter, { buildDir: join(workDir, 'build') })
+
+    // Act
+    const outcomes = await Promise.all([builder.build(), builder.build(), builder.build()])
+
+    // Assess
+    expect(outcomes.map((outcome) => expectOk(outcome).version)).toEqual([1, 2, 3])
+    expect(new Set(outcomes.map((outcome) => expectOk(outcome).config.codeDir)).size).toBe(3)
+  })
+
   test('pruneBefore removes the folders of older versions only', async () => {
     // Prepare
     const { greeter } = copiedProject()

@@ -110,6 +110,18 @@ describe('loadProject on a SAM template', () => {
 
     // Assess
     expect(project.functions[0]?.env).toMatchObject({ STAGE: 'prod', LOG_LEVEL: 'WARN' })
+    expect(project.functions[0]?.stack).toBe('local')
+  })
+
+  test('the stack name option is AWS::StackName', () => {
+    // Act
+    const project = loadSamText(
+      'Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.b\n      Environment: { Variables: { S: !Ref AWS::StackName } }\n',
+      { stackName: 'shop-dev' },
+    )
+
+    // Assess
+    expect(project.functions[0]).toMatchObject({ stack: 'shop-dev', env: { S: 'shop-dev' } })
   })
 
   test('an env-vars file overrides per function (by logical id or name) and for all (Parameters)', () => {
