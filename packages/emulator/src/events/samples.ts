@@ -167,14 +167,16 @@ const httpApiEvent = (options: SampleEventOptions, kind: 'http-api' | 'function-
   const request = httpRequest(options, host)
   const routeKey =
     options.route ?? (kind === 'function-url' ? '$default' : `${request.method} ${request.rawPath}`)
-  const cookies = request.headers.cookie?.split(/;\s*/)
+  // Payload 2.0 moves the Cookie header into `cookies`, one entry per cookie.
+  const { cookie, ...headers } = request.headers
+  const cookies = cookie?.split(/;\s*/)
   return {
     version: '2.0',
     routeKey,
     rawPath: request.rawPath,
     rawQueryString: request.rawQueryString,
     ...(cookies === undefined ? {} : { cookies }),
-    headers: request.headers,
+    headers,
     ...(request.query === undefined ? {} : { queryStringParameters: request.query }),
     requestContext: {
       accountId: kind === 'function-url' ? 'anonymous' : context.account,

@@ -86,5 +86,10 @@ export const parseTemplateText = (text: string, file: string): unknown => {
   const document = parseDocument(text, { customTags: CLOUDFORMATION_TAGS, prettyErrors: true })
   const [error] = document.errors
   if (error !== undefined) throw new TemplateSyntaxError(file, error.message)
-  return document.toJS({ maxAliasCount: 1000 })
+  try {
+    return document.toJS({ maxAliasCount: 1000 })
+  } catch (cause) {
+    // An alias to an anchor that does not exist (`*name`), or too many aliases: found only when resolved.
+    throw new TemplateSyntaxError(file, (cause as Error).message)
+  }
 }

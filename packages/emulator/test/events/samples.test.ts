@@ -98,6 +98,7 @@ describe('sampleEvent HTTP sources', () => {
       'content-type': 'application/json',
       'content-length': '15',
     })
+    expect(event.headers).not.toHaveProperty('cookie')
     expect(event.requestContext).toMatchObject({
       accountId: '111122223333',
       http: { method: 'POST', path: '/orders/42', protocol: 'HTTP/1.1', sourceIp: '203.0.113.10' },

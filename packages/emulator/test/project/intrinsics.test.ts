@@ -76,6 +76,12 @@ describe('CloudFormation YAML short tags', () => {
     expect(() => parse('a: [')).toThrow(/^template\.yaml: .*line 1/s)
   })
 
+  test('an alias to an anchor that does not exist is a syntax error (found by the property below)', () => {
+    // Act / Assess
+    expect(() => parse('a: *missing')).toThrow(TemplateSyntaxError)
+    expect(() => parse('*!')).toThrow(/^template\.yaml: /)
+  })
+
   test('any text parses or fails with a TemplateSyntaxError, never anything else', () => {
     fc.assert(
       fc.property(fc.string(), (text) => {
