@@ -226,7 +226,8 @@ const callIntrinsic = (scope: ResolveScope, name: string, argument: unknown): un
       const found = (scope.mappings as Record<string, Record<string, Record<string, unknown>>>)[map ?? '']?.[
         key ?? ''
       ]?.[attribute ?? '']
-      return found === undefined ? `${map}.${key}.${attribute}` : resolve(found)
+      // Mapping values are literals in CloudFormation: not resolved again (a self-reference would never end).
+      return found === undefined ? `${map}.${key}.${attribute}` : found
     }
     case 'Fn::Length':
       return asList(resolve(argument)).length

@@ -40,7 +40,7 @@ const scope: ResolveScope = {
     Loop: { Condition: 'Loop' },
     Odd: { 'Fn::Unknown': 1 },
   },
-  mappings: { Sizes: { dev: { Memory: 256 } } },
+  mappings: { Sizes: { dev: { Memory: 256 } }, Loop: { a: { b: { 'Fn::FindInMap': ['Loop', 'a', 'b'] } } } },
 }
 
 const parse = (yaml: string): unknown => parseTemplateText(yaml, 'template.yaml')
@@ -138,6 +138,7 @@ describe('resolveIntrinsics', () => {
     ['!GetAZs ""', ['eu-west-1a', 'eu-west-1b', 'eu-west-1c']],
     ['!FindInMap [Sizes, dev, Memory]', 256],
     ['!FindInMap [Sizes, prod, Memory]', 'Sizes.prod.Memory'],
+    ['!FindInMap [Loop, a, b]', { 'Fn::FindInMap': ['Loop', 'a', 'b'] }],
     ['!ImportValue shared-vpc', 'Fn::ImportValue(shared-vpc)'],
     ['{ "Fn::Length": [1, 2, 3] }', 3],
     ['{ "Fn::ToJsonString": { a: !Ref Stage } }', '{"a":"dev"}'],
