@@ -7,10 +7,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { startEmulator } from '@lambda-lifetime/emulator'
 import { App } from 'aws-cdk-lib'
 import { HelloStack } from '../../../../examples/hello/infra/stack.js'
 import { OrdersApiStack } from '../../../../examples/orders-api/infra/stack.js'
-import { loadProject, type Project } from '../../src/project/template.js'
+import { sampleEvent } from '../../src/events/samples.js'
+import { createRouter } from '../../src/project/routes.js'
+import { loadProject, type Project, toFunctionConfig } from '../../src/project/template.js'
 
 describe('loadProject on the examples synthesized by CDK', () => {
   let outdir = ''
@@ -62,4 +65,36 @@ describe('loadProject on the examples synthesized by CDK', () => {
     }
     expect(project.skipped).toEqual({ 'AWS::DynamoDB::GlobalTable': 1 })
   })
+
+  test('the bundled hello function answers through its route, twice from the same container', async () => {
+    // Prepare
+    const hello = project.functions.find((fn) => fn.constructPath === 'Hello/Hello')
+    if (hello === undefined) throw new Error('no hello function')
+    const router = createRouter(project.routes.filter((route) => route.functionName === hello.name))
+    const emulator = await startEmulator({
+      functions: [toFunctionConfig(hello)],
+      logDir: join(outdir, 'logs'),
+    })
+
+    try {
+      // Act
+      const answers = []
+      for (const attempt of [1, 2]) {
+        const match = router.match('GET', `/hello/${attempt}`)
+        if (!match.matched) throw new Error('no route')
+        const event = sampleEvent('http-api', { path: `/hello/${attempt}`, route: match.routeKey })
+        const result = await emulator.invoke(match.route.functionName, event)
+        answers.push(JSON.parse(JSON.parse(result.payload).body))
+      }
+
+      // Assess
+      expect(answers.map((answer) => [answer.invocation, answer.input.routeKey])).toEqual([
+        [1, '$default'],
+        [2, '$default'],
+      ])
+      expect(answers[1].containerId).toBe(answers[0].containerId)
+    } finally {
+      await emulator.stop()
+    }
+  }, 60_000)
 })
