@@ -88,7 +88,7 @@ export const loadProject = (path: string, options: LoadProjectOptions = {}): Pro
 }
 
 /** Per-function variables from an env-vars file; `Parameters` applies to every function. */
-type EnvVarsFile = Readonly<Record<string, Readonly<Record<string, string>>>>
+export type EnvVarsFile = Readonly<Record<string, Readonly<Record<string, string>>>>
 
 /**
  * Reads a `sam local --env-vars` file: `{ "<function logical id or name>": { VAR: value }, "Parameters":
