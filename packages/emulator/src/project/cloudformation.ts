@@ -147,6 +147,15 @@ const urlRoutesAndAliases = (
   return { routes, functions: updated }
 }
 
+/**
+ * Every function and route of one template (resources whose `Condition` is false left out); routes to a
+ * function that is not run locally are dropped.
+ *
+ * @example
+ * ```ts
+ * const { functions, routes } = readResources(new TemplateReader(file, template, 'shop', {}), dirname(file))
+ * ```
+ */
 export const readResources = (
   reader: TemplateReader,
   baseDir: string,

@@ -48,6 +48,7 @@ const READ_TYPES = new Set([
   'AWS::ApiGateway::Method',
 ])
 
+/** A resource as the loaders use it: type, properties and metadata checked to be objects. */
 export interface Resource {
   readonly Type: string
   readonly Properties: Record<string, unknown>
@@ -184,6 +185,7 @@ export class TemplateReader {
   }
 }
 
+/** `AWS::Lambda::Function` or `AWS::Serverless::Function`. */
 export const isFunctionType = (type: string | undefined): boolean =>
   type === 'AWS::Lambda::Function' || type === 'AWS::Serverless::Function'
 
@@ -210,8 +212,10 @@ const parameterValues = (
   return values
 }
 
+/** Reads and parses a YAML or JSON template file. */
 export const readTemplateFile = (file: string): unknown => parseTemplateText(readFileSync(file, 'utf8'), file)
 
+/** A template timeout (seconds) in milliseconds, with the default when absent. */
 export const secondsToMs = (seconds: number | undefined, fallback: number): number =>
   (seconds ?? fallback) * 1000
 
@@ -221,6 +225,7 @@ export const normalizeMethod = (method: string): string => {
   return upper === 'X-AMAZON-APIGATEWAY-ANY-METHOD' ? 'ANY' : upper
 }
 
+/** The one route of a Function URL: every method and path, payload 2.0. */
 export const functionUrlRoute = (api: string, functionName: string): HttpRoute => ({
   api,
   kind: 'function-url',

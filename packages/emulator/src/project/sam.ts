@@ -30,6 +30,15 @@ const mergeGlobals = (globals: unknown, local: unknown): unknown => {
 const IMPLICIT_HTTP_API = 'ServerlessHttpApi'
 const IMPLICIT_REST_API = 'ServerlessRestApi'
 
+/**
+ * One `AWS::Serverless::Function` with `Globals.Function` merged in: the function (none for container
+ * images and inline code, with a warning) and the routes of its events and Function URL.
+ *
+ * @example
+ * ```ts
+ * const { fn, routes } = readSamFunction(reader, 'Orders', reader.resources.Orders, templateDir)
+ * ```
+ */
 export const readSamFunction = (
   reader: TemplateReader,
   logicalId: string,
