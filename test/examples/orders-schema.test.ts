@@ -39,6 +39,10 @@ describe('orders-api schema set-up', () => {
         Array.from({ length: BURST }, () => openDatabase(connectionString)),
       )
       const pools = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
+      // In Lambda, warmPool listens for a pool's 'error' events; here an idle connection dropped by the
+      // server would otherwise end the test process instead of failing the test.
+      const dropped: string[] = []
+      for (const pool of pools) pool.on('error', (error) => dropped.push(error.message))
       const reasons = opened.flatMap((result) =>
         result.status === 'rejected' ? [String((result.reason as Error).message)] : [],
       )
@@ -48,6 +52,7 @@ describe('orders-api schema set-up', () => {
       // Assess
       expect(reasons).toEqual([])
       expect(tables).toEqual(['orders'])
+      expect(dropped).toEqual([])
     }
   }, 60_000)
 })
