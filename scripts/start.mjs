@@ -98,6 +98,8 @@ const main = async () => {
     const stack = await starting.catch(() => null)
     const stopped = (await stack?.stop()) ?? []
     clearTimeout(limit)
+    // startLocalStack stops what it had started when its start fails.
+    if (stack === null) console.log('  the start was interrupted; what had started is stopped')
     for (const part of stopped) {
       console.log(
         part.error === undefined ? `  stopped ${part.name}` : `  ${part.name}: ${reasonOf(part.error)}`,
