@@ -1,7 +1,7 @@
 /**
  * Runs at `npm install` (the root's `preinstall`, which npm runs once the dependencies are in place) and
  * says in one line what the warnings above it mean when npm itself runs on a Node older than 22: the
- * packages here declare Node 22 or newer, so npm prints an EBADENGINE warning for each of about a hundred
+ * packages here declare Node 22 or newer, so npm prints an EBADENGINE warning for each of more than 150
  * of them, but every npm script of this repository runs on the Node 24 that the install just put in
  * node_modules/.bin. Silent on Node 22 or newer. Never fails the install: written for any Node npm runs on.
  */
