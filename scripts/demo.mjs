@@ -12,6 +12,7 @@
 import { execFileSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
+import { shortContainerId } from './local/containers.mjs'
 import { startLocalStack } from './local/local-stack.mjs'
 
 const CONCURRENCY = 3
@@ -20,7 +21,6 @@ const BREAKER_RESET_MS = 3_000
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const short = (id) => (id ?? '-').slice(-8)
 const heading = (text) => console.log(`\n── ${text}`)
 
 /** The emulator runs from the compiled packages; `tsc --build` is a no-op when they are up to date. */
@@ -50,10 +50,32 @@ const onEvent = (event) => {
   if (event.type === 'environment.shutdown') env.ended = `${event.reason} (${event.signal})`
 }
 
+/**
+ * Ctrl-C (to the process group, PostgreSQL included, or to Node alone), SIGTERM or SIGHUP in the middle of
+ * the demo: stop the stack, so nothing is left running or in the temporary directory, and say so.
+ */
+const stopOnSignals = (starting) => {
+  let stopping = false
+  const stop = async (signal) => {
+    if (stopping) process.exit(130)
+    stopping = true
+    console.log(`\n${signal}: stopping the demo's emulator and services…`)
+    const stack = await starting.catch(() => null)
+    const stopped = (await stack?.stop()) ?? []
+    for (const part of stopped) {
+      const problem = part.error === undefined ? '' : `: ${part.error?.message ?? part.error}`
+      console.log(`  stopped ${part.name}${problem}`)
+    }
+    console.log('Stopped.')
+    process.exit(130)
+  }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void stop(signal))
+}
+
 const main = async () => {
   const started = Date.now()
   ensureBuilt()
-  const stack = await startLocalStack({
+  const starting = startLocalStack({
     rules: { concurrency: CONCURRENCY, idleTimeoutMs: IDLE_TIMEOUT_MS },
     ordersEnv: {
       BREAKER_RESET_MS: String(BREAKER_RESET_MS),
@@ -64,6 +86,8 @@ const main = async () => {
     onEvent,
     log: (line) => console.log(`· ${line}`),
   })
+  stopOnSignals(starting)
+  const stack = await starting
   const base = stack.httpUrl
 
   /** One HTTP call; remembers which container answered. */
@@ -83,18 +107,31 @@ const main = async () => {
     } catch {}
     // Every answer, errors included, names its container (CONTAINER_ID_HEADER in the local stack).
     const containerId = response.headers.get('x-container-id')
-    return { status: response.status, ms, json, containerId }
+    return { status: response.status, ms, json, text, containerId }
   }
   const order = (amountCents = 1_200) => call('POST', '/orders', { item: 'book', quantity: 1, amountCents })
+  /** Answers that no step of the demo should give, with their reasons, listed again at the end. */
+  const unexpected = []
   const show = (label, result) => {
-    const { container, message, reason } = result.json ?? {}
-    const where = result.containerId === null ? 'no container' : `container …${short(result.containerId)}`
+    const { container } = result.json ?? {}
+    const where =
+      result.containerId === null ? 'no container' : `container ${shortContainerId(result.containerId)}`
     const invocation = container === undefined ? '' : `#${container.invocation} ${container.startType}`
-    const why = message === undefined ? '' : `${message}${reason ? `: ${reason}` : ''}`
+    const why = result.status >= 200 && result.status < 300 ? '' : reasonOf(result)
+    // The outage's 502/503/504 and the burst's 429 are the demo's point; a 500 never is.
+    if (result.status === 500 || result.status > 504) unexpected.push(`${label}: ${result.status} ${why}`)
     const status = `${result.status} ${String(result.ms).padStart(5)} ms`
     console.log(
       `  ${label.padEnd(18)} ${status}  ${where.padEnd(20)} ${invocation.padEnd(12)} ${why}`.trimEnd(),
     )
+  }
+  /** Why an answer is not a 2xx: the API's `{message, reason}`, else its body, else a pointer to the logs. */
+  const reasonOf = (result) => {
+    const { message, reason } = result.json ?? {}
+    if (typeof message === 'string') return reason ? `${message}: ${reason}` : message
+    const body = result.text.trim().slice(0, 160)
+    if (body.length > 0) return body
+    return `no body; the function's log stream says why (${relativeLogs(stack.emulator.logDir)})`
   }
 
   try {
@@ -152,21 +189,26 @@ const main = async () => {
     await stack.stop()
   }
 
-  heading('What happened per environment (orders-api)')
-  console.log(
-    `  ${'environment'.padEnd(12)} ${'container'.padEnd(12)} ${'init ms'.padStart(7)} ${'invocations'.padStart(11)}  ended`,
-  )
+  heading('What happened per environment (orders-api), by the containers it ran')
+  console.log(`  ${'containers'.padEnd(20)} ${'init ms'.padStart(7)} ${'invocations'.padStart(11)}  ended`)
   for (const env of environments.values()) {
     const stream = await readLogStream(env.logFile)
-    const containers = [...stream.containers].map((id) => `…${short(id)}`).join(' ') || '-'
+    // More than one container in an environment: a crash or timeout reset started a new runtime.
+    const containers = [...stream.containers].map(shortContainerId).join(' ') || '-'
     console.log(
-      `  …${short(env.id).padEnd(11)} ${containers.padEnd(12)} ${String(env.initMs ?? '-').padStart(7)} ${String(env.invocations).padStart(11)}  ${env.ended ?? 'at the end of the demo'}`,
+      `  ${containers.padEnd(20)} ${String(env.initMs ?? '-').padStart(7)} ${String(env.invocations).padStart(11)}  ${env.ended ?? 'at the end of the demo'}`,
     )
-    console.log(`  ${''.padEnd(12)} lifecycle lines: ${stream.summary}`)
+    console.log(`  ${''.padEnd(20)} lifecycle lines: ${stream.summary}`)
   }
   console.log(
     `\nDone in ${Math.round((Date.now() - started) / 1000)} s. Log streams: ${relativeLogs(stack.emulator.logDir)}`,
   )
+  if (unexpected.length > 0) {
+    console.error(
+      `\n${unexpected.length} unexpected answers:\n${unexpected.map((line) => `  ${line}`).join('\n')}`,
+    )
+    process.exitCode = 1
+  }
 }
 
 const relativeLogs = (dir) => dir.replace(repoRoot, '')
@@ -199,6 +241,8 @@ const readLogStream = async (logFile) => {
 }
 
 main().catch((error) => {
+  console.error(`The demo failed: ${error instanceof Error ? error.message : String(error)}`)
+  if (error?.cause !== undefined) console.error(`  because: ${error.cause?.message ?? error.cause}`)
   console.error(error)
   process.exit(1)
 })

@@ -3,35 +3,50 @@
  * locally (PostgreSQL, a DynamoDB-API server, a fake payments service). Ctrl-C stops it all.
  *
  * Ports: PORT (HTTP front door, default 3000) and INVOKE_PORT (Lambda Invoke API, default 9001).
+ *
+ * Stopping: SIGINT (Ctrl-C), SIGTERM and SIGHUP (the terminal closed) all stop the emulator and the
+ * services, print what was stopped and remove what was created in the temporary directory. A terminal
+ * Ctrl-C reaches the whole process group, PostgreSQL included, which may be gone before it is stopped;
+ * `scripts/local/postgres.mjs` copes with that. A second signal exits at once.
  */
 import { relative } from 'node:path'
+import { containerOf, shortContainerId } from './local/containers.mjs'
 import { BREAKER_TABLE, startLocalStack } from './local/local-stack.mjs'
 import { portInUse } from './local/ports.mjs'
 
 const httpPort = Number(process.env.PORT ?? 3000)
 const invokePort = Number(process.env.INVOKE_PORT ?? 9001)
+/** Signals that stop everything: Ctrl-C, a polite kill, and the terminal going away. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP']
+/** Longer than the emulator's shutdown of environments plus PostgreSQL's grace period. */
+const STOP_LIMIT_MS = 30_000
 
-const short = (id) => (id ?? '').slice(-8)
 const time = () => new Date().toISOString().slice(11, 23)
+
+/** The one short form people see for a container: `container 1a2b3c4d` (first 8 hex digits of its id). */
+const containerLabel = (environment) => {
+  const id = containerOf(environment)
+  return id === null ? 'a new environment' : `container ${shortContainerId(id)}`
+}
 
 /** One line per event worth seeing: environments coming and going, each invocation's end. */
 const describe = (event) => {
-  const env = event.environment === undefined ? '' : `env …${short(event.environment.id)} `
+  const environment = event.environment
   switch (event.type) {
     case 'environment.start':
-      return `${env}starting (${event.environment.initType})`
+      return `a new environment is starting (${environment.initType})`
     case 'environment.ready':
-      return `${env}ready, init ${Math.round(event.initDurationMs)} ms`
+      return `a new environment is ready, init ${Math.round(event.initDurationMs)} ms`
     case 'environment.init-failed':
-      return `${env}init failed: ${event.errorType} (${event.reason})`
+      return `an environment failed its init: ${event.errorType} (${event.reason})`
     case 'environment.reset':
-      return `${env}reset after a ${event.reason}: new runtime, same log stream and /tmp`
+      return `${containerLabel(environment)} ended in a ${event.reason}: a new runtime takes over the same environment (log stream and /tmp)`
     case 'environment.shutdown':
-      return `${env}shut down (${event.reason}, ${event.signal})`
+      return `${containerLabel(environment)} shut down (${event.reason}, ${event.signal})`
     case 'invocation.end':
-      return `${env}invocation ${event.environment.invocations} ${event.outcome} in ${Math.round(event.durationMs)} ms`
+      return `${containerLabel(environment)} invocation ${environment.invocations} ${event.outcome} in ${Math.round(event.durationMs)} ms`
     case 'invocation.throttle':
-      return `${event.functionName}: throttled (429 TooManyRequestsException)`
+      return 'throttled (429 TooManyRequestsException): every environment is busy'
     default:
       return null
   }
@@ -39,9 +54,11 @@ const describe = (event) => {
 
 const onEvent = (event) => {
   const line = describe(event)
-  if (line !== null)
-    console.log(`${time()} ${event.environment?.functionName ?? ''} ${line}`.replace(/ {2,}/g, ' '))
+  const functionName = event.environment?.functionName ?? event.functionName ?? ''
+  if (line !== null) console.log(`${time()} ${functionName} ${line}`.replace(/ {2,}/g, ' '))
 }
+
+const reasonOf = (error) => (error instanceof Error ? error.message : String(error))
 
 const main = async () => {
   for (const [name, port] of [
@@ -64,22 +81,46 @@ const main = async () => {
   let stopping = false
   const shutdown = async (signal) => {
     if (stopping) {
-      console.log('\nForced exit.')
+      console.log(`\n${signal} again: exiting now, without waiting for the rest to stop.`)
       process.exit(130)
     }
     stopping = true
     console.log(
       `\n${signal}: stopping the environments (SIGTERM to those with an extension), then the services…`,
     )
+    // Also keeps Node alive while the stops wait on other processes, so it cannot quit half-way.
+    const limit = setTimeout(() => {
+      console.error(
+        `Still not stopped after ${STOP_LIMIT_MS / 1000} s: exiting. Check for leftover processes.`,
+      )
+      process.exit(1)
+    }, STOP_LIMIT_MS)
     const stack = await starting.catch(() => null)
-    await stack?.stop()
-    console.log('Stopped.')
-    process.exit(0)
+    const stopped = (await stack?.stop()) ?? []
+    clearTimeout(limit)
+    // startLocalStack stops what it had started when its start fails.
+    if (stack === null) console.log('  the start was interrupted; what had started is stopped')
+    for (const part of stopped) {
+      console.log(
+        part.error === undefined ? `  stopped ${part.name}` : `  ${part.name}: ${reasonOf(part.error)}`,
+      )
+    }
+    const failed = stopped.some((part) => part.error !== undefined)
+    console.log(failed ? 'Stopped, with the problems above.' : 'Stopped.')
+    process.exit(failed ? 1 : 0)
   }
-  process.on('SIGINT', () => void shutdown('SIGINT'))
-  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  for (const signal of STOP_SIGNALS) process.on(signal, () => void shutdown(signal))
 
-  const stack = await starting
+  let stack
+  try {
+    stack = await starting
+  } catch (error) {
+    if (stopping) return // the signal handler reports and exits
+    console.error(`Could not start: ${reasonOf(error)}`)
+    if (error instanceof Error && error.cause !== undefined)
+      console.error(`  because: ${reasonOf(error.cause)}`)
+    process.exit(1)
+  }
   if (stopping) return
   const { emulator, postgres, dynamo, payments } = stack
   const http = `localhost:${httpPort}`
@@ -95,7 +136,8 @@ lambda-lifetime is serving the examples on the emulator.
   payments     ${payments.url}   fake; take it down: curl -X POST ${payments.url}/_control/down (or /up)
   logs         ${relative(process.cwd(), emulator.logDir) || '.'}/   one file per environment, like CloudWatch log streams
 
-See container reuse: run this twice. Same containerId, invocation 1 then 2, startType cold then warm:
+See container reuse: run this twice. Same containerId, invocation 1 then 2, startType cold then warm
+(the lines below show a container by the first 8 hex digits of its id):
   curl -s ${http}/hello
 
 The orders API:
@@ -113,6 +155,7 @@ Ctrl-C stops everything.
 }
 
 main().catch((error) => {
+  console.error(`npm start failed: ${reasonOf(error)}`)
   console.error(error)
   process.exit(1)
 })

@@ -8,6 +8,8 @@
  * Node.js runtime ships the SDK; here they resolve from the repository's node_modules.
  */
 import { existsSync } from 'node:fs'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
@@ -24,7 +26,9 @@ const workspaceSources = {
 }
 
 /**
- * Bundles `examples/<name>/src/handler.ts` and returns where the emulator finds it.
+ * Bundles `examples/<name>/src/handler.ts` and returns where the emulator finds it. Several processes may
+ * bundle the same example at once (Jest workers, `npm start` beside `npm run demo`): each file is written
+ * under a name of its own and renamed into place, so a runtime never loads a half-written bundle.
  *
  * @example
  * const { taskRoot, handler } = await bundleExample('hello')
@@ -32,7 +36,7 @@ const workspaceSources = {
  */
 export const bundleExample = async (name) => {
   const exampleDir = `${repoRoot}examples/${name}`
-  await build({
+  const result = await build({
     entryPoints: [`${exampleDir}/src/handler.ts`],
     outfile: `${exampleDir}/dist/index.mjs`,
     bundle: true,
@@ -46,6 +50,13 @@ export const bundleExample = async (name) => {
     },
     plugins: [workspaceSources],
     logLevel: 'warning',
+    write: false,
   })
+  for (const file of result.outputFiles) {
+    const partial = `${file.path}.${process.pid}.${Math.random().toString(36).slice(2)}.partial`
+    await mkdir(dirname(file.path), { recursive: true })
+    await writeFile(partial, file.contents)
+    await rename(partial, file.path)
+  }
   return { taskRoot: `${exampleDir}/dist`, handler: 'index.handler' }
 }

