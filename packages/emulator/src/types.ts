@@ -63,6 +63,10 @@ export interface EmulatorOptions extends LifetimeRules {
   readonly region?: string
   /** Account id in ARNs. Default `000000000000`. */
   readonly accountId?: string
+  /** Most `Event` invocations accepted and not yet finished; past it, 429 with the reason. Default 1000. */
+  readonly maxQueuedEvents?: number
+  /** Most payload bytes of those Events. Default 67108864 (64 MB). */
+  readonly maxQueuedEventBytes?: number
   /** Called for every emulator event (live view, demos, tests). A listener that throws is ignored. */
   readonly onEvent?: (event: EmulatorEvent) => void
 }
@@ -103,6 +107,12 @@ export interface EnvironmentInfo {
 
 /** How an invocation ended. */
 export type InvocationOutcome = 'success' | 'error' | 'timeout' | 'crash' | 'init-error'
+
+/**
+ * What the answer was, for people: `client-error` when the function answered an HTTP 4xx,
+ * `error` when it answered a 5xx or failed (any outcome but success), else `success`.
+ */
+export type InvocationAnswer = 'success' | 'client-error' | 'error'
 
 /** Events the emulator reports through `onEvent` and `subscribe`. */
 export type EmulatorEvent =
@@ -149,6 +159,10 @@ export type EmulatorEvent =
       readonly requestId: string
       readonly durationMs: number
       readonly outcome: InvocationOutcome
+      /** Set by the emulator when it saw the answer (every invocation it started). */
+      readonly answer?: InvocationAnswer
+      /** The `statusCode` of an HTTP-shaped answer (`{ statusCode, … }`), if the function gave one. */
+      readonly statusCode?: number
     }
   | { readonly type: 'invocation.throttle'; readonly at: number; readonly functionName: string }
 
@@ -190,6 +204,18 @@ export interface Emulator {
   invoke(functionName: string, payload?: unknown, options?: InvokeOptions): Promise<InvokeResult>
   /** Adds an event listener; returns the unsubscribe function. */
   subscribe(listener: (event: EmulatorEvent) => void): () => void
-  /** Shuts every environment down (Lambda's rules: SIGTERM only with an extension) and closes the servers. */
-  stop(): Promise<void>
+  /**
+   * Closes the servers and shuts every environment down (Lambda's rules: SIGTERM only with an
+   * extension). Accepted `Event` invocations that had not started are not run: they are written as
+   * JSON files (`<logDir>/<function>/unrun-events/<requestId>.json`) and counted in the summary.
+   */
+  stop(): Promise<StopSummary>
+}
+
+/** What `stop()` left undone. */
+export interface StopSummary {
+  /** Accepted `Event` invocations that never started. */
+  readonly unrunEvents: number
+  /** The files they were written to. */
+  readonly unrunEventFiles: readonly string[]
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -42,6 +42,76 @@ describe('runCli', () => {
     expect(help.text.out).toContain('Usage: lambda-lifetime <command>')
     expect(unknownCode).toBe(2)
     expect(unknown.text.err).toContain('unknown command "fly"')
+  })
+
+  test('--version prints the package version; every command has --help', async () => {
+    // Prepare
+    const runs = Object.fromEntries(['version', 'serve', 'invoke', 'short'].map((name) => [name, capture()]))
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+
+    // Act
+    const codes = [
+      await runCli(['--version'], runs.version?.io),
+      await runCli(['serve', '--help'], runs.serve?.io),
+      await runCli(['invoke', '--help'], runs.invoke?.io),
+      await runCli(['serve', '-h'], runs.short?.io),
+    ]
+
+    // Assess
+    expect(codes).toEqual([0, 0, 0, 0])
+    expect(runs.version?.text.out).toBe(`${version}\n`)
+    expect(runs.serve?.text.out).toContain('Usage: lambda-lifetime serve')
+    expect(runs.serve?.text.out).toContain('a bare number is seconds')
+    expect(runs.invoke?.text.out).toContain('Usage: lambda-lifetime invoke <function>')
+    expect(runs.short?.text.out).toBe(runs.serve?.text.out)
+  })
+
+  test('serve with nothing to serve says which flags to pass', async () => {
+    // Prepare
+    const run = capture()
+
+    // Act
+    const code = await runCli(['serve'], run.io)
+
+    // Assess
+    expect(code).toBe(1)
+    expect(run.text.err).toContain(
+      'nothing to serve: give a function with --handler index.handler --code-dir DIR',
+    )
+    expect(run.text.err).toContain('--config emulator.json')
+  })
+
+  test('invoke with no emulator listening says so and how to start one', async () => {
+    // Prepare: a port that was free a moment ago
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+    await new Promise((resolve) => server.close(resolve))
+    const run = capture()
+
+    // Act
+    const code = await runCli(['invoke', 'hello', '--endpoint', endpoint], run.io)
+
+    // Assess
+    expect(code).toBe(1)
+    expect(run.text.err).toContain(`no emulator answers at ${endpoint} (ECONNREFUSED)`)
+    expect(run.text.err).toContain('lambda-lifetime serve --handler')
+  })
+
+  test('serve refuses a code directory that does not exist before it starts anything', async () => {
+    // Prepare
+    const run = capture()
+
+    // Act
+    const code = await runCli(
+      ['serve', '--handler', 'index.handler', '--code-dir', '/no/such/dir', '--port', '0'],
+      run.io,
+    )
+
+    // Assess
+    expect(code).toBe(1)
+    expect(run.text.err).toContain('codeDir /no/such/dir is not a directory')
+    expect(run.text.out).toBe('')
   })
 
   test('report forwards to @lambda-lifetime/report, or says what is missing', async () => {
@@ -211,6 +281,40 @@ describe('runCli', () => {
 })
 
 describe('serveArgsToOptions', () => {
+  test.each([
+    [
+      '{"functions":[{"name":"hello","handler":"index.handler"}]}',
+      'option "functions[0].codeDir" (function "hello") is required',
+    ],
+    ['{"functions":"x"}', 'option "functions" must be an array, got "x"'],
+    ['null', 'options must be an object, got null'],
+    [
+      '{"functions":[{"name":"a","handler":"a.handler","codeDir":"."}],"port":"x"}',
+      'option "port" must be an integer',
+    ],
+    ['{ nope', 'is not JSON'],
+  ])('a config file %s is refused naming the file and the field', (text, message) => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'emulator-config-'))
+    const config = join(dir, 'emulator.json')
+    writeFileSync(config, text)
+
+    // Act / Assess
+    try {
+      expect(() => serveArgsToOptions({ config })).toThrow(`config file ${config}`)
+      expect(() => serveArgsToOptions({ config })).toThrow(message)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('a config file that cannot be read is named', () => {
+    // Act / Assess
+    expect(() => serveArgsToOptions({ config: '/no/such/emulator.json' })).toThrow(
+      'config file /no/such/emulator.json cannot be read',
+    )
+  })
+
   test('a config file gives the functions (paths relative to it); flags override', () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'emulator-config-'))
@@ -292,7 +396,8 @@ describe('parseDuration', () => {
     ['10s', 10_000],
     ['5m', 300_000],
     ['2h', 7_200_000],
-    ['1500', 1_500],
+    ['30', 30_000],
+    ['1.5', 1_500],
     ['1.5s', 1_500],
   ])('%s is %d ms', (text, ms) => {
     // Act / Assess
@@ -302,5 +407,36 @@ describe('parseDuration', () => {
   test('rejects what is not a duration', () => {
     // Act / Assess
     expect(() => parseDuration('soon')).toThrow('not a duration')
+  })
+})
+
+describe('duration flags', () => {
+  test('--timeout 30 is 30 seconds, as Lambda reads its Timeout', () => {
+    // Act
+    const options = serveArgsToOptions({ handler: 'index.handler', timeout: '30', 'idle-timeout': '90' })
+
+    // Assess
+    expect(options.functions[0]?.timeoutMs).toBe(30_000)
+    expect(options.idleTimeoutMs).toBe(90_000)
+  })
+
+  test.each([
+    [['--timeout', '600h'], "--timeout 600h is longer than 900 s, Lambda's maximum function timeout"],
+    [['--timeout', '901'], "--timeout 901 is longer than 900 s, Lambda's maximum function timeout"],
+    [
+      ['--init-timeout', '600h'],
+      "--init-timeout 600h is longer than 2147483647 ms (about 24.8 days), the longest delay Node's timers honour",
+    ],
+    [['--idle-timeout', '0'], '--idle-timeout 0 is shorter than 1 ms'],
+  ])('%j is refused with the limit', async (flags, message) => {
+    // Prepare
+    const run = capture()
+
+    // Act
+    const code = await runCli(['serve', '--handler', 'index.handler', ...flags], run.io)
+
+    // Assess
+    expect(code).toBe(1)
+    expect(run.text.err).toContain(message)
   })
 })
