@@ -238,6 +238,7 @@ const oneHeader = (request: IncomingMessage, name: string, fallback: string): st
 const answerInvocation = (response: ServerResponse, result: InvokeResult): void => {
   response.writeHead(result.statusCode, {
     'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(result.payload),
     'x-amzn-RequestId': result.requestId,
     'X-Amz-Executed-Version': '$LATEST',
     ...(result.functionError ? { 'X-Amz-Function-Error': result.functionError } : {}),
@@ -271,6 +272,7 @@ export const sendInvokeError = (response: ServerResponse, error: unknown): void 
   })
   response.writeHead(failure.statusCode, {
     'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
     'x-amzn-ErrorType': failure.code,
     'x-amzn-RequestId': randomUUID(),
   })

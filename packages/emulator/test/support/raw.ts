@@ -1,8 +1,16 @@
 /** Talks HTTP/1.1 over a bare socket, for requests no well-behaved client would send. */
 import { connect, type Socket } from 'node:net'
 
-/** Sends the bytes, then reads until the server closes (or `waitMs` passes) and returns what came back. */
-export const rawExchange = (baseUrl: string, bytes: Buffer | string, waitMs = 5_000): Promise<string> =>
+/**
+ * Sends the bytes, then reads until the server closes (or `waitMs` passes) and returns what came back.
+ * With `halfClose` the client ends its side after the bytes, so a request the server cannot finish
+ * parsing ends at once instead of waiting for more.
+ */
+export const rawExchange = (
+  baseUrl: string,
+  bytes: Buffer | string,
+  { waitMs = 5_000, halfClose = false }: { waitMs?: number; halfClose?: boolean } = {},
+): Promise<string> =>
   new Promise((resolve) => {
     const { hostname, port } = new URL(baseUrl)
     const socket = connect(Number(port), hostname)
@@ -17,6 +25,7 @@ export const rawExchange = (baseUrl: string, bytes: Buffer | string, waitMs = 5_
     socket.on('error', done)
     socket.on('close', done)
     socket.write(bytes)
+    if (halfClose) socket.end()
   })
 
 /** Connects, runs `act` with the socket, and resolves once the socket closed. */
