@@ -198,6 +198,55 @@ describe('runCli', () => {
     rmSync(logDir, { recursive: true, force: true })
   })
 
+  test('serve in a pipe prints a line per invocation, and on stop says which Events never ran and where they are kept', async () => {
+    // Prepare: one environment kept busy, so the second Event waits in the queue
+    const logDir = mkdtempSync(join(tmpdir(), 'emulator-cli-'))
+    const own = fileURLToPath(new URL('./fixtures', import.meta.url))
+    const stop = new AbortController()
+    const served = capture(stop.signal)
+    const args = [
+      '--handler',
+      'respond.handler',
+      '--code-dir',
+      own,
+      '--port',
+      '0',
+      '--no-http',
+      '--concurrency',
+      '1',
+    ]
+    const serving = runCli(['serve', ...args, '--log-dir', logDir], served.io)
+    try {
+      while (!served.text.out.includes('Invoke API')) await sleep(20)
+      const endpoint = /Invoke API\s+(\S+)/.exec(served.text.out)?.[1] as string
+      await runCli(
+        ['invoke', 'function', '--endpoint', endpoint, '--payload', '{"answer":{"statusCode":404}}'],
+        capture().io,
+      )
+      for (const payload of ['{"sleepMs":3000}', '{"n":2}'])
+        await runCli(
+          ['invoke', 'function', '--endpoint', endpoint, '--event', '--payload', payload],
+          capture().io,
+        )
+
+      // Act
+      stop.abort()
+      const code = await serving
+
+      // Assess
+      expect(code).toBe(0)
+      expect(served.text.out).toMatch(/function env [0-9a-f]{8} invocation 1: client error 404 in \d+ ms/)
+      expect(served.text.err).toMatch(
+        /^[12] accepted Event invocation\(s\) never ran; kept as JSON files in .*unrun-events\n$/,
+      )
+      expect(served.text.out).toContain('stopped\n')
+    } finally {
+      stop.abort()
+      await serving
+      rmSync(logDir, { recursive: true, force: true })
+    }
+  })
+
   test('serve reports bad flags as errors', async () => {
     // Prepare
     const bad = capture()
