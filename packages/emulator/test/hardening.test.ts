@@ -323,19 +323,21 @@ describe('Event queue', () => {
   test('is bounded (429 with the reason), and Events not run at stop are counted and kept as files (issue 12.10)', async () => {
     // Prepare: one environment, busy for a while, and room for two Events
     const eventLogDir = mkdtempSync(join(tmpdir(), 'emulator-events-'))
-    const small = await startEmulator({
-      logDir: eventLogDir,
-      functions: [{ ...functions[0], name: 'queue' }] as never,
-      concurrency: 1,
-      maxQueuedEvents: 2,
-    })
-    const started: string[] = []
-    small.subscribe((event) => {
-      if (event.type === 'invocation.start') started.push(event.requestId)
-    })
+    let small: Emulator | undefined
     try {
+      small = await startEmulator({
+        logDir: eventLogDir,
+        functions: [{ ...functions[0], name: 'queue' }] as never,
+        concurrency: 1,
+        maxQueuedEvents: 2,
+      })
+      const started: string[] = []
+      small.subscribe((event) => {
+        if (event.type === 'invocation.start') started.push(event.requestId)
+      })
+      const invokeUrl = small.invokeUrl
       const send = (payload: unknown) =>
-        fetch(`${small.invokeUrl}/2015-03-31/functions/queue/invocations`, {
+        fetch(`${invokeUrl}/2015-03-31/functions/queue/invocations`, {
           method: 'POST',
           headers: { 'X-Amz-Invocation-Type': 'Event' },
           body: JSON.stringify(payload),
@@ -363,7 +365,7 @@ describe('Event queue', () => {
       const kept = JSON.parse(readFileSync(summary.unrunEventFiles.at(-1) as string, 'utf8'))
       expect(kept).toMatchObject({ functionName: 'queue', payload: { n: 2 } })
     } finally {
-      await small.stop()
+      await small?.stop()
       rmSync(eventLogDir, { recursive: true, force: true })
     }
   })
