@@ -10,6 +10,7 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { getHeapSpaceStatistics } from 'node:v8'
 import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda'
 import { loadExport, skippedCase, valueCase } from '../harness/cases.js'
 import type { CaseResult, Mode, Suite } from '../harness/types.js'
@@ -26,6 +27,8 @@ interface Sample {
   readonly heapUsedMB: number
   readonly heapTotalMB: number
   readonly externalMB: number
+  /** V8's young generation, reserved: it grows under allocation pressure, without any object kept. */
+  readonly newSpaceMB: number
   readonly fds: number
   readonly started: number
   readonly ended: number
@@ -83,6 +86,9 @@ const runEmulatorChild = async (): Promise<void> => {
           heapUsedMB: memory.heapUsed / MB,
           heapTotalMB: memory.heapTotal / MB,
           externalMB: memory.external / MB,
+          newSpaceMB:
+            (getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0) /
+            MB,
           fds: (await readdir('/proc/self/fd')).length,
           started,
           ended,
@@ -237,7 +243,7 @@ const soakCases = (
         name: `soak: emulator heap growth per ${CHECKPOINT.toLocaleString('en-US')} invocations`,
         baseline: null,
         unit: 'MB',
-        note: `heap used ${round(before.heapUsedMB)} MB before, ${round(after.heapUsedMB)} MB after (after a GC); heap reserved ${round(before.heapTotalMB)} → ${round(after.heapTotalMB)} MB; external ${round(before.externalMB)} → ${round(after.externalMB)} MB`,
+        note: `heap used ${round(before.heapUsedMB)} MB before, ${round(after.heapUsedMB)} MB after (after a GC); heap reserved ${round(before.heapTotalMB)} → ${round(after.heapTotalMB)} MB, of which the young generation ${round(before.newSpaceMB)} → ${round(after.newSpaceMB)} MB; external ${round(before.externalMB)} → ${round(after.externalMB)} MB`,
       },
       perCheckpoint('heapUsedMB'),
     ),
