@@ -12,7 +12,7 @@ import {
 } from 'node:http'
 import { isRecord } from '@lambda-lifetime/commons'
 import { InvokeApiError } from './errors.js'
-import { readBody, requestTarget } from './http-server.js'
+import { leaveBodyUnread, readBody, requestTarget } from './http-server.js'
 import { MAX_SYNC_PAYLOAD_BYTES } from './invoke-api.js'
 import type { InvokeResult } from './types.js'
 
@@ -310,7 +310,7 @@ export const httpFrontDoorRoute =
   async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const target = requestTarget(request.url)
     if (target === null) {
-      request.resume()
+      leaveBodyUnread(request, response)
       const reason = `the request target is not a valid URL: ${String(request.url).slice(0, 200)}`
       sendAnswer(response, jsonAnswer(400, 'Bad Request', reason))
       return

@@ -44,6 +44,7 @@ export const serveRoute =
         return
       }
       try {
+        leaveBodyUnread(request, response)
         answerFailure(response, error)
       } catch {
         response.destroy()
@@ -129,9 +130,7 @@ export const readBody = (
     let size = 0
     const refuse = (): void => {
       request.removeListener('data', onData)
-      request.pause()
-      response.setHeader('Connection', 'close')
-      closeLingering(request)
+      leaveBodyUnread(request, response)
       resolve(null)
     }
     const onData = (chunk: Buffer): void => {
@@ -172,6 +171,26 @@ const closeLingering = (request: IncomingMessage): void => {
     extra += chunk.length
     if (extra > LINGER_BYTES) socket.destroy()
   })
+}
+
+/**
+ * For an answer given before the request's body was read (a refusal): the rest of the body is not
+ * read, and the connection closes (lingering) once the answer is out. A body already read changes
+ * nothing.
+ *
+ * @example
+ * ```ts
+ * leaveBodyUnread(request, response)
+ * response.writeHead(404).end()
+ * ```
+ */
+export const leaveBodyUnread = (request: IncomingMessage, response: ServerResponse): void => {
+  const bodyless =
+    request.headers['transfer-encoding'] === undefined && Number(request.headers['content-length'] ?? 0) === 0
+  if (bodyless || request.complete || response.headersSent) return
+  request.pause()
+  response.setHeader('Connection', 'close')
+  closeLingering(request)
 }
 
 /**

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isRecord } from '@lambda-lifetime/commons'
 import { InvokeApiError } from './errors.js'
-import { readBody, requestTarget } from './http-server.js'
+import { leaveBodyUnread, readBody, requestTarget } from './http-server.js'
 import type { EnvironmentInfo, InvokeOptions, InvokeResult } from './types.js'
 
 /** Lambda's request payload limits: 6 MB synchronous, 1 MB asynchronous. */
@@ -288,7 +288,6 @@ export const invokeApiRoute =
   async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const target = requestTarget(request.url)
     if (target === null) {
-      request.resume()
       throw new InvokeApiError(
         'ValidationException',
         400,
@@ -297,7 +296,7 @@ export const invokeApiRoute =
     }
     const match = INVOKE_PATH.exec(target.pathname)
     if (request.method !== 'POST' || !match) {
-      request.resume()
+      leaveBodyUnread(request, response)
       if (request.method === 'GET' && target.pathname === '/_lambda-lifetime/environments') {
         response.writeHead(200, { 'Content-Type': 'application/json' })
         response.end(JSON.stringify(backend.environments()))

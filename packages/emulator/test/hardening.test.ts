@@ -297,6 +297,19 @@ describe('Invoke API', () => {
     expect(answer).toContain('Connection: close')
   })
 
+  test('a request refused before its body is read is answered at once, and the body is never read', async () => {
+    // Act: a 100 MB body announced for a function that does not exist; the body never comes
+    const answer = await rawExchange(
+      emulator.invokeUrl,
+      `POST /2015-03-31/functions/nope/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n`,
+    )
+
+    // Assess: the server closed the connection itself (rawExchange returns on close)
+    expect(statusOf(answer)).toBe(404)
+    expect(answer).toContain('Connection: close')
+    await expectStillServing()
+  })
+
   test('invocation.end says how a person should read the answer: a 4xx is a client error, a 5xx an error (issue 11.8)', async () => {
     // Prepare
     const ends: EmulatorEvent[] = []
