@@ -178,6 +178,8 @@ describe('runCli', () => {
     )
     const failedCode = await runCli(['invoke', 'nope', '--endpoint', endpoint], failed.io)
     const missingName = await runCli(['invoke', '--endpoint', endpoint], capture().io)
+    // The table redraws each second once something changed: wait for the frozen environment to show.
+    while (!/web\s+[0-9a-f]{8}\s+\d+\s+frozen/.test(served.text.out)) await sleep(20)
     stop.abort()
     const serveCode = await serving
 
