@@ -37,6 +37,8 @@ interface AcceptedEvent {
   started: boolean
 }
 
+const MAX_PARSED_FOR_STATUS = 64 * 1024
+
 /**
  * How a person should read an answer: a function's HTTP 4xx is the client's error, a 5xx or any
  * failure is an error.
@@ -54,7 +56,11 @@ export const classifyAnswer = (
   if (!payload.includes('"statusCode"')) return { answer: 'success' }
   let statusCode: unknown
   try {
-    statusCode = (JSON.parse(payload) as { statusCode?: unknown } | null)?.statusCode
+    // A large answer is not parsed twice: its status is read where HTTP answers put it, first.
+    statusCode =
+      payload.length > MAX_PARSED_FOR_STATUS
+        ? /^\s*\{\s*"statusCode"\s*:\s*(\d+)/.exec(payload)?.[1]
+        : (JSON.parse(payload) as { statusCode?: unknown } | null)?.statusCode
   } catch {
     return { answer: 'success' }
   }
@@ -204,7 +210,12 @@ class LambdaEmulator implements Emulator {
         this.#noteAnswer(requestId, result)
         this.#finishEvent(requestId)
       }
-      pool.enqueue({ requestId, payload, clientContext, tail: false, settle })
+      try {
+        pool.enqueue({ requestId, payload, clientContext, tail: false, settle })
+      } catch (error) {
+        this.#finishEvent(requestId)
+        throw error
+      }
       return { statusCode: 202, requestId, payload: '', environmentId: null }
     }
     return new Promise((resolve, reject) => {

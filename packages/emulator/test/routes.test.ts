@@ -186,7 +186,13 @@ describe('classifyAnswer', () => {
     ['success', '{"statusCode": oops', { answer: 'success' }],
     ['success', '{"statusCode":302}', { answer: 'success', statusCode: 302 }],
     ['crash', '', { answer: 'error' }],
-  ] as const)('%s with %s reads %j', (outcome, payload, reading) => {
+    [
+      'success',
+      `{"statusCode":404,"body":"${'x'.repeat(70_000)}"}`,
+      { answer: 'client-error', statusCode: 404 },
+    ],
+    ['success', `{"body":"${'x'.repeat(70_000)}","statusCode":404}`, { answer: 'success' }],
+  ] as const)('%s with payload %# reads %j', (outcome, payload, reading) => {
     // Act / Assess
     expect(classifyAnswer(outcome, payload)).toEqual(reading)
   })
