@@ -125,6 +125,7 @@ class LambdaEmulator implements Emulator {
       const route = httpFrontDoorRoute({
         accountId: this.accountId,
         functionName: this.#options.httpFunction ?? (names[0] as string),
+        routes: this.#options.httpRoutes ?? {},
         functionNames: names,
         invokeUrl: this.invokeUrl,
         invokeRaw: (name, payload) => this.invokeRaw(name, payload),

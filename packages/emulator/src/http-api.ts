@@ -220,8 +220,10 @@ export const fromHttpApiResult = (payload: string, functionError: boolean): Http
 /** What the HTTP front door needs from the emulator behind it. */
 export interface HttpBackend {
   readonly accountId: string
-  /** The function behind the front door. */
+  /** The function behind the front door where no route matches. */
   readonly functionName: string
+  /** Path prefixes and their functions. */
+  readonly routes: Readonly<Record<string, string>>
   /** Every function and the Invoke API's URL, for the index page. */
   readonly functionNames: readonly string[]
   readonly invokeUrl: string
@@ -252,6 +254,27 @@ export const sendHttpError = (response: ServerResponse, error: unknown): void =>
     ),
   )
 
+/**
+ * The function a path goes to: the longest route prefix it is (or is under), else the default.
+ *
+ * @example
+ * ```ts
+ * routeFunction('/hello/x', { '/hello': 'hello' }, 'api') // 'hello'
+ * ```
+ */
+export const routeFunction = (
+  path: string,
+  routes: Readonly<Record<string, string>>,
+  fallback: string,
+): string => {
+  let best: [string, string] | undefined
+  for (const [prefix, name] of Object.entries(routes)) {
+    const under = path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`)
+    if (under && (best === undefined || prefix.length > best[0].length)) best = [prefix, name]
+  }
+  return best?.[1] ?? fallback
+}
+
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`)
 
@@ -260,7 +283,7 @@ const escapeHtml = (text: string): string =>
  * and where to go. Small and self-contained (no script, no CDN).
  */
 export const indexPage = (
-  backend: Pick<HttpBackend, 'functionName' | 'functionNames' | 'invokeUrl'>,
+  backend: Pick<HttpBackend, 'functionName' | 'functionNames' | 'invokeUrl' | 'routes'>,
 ): HttpAnswer => {
   const environments = `${backend.invokeUrl}/_lambda-lifetime/environments`
   const functions = backend.functionNames
@@ -270,19 +293,26 @@ export const indexPage = (
       return `<li><strong>${escapeHtml(name)}</strong>${front}: <code>POST ${escapeHtml(invoke)}</code></li>`
     })
     .join('\n')
+  const routes = Object.entries(backend.routes)
+    .map(
+      ([prefix, name]) =>
+        `<li><a href="${escapeHtml(prefix)}">${escapeHtml(prefix)}</a>: <strong>${escapeHtml(name)}</strong></li>`,
+    )
+    .join('\n')
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>lambda-lifetime emulator</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}code{background:#f3f3f3;padding:0 .2em}</style>
 </head><body>
 <h1>lambda-lifetime emulator</h1>
-<p>The function <strong>${escapeHtml(backend.functionName)}</strong> has no answer for <code>GET /</code>; every path of this address goes to it as an API Gateway HTTP API (v2) event.</p>
+<p>The function <strong>${escapeHtml(backend.functionName)}</strong> has no answer for <code>GET /</code>. Every request to this address reaches a function as an API Gateway HTTP API (v2) event, by the routes below.</p>
 <h2>Functions</h2>
 <ul>
 ${functions}
 </ul>
 <h2>Routes</h2>
 <ul>
-<li><a href="/">/</a> and any other path here: the HTTP front door</li>
+${routes}
+<li><a href="/">/</a> and any other path here: <strong>${escapeHtml(backend.functionName)}</strong></li>
 <li><a href="${escapeHtml(environments)}">${escapeHtml(environments)}</a>: the live environments as JSON</li>
 <li><code>${escapeHtml(backend.invokeUrl)}</code>: the Lambda Invoke API (the <code>endpoint</code> of a LambdaClient)</li>
 </ul>
@@ -331,7 +361,8 @@ export const httpFrontDoorRoute =
     })
     let answer: HttpAnswer
     try {
-      const result = await backend.invokeRaw(backend.functionName, JSON.stringify(event))
+      const functionName = routeFunction(target.pathname, backend.routes, backend.functionName)
+      const result = await backend.invokeRaw(functionName, JSON.stringify(event))
       answer = fromHttpApiResult(result.payload, result.functionError !== undefined)
     } catch (error) {
       answer = lambdaRefusal(error)

@@ -116,6 +116,10 @@ const EMULATOR_SCHEMA: OptionSchema = {
   port,
   httpPort: rules.anyOf([rules.oneOf([false]), port], 'a port from 0 to 65535, or false'),
   httpFunction: rules.string({ nonEmpty: true }),
+  httpRoutes: rules.recordOf(
+    rules.string({ nonEmpty: true }),
+    rules.string({ pattern: /^\/\S*$/, expected: 'a path starting with /' }),
+  ),
   logDir: rules.string({ nonEmpty: true }),
   region: rules.string({ pattern: /^[a-z]{2}(-gov)?-[a-z]+-\d+$/, expected: 'a region like "us-east-1"' }),
   accountId: rules.string({ pattern: /^\d{12}$/, expected: 'a 12-digit account id' }),
@@ -159,12 +163,13 @@ export const emulatorOptionsProblem = (
   const names = ((options.functions ?? []) as FunctionConfig[]).map((fn) => fn.name)
   const duplicate = names.find((name, index) => names.indexOf(name) !== index)
   if (duplicate !== undefined) return `option "functions" names "${duplicate}" twice`
-  if (
-    !settings.partial &&
-    options.httpFunction !== undefined &&
-    !names.includes(options.httpFunction as string)
-  )
+  if (settings.partial) return undefined
+  if (options.httpFunction !== undefined && !names.includes(options.httpFunction as string))
     return `option "httpFunction" names no function: ${describeValue(options.httpFunction)}`
+  const routes = Object.entries((options.httpRoutes ?? {}) as Record<string, string>)
+  const unknown = routes.find(([, name]) => !names.includes(name))
+  if (unknown !== undefined)
+    return `option "httpRoutes[${JSON.stringify(unknown[0])}]" names no function: ${describeValue(unknown[1])}`
   return undefined
 }
 

@@ -57,6 +57,11 @@ export interface EmulatorOptions extends LifetimeRules {
   readonly httpPort?: number | false
   /** Function behind the HTTP front door. Default: the first one. */
   readonly httpFunction?: string
+  /**
+   * Path prefixes of the HTTP front door and the function each goes to (`{ '/hello': 'hello' }`: `/hello`
+   * and `/hello/…`); the longest prefix wins, other paths go to `httpFunction`. Default none.
+   */
+  readonly httpRoutes?: Readonly<Record<string, string>>
   /** Directory of the log stream files. Default `.lambda-lifetime/logs` in the working directory. */
   readonly logDir?: string
   /** `AWS_REGION`. Default `us-east-1`. */

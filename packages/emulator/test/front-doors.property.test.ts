@@ -48,6 +48,7 @@ beforeAll(async () => {
     httpFrontDoorRoute({
       accountId: '000000000000',
       functionName: 'fn',
+      routes: {},
       functionNames: ['fn'],
       invokeUrl,
       invokeRaw: async (_name, _payload) => ({

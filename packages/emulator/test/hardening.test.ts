@@ -18,7 +18,13 @@ const functions = [{ name: 'function', handler: 'respond.handler', codeDir: fixt
 let emulator: Emulator
 
 beforeAll(async () => {
-  emulator = await startEmulator({ logDir, functions, httpPort: 0 })
+  emulator = await startEmulator({
+    logDir,
+    functions: [...functions, { name: 'routed', handler: 'respond.handler', codeDir: fixtures }],
+    httpPort: 0,
+    httpFunction: 'function',
+    httpRoutes: { '/routed': 'routed' },
+  })
 })
 
 afterAll(async () => {
@@ -166,11 +172,24 @@ describe('HTTP front door', () => {
     expect(browser.headers.get('content-type')).toBe('text/html; charset=utf-8')
     const html = await browser.text()
     expect(html).toContain('<strong>function</strong>')
+    expect(html).toContain('<a href="/routed">/routed</a>: <strong>routed</strong>')
     expect(html).toContain(`href="${emulator.invokeUrl}/_lambda-lifetime/environments"`)
     expect(html).not.toMatch(/<script|https?:\/\/(?!127\.0\.0\.1)/)
     expect(client.status).toBe(404)
     expect(await client.json()).toEqual({ message: 'Not Found' })
     expect(await elsewhere.json()).toEqual({ message: 'Not Found' })
+  })
+})
+
+describe('HTTP front door routes', () => {
+  test('a path under a route goes to its function; any other path to httpFunction', async () => {
+    // Act
+    const routed = (await (await fetch(`${emulator.httpUrl}/routed/x`)).json()) as { functionName: string }
+    const other = (await (await fetch(`${emulator.httpUrl}/elsewhere`)).json()) as { functionName: string }
+
+    // Assess
+    expect(routed.functionName).toBe('routed')
+    expect(other.functionName).toBe('function')
   })
 })
 

@@ -55,6 +55,8 @@ describe('emulatorValidateOptions', () => {
     ['"port"', { ...valid, port: -1 }],
     ['"httpPort"', { ...valid, httpPort: 1.5 }],
     ['"httpFunction" names no function', { ...valid, httpFunction: 'other' }],
+    ['option "httpRoutes["/a"]" names no function: "other"', { ...valid, httpRoutes: { '/a': 'other' } }],
+    ['option "httpRoutes" has an unknown key "a"', { ...valid, httpRoutes: { a: 'hello' } }],
     ['"onEvent" must be a function', { ...valid, onEvent: 'log' }],
   ])('rejects: %s', (message, options) => {
     // Act / Assess

@@ -6,7 +6,7 @@ import type { Server } from 'node:http'
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { InvokeApiError } from '@lambda-lifetime/emulator'
 import { classifyAnswer } from '../src/emulator.js'
-import { type HttpBackend, httpFrontDoorRoute, sendHttpError } from '../src/http-api.js'
+import { type HttpBackend, httpFrontDoorRoute, routeFunction, sendHttpError } from '../src/http-api.js'
 import { close, createGuardedServer, listen } from '../src/http-server.js'
 import {
   decodeClientContext,
@@ -46,6 +46,7 @@ const serveHttp = async (invokeRaw: HttpBackend['invokeRaw']) => {
     httpFrontDoorRoute({
       accountId: '000000000000',
       functionName: 'fn',
+      routes: {},
       functionNames: ['fn'],
       invokeUrl: 'x',
       invokeRaw,
@@ -195,5 +196,21 @@ describe('classifyAnswer', () => {
   ] as const)('%s with payload %# reads %j', (outcome, payload, reading) => {
     // Act / Assess
     expect(classifyAnswer(outcome, payload)).toEqual(reading)
+  })
+})
+
+describe('routeFunction', () => {
+  const routes = { '/hello': 'hello', '/hello/admin': 'admin', '/files/': 'files' }
+
+  test.each([
+    ['/hello', 'hello'],
+    ['/hello/x', 'hello'],
+    ['/hello/admin/users', 'admin'],
+    ['/helloworld', 'api'],
+    ['/files/a.txt', 'files'],
+    ['/', 'api'],
+  ])('%s goes to %s (the longest prefix it is, or is under)', (path, name) => {
+    // Act / Assess
+    expect(routeFunction(path, routes, 'api')).toBe(name)
   })
 })
