@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { MAX_TIMER_MS } from '@lambda-lifetime/commons'
 import { startEmulator } from './emulator.js'
+import { reasonOf } from './errors.js'
 import { emulatorOptionsProblem, MAX_FUNCTION_TIMEOUT_MS } from './options.js'
 import type { EmulatorEvent, EmulatorOptions, FunctionConfig } from './types.js'
 import { type AnswerCounts, countAnswer, describeEvent, renderEnvironments } from './view.js'
@@ -287,9 +288,9 @@ const serve = async (args: string[], io: CliIo): Promise<number> => {
 
 /** fetch's "fetch failed" names no cause; a person needs to know nothing listens there. */
 const unreachable = (endpoint: string, error: Error): Error => {
-  const cause = (error.cause as { code?: string; message?: string } | undefined) ?? {}
+  const code = (error.cause as { code?: string } | undefined)?.code
   return new Error(
-    `no emulator answers at ${endpoint} (${cause.code ?? cause.message ?? error.message}). Start one with: lambda-lifetime serve --handler index.handler --code-dir DIR, or pass the --endpoint of a running one`,
+    `no emulator answers at ${endpoint} (${code ?? error.message}). Start one with: lambda-lifetime serve --handler index.handler --code-dir DIR, or pass the --endpoint of a running one`,
   )
 }
 
@@ -311,6 +312,8 @@ const invoke = async (args: string[], io: CliIo): Promise<number> => {
   }
   const name = positionals[0]
   if (name === undefined) throw new TypeError('invoke needs a function name (lambda-lifetime invoke --help)')
+  if (!URL.canParse(values.endpoint))
+    throw new TypeError(`--endpoint must be a URL like http://127.0.0.1:9001, got ${values.endpoint}`)
   let response: Response
   try {
     response = await fetch(
@@ -396,7 +399,7 @@ export const runCli = async (
     io.err.write(`unknown command "${command}"\n\n${USAGE}`)
     return 2
   } catch (error) {
-    io.err.write(`lambda-lifetime ${command}: ${(error as Error).message}\n`)
+    io.err.write(`lambda-lifetime ${command}: ${reasonOf(error)}\n`)
     return 1
   }
 }

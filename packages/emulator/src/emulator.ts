@@ -165,7 +165,7 @@ class LambdaEmulator implements Emulator {
     if (event.type !== 'invocation.end') return event
     const seen = this.#answers.get(event.requestId)
     this.#answers.delete(event.requestId)
-    return { ...event, ...(seen ?? classifyAnswer(event.outcome, '')) }
+    return { ...event, ...seen }
   }
 
   /** Keeps the answer's reading until the `invocation.end` event of the same turn has gone out. */

@@ -25,6 +25,18 @@ export class InvokeApiError extends Error {
   }
 }
 
+/**
+ * The message of whatever was thrown, for an answer's reason.
+ *
+ * @example
+ * ```ts
+ * reasonOf(new Error('boom')) // 'boom'
+ * reasonOf('plain')           // 'plain'
+ * ```
+ */
+export const reasonOf = (thrown: unknown): string =>
+  thrown instanceof Error ? thrown.message : String(thrown)
+
 /** The package's `TypeError` for a bad option, naming the option. */
 export const invalidOption = (message: string, option?: string): TypeError =>
   optionError(PACKAGE, message, option)

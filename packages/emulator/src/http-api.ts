@@ -11,7 +11,7 @@ import {
   validateHeaderValue,
 } from 'node:http'
 import { isRecord } from '@lambda-lifetime/commons'
-import { InvokeApiError } from './errors.js'
+import { InvokeApiError, reasonOf } from './errors.js'
 import { leaveBodyUnread, readBody, requestTarget } from './http-server.js'
 import { MAX_SYNC_PAYLOAD_BYTES } from './invoke-api.js'
 import type { InvokeResult } from './types.js'
@@ -245,14 +245,7 @@ const sendAnswer = (response: ServerResponse, answer: HttpAnswer): void => {
  * ```
  */
 export const sendHttpError = (response: ServerResponse, error: unknown): void =>
-  sendAnswer(
-    response,
-    jsonAnswer(
-      500,
-      'Internal Server Error',
-      `the emulator failed: ${(error as Error)?.message ?? String(error)}`,
-    ),
-  )
+  sendAnswer(response, jsonAnswer(500, 'Internal Server Error', `the emulator failed: ${reasonOf(error)}`))
 
 /**
  * The function a path goes to: the longest route prefix it is (or is under), else the default.
@@ -326,7 +319,7 @@ const acceptsHtml = (request: IncomingMessage): boolean =>
 
 const lambdaRefusal = (error: unknown): HttpAnswer => {
   if (error instanceof InvokeApiError && error.statusCode === 429) return HTTP_ERRORS.throttled
-  const reason = error instanceof InvokeApiError ? `${error.code}: ${error.message}` : String(error)
+  const reason = error instanceof InvokeApiError ? `${error.code}: ${error.message}` : reasonOf(error)
   return jsonAnswer(500, 'Internal Server Error', `the invocation failed: ${reason}`)
 }
 

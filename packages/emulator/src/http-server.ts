@@ -62,13 +62,13 @@ const CLIENT_ERRORS: Readonly<Record<string, [number, string]>> = {
  * Answers a request Node's parser refused (bad bytes, oversized headers) with a status and a JSON
  * reason instead of the bare default, then closes the connection.
  */
-const answerClientError = (error: Error & { code?: string }, socket: Socket): void => {
+const answerClientError = (error: Error & { code: string }, socket: Socket): void => {
   if (!socket.writable || error.code === 'ECONNRESET') {
     socket.destroy()
     return
   }
-  const [status, text] = CLIENT_ERRORS[error.code ?? ''] ?? [400, 'Bad Request']
-  const body = JSON.stringify({ message: text, reason: `${error.code ?? 'ERROR'}: ${error.message}` })
+  const [status, text] = CLIENT_ERRORS[error.code] ?? [400, 'Bad Request']
+  const body = JSON.stringify({ message: text, reason: `${error.code}: ${error.message}` })
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   )
@@ -148,29 +148,24 @@ export const readBody = (
     })
   })
 
-/** After a refusal, what a client may still send before the connection is cut, in time and bytes. */
+/** After a refusal, how long the client has to read the answer before the connection is cut. */
 const LINGER_MS = 1_000
-const LINGER_BYTES = 1024 * 1024
 
 /**
  * The rest of a refused body is not read. Cutting the connection at once would make the kernel answer
  * the client's next bytes with a reset that can destroy the answer before the client reads it, so the
- * close lingers: once the answer is out (Node then calls `destroySoon`), the write side ends and
- * whatever still arrives is discarded for at most 1 s or 1 MB, then the socket goes.
+ * close lingers: once the answer is out (Node then calls `destroySoon`), the write side ends, the
+ * socket stops reading (the client's bytes wait in the kernel's buffers) and 1 s later it goes.
  */
 const closeLingering = (request: IncomingMessage): void => {
   const socket = request.socket
   socket.destroySoon = () => {
-    if (socket.writable) socket.end()
+    socket.end()
+    socket.pause()
     const timer = setTimeout(() => socket.destroy(), LINGER_MS)
     timer.unref()
     socket.once('close', () => clearTimeout(timer))
   }
-  let extra = 0
-  request.on('data', (chunk: Buffer) => {
-    extra += chunk.length
-    if (extra > LINGER_BYTES) socket.destroy()
-  })
 }
 
 /**

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isRecord } from '@lambda-lifetime/commons'
-import { InvokeApiError } from './errors.js'
+import { InvokeApiError, reasonOf } from './errors.js'
 import { leaveBodyUnread, readBody, requestTarget } from './http-server.js'
 import type { EnvironmentInfo, InvokeOptions, InvokeResult } from './types.js'
 
@@ -68,8 +68,8 @@ export const parseFunctionReference = (pathPart: string): FunctionReference => {
     return {
       name: name as string,
       qualifier: qualifier ?? null,
-      region: region ?? null,
-      accountId: accountId ?? null,
+      region: region as string,
+      accountId: accountId as string,
     }
   }
   const partial = decoded.startsWith('arn:') ? null : PARTIAL.exec(decoded)
@@ -217,7 +217,8 @@ export const payloadText = (body: Buffer): string => {
   try {
     text = utf8.decode(body)
   } catch {
-    refuse(invalidUtf8(body) ?? 'Invalid UTF-8')
+    // The decoder refused, so the scan finds where.
+    refuse(invalidUtf8(body) as string)
   }
   try {
     JSON.parse(text)
@@ -231,8 +232,9 @@ const INVOCATION_TYPES = ['RequestResponse', 'Event', 'DryRun'] as const
 type InvocationType = (typeof INVOCATION_TYPES)[number]
 
 const oneHeader = (request: IncomingMessage, name: string, fallback: string): string => {
+  // Node joins a repeated header of this kind into one string.
   const value = request.headers[name]
-  return value === undefined ? fallback : Array.isArray(value) ? value.join(',') : value
+  return typeof value === 'string' ? value : fallback
 }
 
 const answerInvocation = (response: ServerResponse, result: InvokeResult): void => {
@@ -260,11 +262,7 @@ export const sendInvokeError = (response: ServerResponse, error: unknown): void 
   const failure =
     error instanceof InvokeApiError
       ? error
-      : new InvokeApiError(
-          'ServiceException',
-          500,
-          `The emulator failed: ${(error as Error)?.message ?? String(error)}`,
-        )
+      : new InvokeApiError('ServiceException', 500, `The emulator failed: ${reasonOf(error)}`)
   const body = JSON.stringify({
     Type: failure.statusCode >= 500 ? 'Service' : 'User',
     message: failure.message,

@@ -249,7 +249,7 @@ export const checkFunctionCode = (fn: Pick<ResolvedFunction, 'name' | 'handler' 
   if (!existsSync(fn.codeDir) || !statSync(fn.codeDir).isDirectory())
     throw invalidOption(`${where}: codeDir ${fn.codeDir} is not a directory (it does not exist)`, 'codeDir')
   const moduleRoot = dirname(fn.handler)
-  const moduleName = (basename(fn.handler).split('.')[0] as string) || ''
+  const moduleName = basename(fn.handler).split('.')[0] as string
   const base = resolve(fn.codeDir, moduleRoot, moduleName)
   if (['', '.js', '.mjs', '.cjs'].some((extension) => existsSync(`${base}${extension}`))) return
   try {

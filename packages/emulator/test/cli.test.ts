@@ -98,6 +98,20 @@ describe('runCli', () => {
     expect(run.text.err).toContain('lambda-lifetime serve --handler')
   })
 
+  test('invoke with an endpoint that is not a URL says so', async () => {
+    // Prepare
+    const run = capture()
+
+    // Act
+    const code = await runCli(['invoke', 'hello', '--endpoint', 'nope'], run.io)
+
+    // Assess
+    expect(code).toBe(1)
+    expect(run.text.err).toBe(
+      'lambda-lifetime invoke: --endpoint must be a URL like http://127.0.0.1:9001, got nope\n',
+    )
+  })
+
   test('serve refuses a code directory that does not exist before it starts anything', async () => {
     // Prepare
     const run = capture()
@@ -372,7 +386,11 @@ describe('serveArgsToOptions', () => {
     const config = join(dir, 'emulator.json')
     writeFileSync(
       config,
-      JSON.stringify({ functions: [{ name: 'a', handler: 'a.handler', codeDir: 'code' }], port: 1 }),
+      JSON.stringify({
+        functions: [{ name: 'a', handler: 'a.handler', codeDir: 'code' }],
+        port: 1,
+        logDir: 'logs',
+      }),
     )
 
     // Act
@@ -393,6 +411,7 @@ describe('serveArgsToOptions', () => {
     expect(options).toMatchObject({
       functions: [{ name: 'a', codeDir: join(dir, 'code') }],
       port: 1,
+      logDir: join(dir, 'logs'),
       httpPort: 8080,
       idleTimeoutMs: 120_000,
       maxLifetimeMs: 3_600_000,

@@ -167,6 +167,10 @@ describe('HTTP front door', () => {
     const elsewhere = await fetch(`${emulator.httpUrl}/other?status=404`, {
       headers: { accept: 'text/html' },
     })
+    const noAccept = await rawExchange(
+      emulator.httpUrl as string,
+      'GET /?status=404 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    )
 
     // Assess
     expect(browser.headers.get('content-type')).toBe('text/html; charset=utf-8')
@@ -178,6 +182,7 @@ describe('HTTP front door', () => {
     expect(client.status).toBe(404)
     expect(await client.json()).toEqual({ message: 'Not Found' })
     expect(await elsewhere.json()).toEqual({ message: 'Not Found' })
+    expect(bodyOf(noAccept)).toBe('{"message":"Not Found"}')
   })
 })
 
@@ -288,6 +293,7 @@ describe('Invoke API', () => {
     [Buffer.from([0x22, 0xe2, 0x82]), 'Invalid UTF-8: the text ends inside a character at byte 1'],
     [Buffer.from([0x22, 0xc0, 0xaf, 0x22]), 'Invalid UTF-8 start byte 0xc0 at byte 1'],
     [Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22]), 'Invalid UTF-8 sequence at byte 1'],
+    [Buffer.from([0x22, 0xf0, 0x9f, 0x99, 0x82, 0x97, 0x22]), 'Invalid UTF-8 start byte 0x97 at byte 5'],
   ])(
     'an invalid UTF-8 payload is refused as Lambda does, never turned into U+FFFD (issue 12.11)',
     async (body, reason) => {
@@ -317,16 +323,31 @@ describe('Invoke API', () => {
   })
 
   test('a request refused before its body is read is answered at once, and the body is never read', async () => {
-    // Act: a 100 MB body announced for a function that does not exist; the body never comes
+    // Act: 3 MB for a function that does not exist: more than the 1 MB read while the close lingers
+    const size = 3 * 1024 * 1024
     const answer = await rawExchange(
       emulator.invokeUrl,
-      `POST /2015-03-31/functions/nope/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n`,
+      Buffer.concat([
+        Buffer.from(
+          `POST /2015-03-31/functions/nope/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n`,
+        ),
+        Buffer.alloc(size, 0x20),
+      ]),
     )
 
     // Assess: the server closed the connection itself (rawExchange returns on close)
     expect(statusOf(answer)).toBe(404)
     expect(answer).toContain('Connection: close')
     await expectStillServing()
+  })
+
+  test('in process, a payload that is no JSON value travels as null', async () => {
+    // Act: the fixture reads a field of the event, which fails on null
+    const result = await emulator.invoke('function', (() => 1) as unknown)
+
+    // Assess
+    expect(result.functionError).toBe('Unhandled')
+    expect(result.payload).toContain('TypeError')
   })
 
   test('invocation.end says how a person should read the answer: a 4xx is a client error, a 5xx an error (issue 11.8)', async () => {
@@ -379,6 +400,7 @@ describe('Event queue', () => {
       const accepted = [await send({ sleepMs: 2_000 }), await send({ n: 2 })]
       const refused = await send({ n: 3 })
       const summary = await small.stop()
+      const afterStop = small.invoke('queue', {}, { type: 'Event' })
 
       // Assess
       expect(accepted.map((response) => response.status)).toEqual([202, 202])
@@ -390,6 +412,10 @@ describe('Event queue', () => {
       // Nothing accepted is lost: each Event either started or was kept on disk.
       expect(started.length + summary.unrunEvents).toBe(2)
       expect(summary.unrunEvents).toBeGreaterThanOrEqual(1)
+      await expect(afterStop).rejects.toMatchObject({
+        statusCode: 429,
+        message: 'Rate Exceeded. the emulator is stopping',
+      })
       for (const file of summary.unrunEventFiles) {
         expect(file.startsWith(join(eventLogDir, 'queue', 'unrun-events'))).toBe(true)
         expect(existsSync(file)).toBe(true)

@@ -9,6 +9,9 @@ describe('emulatorValidateOptions', () => {
   test('accepts a minimal configuration', () => {
     // Act / Assess
     expect(() => emulatorValidateOptions(valid)).not.toThrow()
+    expect(() =>
+      emulatorValidateOptions({ ...valid, managedInstances: true, httpRoutes: { '/a': 'hello' } }),
+    ).not.toThrow()
   })
 
   test.each([

@@ -9,6 +9,7 @@ import { classifyAnswer } from '../src/emulator.js'
 import { type HttpBackend, httpFrontDoorRoute, routeFunction, sendHttpError } from '../src/http-api.js'
 import { close, createGuardedServer, listen } from '../src/http-server.js'
 import {
+  asciiJson,
   decodeClientContext,
   type InvokeBackend,
   invokeApiRoute,
@@ -136,6 +137,13 @@ describe('Invoke API route', () => {
     // Act / Assess
     expect(() => decodeClientContext(['e30=', 'e30='])).toThrow('The header was sent more than once.')
   })
+
+  test('asciiJson escapes what a header cannot carry and writes undefined as null', () => {
+    // Act / Assess
+    expect(asciiJson({ a: 'Zürich €\u007f' })).toBe('{"a":"Z\\u00fcrich \\u20ac\\u007f"}')
+    expect(JSON.parse(asciiJson({ a: 'Zürich €' }))).toEqual({ a: 'Zürich €' })
+    expect(asciiJson(undefined)).toBe('null')
+  })
 })
 
 describe('HTTP front door route', () => {
@@ -147,10 +155,14 @@ describe('HTTP front door route', () => {
     const refused = await serveHttp(async () => {
       throw new InvokeApiError('ResourceNotFoundException', 404, 'Function not found: x')
     })
+    const broken = await serveHttp(async () => {
+      throw new Error('pool on fire')
+    })
 
     // Act
     const first = await fetch(`${throttled}/a`)
     const second = await fetch(`${refused}/a`)
+    const third = await fetch(`${broken}/a`)
 
     // Assess
     expect(first.status).toBe(429)
@@ -159,12 +171,13 @@ describe('HTTP front door route', () => {
       message: 'Internal Server Error',
       reason: 'the invocation failed: ResourceNotFoundException: Function not found: x',
     })
+    expect(((await third.json()) as { reason: string }).reason).toBe('the invocation failed: pool on fire')
   })
 
-  test('sendHttpError answers a failure of the route itself with its reason', async () => {
+  test('sendHttpError answers a failure of the route itself with its reason, whatever was thrown', async () => {
     // Prepare
     const server = createGuardedServer(() => {
-      throw new Error('broken route')
+      throw 'broken route'
     }, sendHttpError)
     servers.push(server)
     const url = await listen(server, 0, '127.0.0.1')

@@ -109,6 +109,8 @@ describe('describeEvent', () => {
     ['client-error', 404, 'success', 'client error 404'],
     ['error', 503, 'success', 'error 503'],
     ['error', undefined, 'timeout', 'error (timeout)'],
+    [undefined, undefined, 'success', 'ok'],
+    [undefined, undefined, 'crash', 'error (crash)'],
   ] as const)(
     'an invocation answered %s %p (%s) reads "%s" (issue 11.8)',
     (answer, statusCode, outcome, words) => {
@@ -120,7 +122,7 @@ describe('describeEvent', () => {
         requestId: 'r',
         durationMs: 12.4,
         outcome,
-        answer,
+        ...(answer === undefined ? {} : { answer }),
         ...(statusCode === undefined ? {} : { statusCode }),
       })
 
