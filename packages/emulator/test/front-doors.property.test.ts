@@ -6,7 +6,7 @@
  *
  * The routes run in process against a stub backend (the property is about the front surfaces, not
  * the runtime); test/hardening.test.ts covers the same findings against real environments.
- * FUZZ_RUNS sets the number of cases per property (default 1500; a nightly run takes more).
+ * FUZZ_RUNS sets the number of cases per property (default 2000; a nightly run takes more).
  */
 import type { Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
@@ -17,7 +17,7 @@ import { type InvokeBackend, invokeApiRoute, sendInvokeError } from '../src/invo
 import type { InvokeOptions, InvokeResult } from '../src/types.js'
 import { bodyOf, rawExchange, statusOf } from './support/raw.js'
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 1_500)
+const RUNS = Number(process.env.FUZZ_RUNS ?? 2_000)
 // Long enough for thousands of cases on a busy machine; the cases themselves take about a millisecond.
 const SUITE_TIMEOUT_MS = 120_000
 

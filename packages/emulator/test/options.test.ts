@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from '@jest/globals'
 import { type EmulatorOptions, emulatorValidateOptions } from '@lambda-lifetime/emulator'
+import fc from 'fast-check'
 import { checkFunctionCode, emulatorOptionsProblem, resolveFunction, resolveLogDir } from '../src/options.js'
 
 const valid = { functions: [{ name: 'hello', handler: 'index.handler', codeDir: '/code' }] }
@@ -168,6 +169,50 @@ describe('emulatorOptionsProblem', () => {
     expect(emulatorOptionsProblem({ port: 1, httpFunction: 'from-flags' }, { partial: true })).toBeUndefined()
     expect(emulatorOptionsProblem({ functions: 'x' }, { partial: true })).toBe(
       'option "functions" must be an array, got "x"',
+    )
+  })
+})
+
+describe('emulatorValidateOptions on anything', () => {
+  test('accepts or throws the package’s TypeError naming the option; never anything else', () => {
+    // Prepare: options shaped like the real ones, with any value anywhere
+    const fn = fc.record(
+      {
+        name: fc.oneof(fc.string(), fc.anything()),
+        handler: fc.anything(),
+        codeDir: fc.anything(),
+        timeoutMs: fc.anything(),
+      },
+      { requiredKeys: [] },
+    )
+    const options = fc.oneof(
+      fc.anything(),
+      fc.record(
+        {
+          functions: fc.oneof(fc.array(fc.oneof(fn, fc.anything()), { maxLength: 3 }), fc.anything()),
+          port: fc.anything(),
+          httpPort: fc.anything(),
+          httpRoutes: fc.anything(),
+          managedInstances: fc.anything(),
+          idleTimeoutMs: fc.oneof(fc.double(), fc.anything()),
+        },
+        { requiredKeys: [] },
+      ),
+    )
+
+    // Act / Assess
+    fc.assert(
+      fc.property(options, (value) => {
+        try {
+          emulatorValidateOptions(value as EmulatorOptions)
+        } catch (error) {
+          expect(error).toBeInstanceOf(TypeError)
+          expect((error as Error).message).toMatch(
+            /^@lambda-lifetime\/emulator: (option ".+" |options must be an object)/,
+          )
+        }
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 2_000) },
     )
   })
 })
