@@ -23,8 +23,17 @@ const ESC = '\x1b'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Temp folders of this file's tests, removed after each test whatever its outcome. */
+const tempDirs: string[] = []
+const tempDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'emulator-cli-'))
+  tempDirs.push(dir)
+  return dir
+}
+
 afterEach(() => {
   jest.restoreAllMocks()
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
 describe('runCli', () => {
@@ -169,7 +178,7 @@ describe('runCli', () => {
 
   test('serve runs until stopped, redrawing its table on a terminal; invoke and HTTP reach the function', async () => {
     // Prepare
-    const logDir = mkdtempSync(join(tmpdir(), 'emulator-cli-'))
+    const logDir = tempDir()
     const stop = new AbortController()
     const served = capture(stop.signal, true)
     const args = ['--handler', 'http.handler', '--code-dir', fixtures, '--name', 'web', '--port', '0']
@@ -216,7 +225,7 @@ describe('runCli', () => {
 
   test('serve in a pipe prints a line per invocation, and on stop says which Events never ran and where they are kept', async () => {
     // Prepare: one environment kept busy, so the second Event waits in the queue
-    const logDir = mkdtempSync(join(tmpdir(), 'emulator-cli-'))
+    const logDir = tempDir()
     const own = fileURLToPath(new URL('./fixtures', import.meta.url))
     const stop = new AbortController()
     const served = capture(stop.signal)
@@ -277,7 +286,7 @@ describe('runCli', () => {
 
   test('serve with an aborted signal stops at once; --quiet prints the addresses but no table', async () => {
     // Prepare
-    const logDir = mkdtempSync(join(tmpdir(), 'emulator-cli-'))
+    const logDir = tempDir()
     const served = capture(AbortSignal.abort())
     const args = ['--handler', 'http.handler', '--code-dir', fixtures, '--port', '0', '--http-port', '0']
 
@@ -294,7 +303,7 @@ describe('runCli', () => {
 
   test('serve without a signal stops on SIGINT or SIGTERM', async () => {
     // Prepare: keep the signal listeners instead of registering them on this process
-    const logDir = mkdtempSync(join(tmpdir(), 'emulator-cli-'))
+    const logDir = tempDir()
     const listeners = new Map<string, () => void>()
     const once = process.once.bind(process)
     jest.spyOn(process, 'once').mockImplementation(((event: string, listener: () => void) => {
