@@ -63,7 +63,9 @@ const CLIENT_ERRORS: Readonly<Record<string, [number, string]>> = {
  * reason instead of the bare default, then closes the connection.
  */
 const answerClientError = (error: Error & { code: string }, socket: Socket): void => {
-  if (!socket.writable || error.code === 'ECONNRESET') {
+  // An answer already under way on this connection cannot be followed by another one.
+  const answering = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+  if (!socket.writable || error.code === 'ECONNRESET' || answering?.headersSent === true) {
     socket.destroy()
     return
   }

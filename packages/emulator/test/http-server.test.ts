@@ -115,6 +115,25 @@ describe('createGuardedServer', () => {
   })
 })
 
+describe('a bad request behind one being answered', () => {
+  test('closes the connection rather than write a 400 into the answer under way', async () => {
+    // Prepare: the first answer starts at once and ends a little later
+    const url = await serve(async (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' })
+      response.write('first ')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      response.end('done')
+    })
+
+    // Act: a good request and bytes that are no request, pipelined on one connection
+    const answer = await rawExchange(url, 'GET / HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP\r\n\r\n')
+
+    // Assess: the connection goes (as Node's own handler does); nothing is spliced into the answer
+    expect(answer).not.toContain('400 Bad Request')
+    expect(await (await fetch(url)).text()).toBe('first done')
+  })
+})
+
 describe('requestTarget', () => {
   test.each([
     ['/a?b=1', '/a'],
