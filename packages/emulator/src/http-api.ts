@@ -144,17 +144,15 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ])
 
-const HEADER_CHECKS = [validateHeaderName, validateHeaderValue] as const
-
-/** The reason a header cannot be sent over HTTP/1.1, or null when it can. */
+/** The reason a header cannot be sent over HTTP/1.1 (Node's own checks), or null when it can. */
 const headerProblem = (name: string, value: string): string | null => {
   try {
-    HEADER_CHECKS[0](name)
+    validateHeaderName(name)
   } catch {
     return `header name ${JSON.stringify(name)} is not an HTTP token`
   }
   try {
-    HEADER_CHECKS[1](name, value)
+    validateHeaderValue(name, value)
   } catch {
     return `header ${JSON.stringify(name)} has a value with characters HTTP forbids (control characters or above U+00FF): ${JSON.stringify(value.slice(0, 60))}`
   }
