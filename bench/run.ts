@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only=<id>[,<id>]]`: runs every suite, prints PASS/FAIL per target, and
  * writes bench/results.json and bench/RESULTS.md. Never a test: timings are reported, not asserted.
+ * The soak suite takes minutes and runs only when named (`--only=soak`).
  */
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os'
 import { skippedCase } from './harness/cases.js'
@@ -11,9 +12,12 @@ import { coldSuite } from './suites/cold.js'
 import { emulatorSuite } from './suites/emulator.js'
 import { poolSuite } from './suites/pool.js'
 import { reportSuite } from './suites/report.js'
+import { soakSuite } from './suites/soak.js'
 import { warmSuite } from './suites/warm.js'
 
 const suites: readonly Suite[] = [warmSuite, coldSuite, poolSuite, breakerSuite, emulatorSuite, reportSuite]
+/** Suites that run only when `--only` names them. */
+const namedOnly: readonly Suite[] = [soakSuite]
 
 const triple = (values: number[]): [number, number, number] => [
   values[0] ?? 0,
@@ -51,8 +55,9 @@ const main = async (): Promise<void> => {
       `load ${machine.loadAverageAtStart.map((value) => value.toFixed(2)).join(' ')}`,
   )
   const cases = []
-  for (const suite of suites) {
-    if (only !== undefined && !only.split(',').includes(suite.id)) continue
+  for (const suite of [...suites, ...namedOnly]) {
+    const named = only?.split(',').includes(suite.id) === true
+    if (only !== undefined ? !named : namedOnly.includes(suite)) continue
     console.log(`\n${suite.name}`)
     for (const result of await runSuite(suite, mode)) {
       printCase(result)

@@ -1,82 +1,89 @@
 /** `startEmulator`: the pools of environments behind the Lambda Invoke API and the HTTP front door. */
 import { randomUUID } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import type { Server } from 'node:http'
+import { join } from 'node:path'
 import { findRuntimeClient, type InvocationResult } from './environment.js'
 import { InvokeApiError } from './errors.js'
-import { fromHttpApiResult, HTTP_ERRORS, type HttpAnswer, toHttpApiEvent } from './http-api.js'
-import { emulatorValidateOptions, resolveFunction, resolveLogDir } from './options.js'
+import { httpFrontDoorRoute, sendHttpError } from './http-api.js'
+import { close, createGuardedServer, listen } from './http-server.js'
+import { asciiJson, invokeApiRoute, sendInvokeError } from './invoke-api.js'
+import {
+  checkFunctionCode,
+  EVENT_QUEUE_DEFAULTS,
+  emulatorValidateOptions,
+  resolveAccount,
+  resolveFunction,
+  resolveLogDir,
+} from './options.js'
 import { FunctionPool } from './pool.js'
-import type { Emulator, EmulatorEvent, EmulatorOptions, InvokeOptions, InvokeResult } from './types.js'
+import type {
+  Emulator,
+  EmulatorEvent,
+  EmulatorOptions,
+  InvocationAnswer,
+  InvocationOutcome,
+  InvokeOptions,
+  InvokeResult,
+  StopSummary,
+} from './types.js'
 
-/** Lambda's request payload limits: 6 MB synchronous, 1 MB asynchronous. */
-export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
-export const MAX_EVENT_PAYLOAD_BYTES = 1024 * 1024
+/** An accepted `Event` invocation until it finishes: what is needed to bound the queue and keep it on stop. */
+interface AcceptedEvent {
+  readonly functionName: string
+  readonly requestId: string
+  readonly payload: string
+  readonly acceptedAt: number
+  started: boolean
+}
 
-const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/
+const MAX_PARSED_FOR_STATUS = 64 * 1024
 
-/** `name`, `name:qualifier`, a partial ARN `123:function:name` or a full ARN all name the same function. */
-export const functionNameOf = (pathPart: string): string => {
-  let decoded: string
+/**
+ * How a person should read an answer: a function's HTTP 4xx is the client's error, a 5xx or any
+ * failure is an error.
+ *
+ * @example
+ * ```ts
+ * classifyAnswer('success', '{"statusCode":404}') // { answer: 'client-error', statusCode: 404 }
+ * ```
+ */
+export const classifyAnswer = (
+  outcome: InvocationOutcome,
+  payload: string,
+): { answer: InvocationAnswer; statusCode?: number } => {
+  if (outcome !== 'success') return { answer: 'error' }
+  if (!payload.includes('"statusCode"')) return { answer: 'success' }
+  let statusCode: unknown
   try {
-    decoded = decodeURIComponent(pathPart)
+    // A large answer is not parsed twice: its status is read where HTTP answers put it, first.
+    statusCode =
+      payload.length > MAX_PARSED_FOR_STATUS
+        ? /^\s*\{\s*"statusCode"\s*:\s*(\d+)/.exec(payload)?.[1]
+        : (JSON.parse(payload) as { statusCode?: unknown } | null)?.statusCode
   } catch {
-    // As Lambda does for a name that breaks its constraints: the caller's error, with the reason.
-    throw new InvokeApiError(
-      'ValidationException',
-      400,
-      `The function name is not valid percent-encoding: ${pathPart}`,
-    )
+    return { answer: 'success' }
   }
-  const parts = decoded.split(':')
-  const at = parts.indexOf('function')
-  return (at >= 0 ? parts[at + 1] : parts[0]) ?? ''
-}
-
-const readBody = (request: IncomingMessage, limit: number): Promise<Buffer | null> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size <= limit) chunks.push(chunk)
-    })
-    request.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks)))
-    request.on('error', reject)
-  })
-
-const listen = async (server: Server, port: number, host: string): Promise<string> => {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => resolve())
-  })
-  const address = server.address() as { port: number }
-  return `http://${host}:${address.port}`
-}
-
-const close = (server: Server | null): Promise<void> =>
-  new Promise((resolve) => {
-    if (server === null) return resolve()
-    server.close(() => resolve())
-    server.closeAllConnections()
-  })
-
-const sendError = (response: ServerResponse, error: InvokeApiError): void => {
-  const body = JSON.stringify({ Type: 'User', message: error.message })
-  response.writeHead(error.statusCode, {
-    'Content-Type': 'application/json',
-    'x-amzn-ErrorType': error.code,
-    'x-amzn-RequestId': randomUUID(),
-  })
-  response.end(body)
+  const code = Number(statusCode)
+  if (!Number.isInteger(code)) return { answer: 'success' }
+  return { answer: code >= 500 ? 'error' : code >= 400 ? 'client-error' : 'success', statusCode: code }
 }
 
 class LambdaEmulator implements Emulator {
   invokeUrl = ''
   httpUrl: string | null = null
   readonly logDir: string
+  readonly region: string
+  readonly accountId: string
   readonly #options: EmulatorOptions
   readonly #pools = new Map<string, FunctionPool>()
   readonly #listeners = new Set<(event: EmulatorEvent) => void>()
+  /** Accepted Event invocations until they finish, by request id. */
+  readonly #events = new Map<string, AcceptedEvent>()
+  #eventBytes = 0
+  /** Answers settled this turn of the loop, for the `invocation.end` event that follows. */
+  readonly #answers = new Map<string, { answer: InvocationAnswer; statusCode?: number }>()
+  #stopping = false
   #invokeServer: Server | null = null
   #httpServer: Server | null = null
   #sweeper: NodeJS.Timeout | undefined
@@ -95,6 +102,7 @@ class LambdaEmulator implements Emulator {
   constructor(options: EmulatorOptions) {
     this.#options = options
     this.logDir = resolveLogDir(options.logDir)
+    ;({ region: this.region, accountId: this.accountId } = resolveAccount(options))
     if (options.onEvent) this.#listeners.add(options.onEvent)
     const context = {
       logDir: this.logDir,
@@ -109,22 +117,20 @@ class LambdaEmulator implements Emulator {
     const host = this.#options.host ?? '127.0.0.1'
     // Runtime processes live in their own process groups: if this process exits without stop(), kill them.
     process.on('exit', this.#killAll)
-    this.#invokeServer = createServer((request, response) => {
-      this.#serveInvoke(request, response).catch((error: Error) =>
-        sendError(
-          response,
-          error instanceof InvokeApiError
-            ? error
-            : new InvokeApiError('ServiceException', 500, error.message),
-        ),
-      )
-    })
+    this.#invokeServer = createGuardedServer(invokeApiRoute(this), sendInvokeError)
     this.invokeUrl = await listen(this.#invokeServer, this.#options.port ?? 0, host)
     const httpPort = this.#options.httpPort ?? false
     if (httpPort !== false) {
-      this.#httpServer = createServer((request, response) => {
-        void this.#serveHttp(request, response)
+      const names = [...this.#pools.keys()]
+      const route = httpFrontDoorRoute({
+        accountId: this.accountId,
+        functionName: this.#options.httpFunction ?? (names[0] as string),
+        routes: this.#options.httpRoutes ?? {},
+        functionNames: names,
+        invokeUrl: this.invokeUrl,
+        invokeRaw: (name, payload) => this.invokeRaw(name, payload),
       })
+      this.#httpServer = createGuardedServer(route, sendHttpError)
       this.httpUrl = await listen(this.#httpServer, httpPort, host)
     }
     const shortest = Math.min(
@@ -140,13 +146,32 @@ class LambdaEmulator implements Emulator {
   }
 
   #emit(event: EmulatorEvent): void {
+    const delivered = this.#annotate(event)
     for (const listener of this.#listeners) {
       try {
-        listener(event)
+        listener(delivered)
       } catch {
         // A listener's failure is its own; the emulator goes on.
       }
     }
+  }
+
+  /** Marks Events as started, and adds to `invocation.end` how a person should read the answer. */
+  #annotate(event: EmulatorEvent): EmulatorEvent {
+    if (event.type === 'invocation.start') {
+      const accepted = this.#events.get(event.requestId)
+      if (accepted) accepted.started = true
+    }
+    if (event.type !== 'invocation.end') return event
+    const seen = this.#answers.get(event.requestId)
+    this.#answers.delete(event.requestId)
+    return { ...event, ...seen }
+  }
+
+  /** Keeps the answer's reading until the `invocation.end` event of the same turn has gone out. */
+  #noteAnswer(requestId: string, result: InvocationResult): void {
+    this.#answers.set(requestId, classifyAnswer(result.outcome, result.payload))
+    setImmediate(() => this.#answers.delete(requestId))
   }
 
   subscribe(listener: (event: EmulatorEvent) => void): () => void {
@@ -161,11 +186,14 @@ class LambdaEmulator implements Emulator {
       .filter((info) => info.state !== 'stopped')
   }
 
+  hasFunction(name: string): boolean {
+    return this.#pools.has(name)
+  }
+
   #pool(functionName: string): FunctionPool {
     const pool = this.#pools.get(functionName)
     if (pool === undefined) {
-      const { region = 'us-east-1', accountId = '000000000000' } = this.#options
-      const arn = `arn:aws:lambda:${region}:${accountId}:function:${functionName}`
+      const arn = `arn:aws:lambda:${this.region}:${this.accountId}:function:${functionName}`
       throw new InvokeApiError('ResourceNotFoundException', 404, `Function not found: ${arn}`)
     }
     return pool
@@ -175,13 +203,25 @@ class LambdaEmulator implements Emulator {
   async invokeRaw(functionName: string, payload: string, options: InvokeOptions = {}): Promise<InvokeResult> {
     const pool = this.#pool(functionName)
     const requestId = randomUUID()
-    const clientContext = options.clientContext === undefined ? null : JSON.stringify(options.clientContext)
+    // JSON with non-ASCII escaped: it travels as an HTTP header to the runtime.
+    const clientContext = options.clientContext === undefined ? null : asciiJson(options.clientContext)
     if (options.type === 'Event') {
-      pool.enqueue({ requestId, payload, clientContext, tail: false, settle: () => {} })
+      this.#accept({ functionName, requestId, payload, acceptedAt: Date.now(), started: false })
+      const settle = (result: InvocationResult): void => {
+        this.#noteAnswer(requestId, result)
+        this.#finishEvent(requestId)
+      }
+      try {
+        pool.enqueue({ requestId, payload, clientContext, tail: false, settle })
+      } catch (error) {
+        this.#finishEvent(requestId)
+        throw error
+      }
       return { statusCode: 202, requestId, payload: '', environmentId: null }
     }
     return new Promise((resolve, reject) => {
-      const settle = (result: InvocationResult): void =>
+      const settle = (result: InvocationResult): void => {
+        this.#noteAnswer(requestId, result)
         resolve({
           statusCode: 200,
           requestId,
@@ -190,6 +230,7 @@ class LambdaEmulator implements Emulator {
           ...(result.functionError ? { functionError: 'Unhandled' as const } : {}),
           ...(result.logResult === undefined ? {} : { logResult: result.logResult }),
         })
+      }
       try {
         pool.invoke({ requestId, payload, clientContext, tail: options.tail === true, settle })
       } catch (error) {
@@ -198,127 +239,62 @@ class LambdaEmulator implements Emulator {
     })
   }
 
+  /** Takes an Event into the bounded queue, or refuses it with 429 and the reason. */
+  #accept(event: AcceptedEvent): void {
+    const maxEvents = this.#options.maxQueuedEvents ?? EVENT_QUEUE_DEFAULTS.maxQueuedEvents
+    const maxBytes = this.#options.maxQueuedEventBytes ?? EVENT_QUEUE_DEFAULTS.maxQueuedEventBytes
+    const bytes = Buffer.byteLength(event.payload)
+    if (this.#stopping || this.#events.size >= maxEvents || this.#eventBytes + bytes > maxBytes) {
+      const why = this.#stopping
+        ? 'the emulator is stopping'
+        : `the emulator's Event queue is full: ${this.#events.size} accepted and not finished (limit ${maxEvents}, option maxQueuedEvents), ${this.#eventBytes} payload bytes (limit ${maxBytes}, option maxQueuedEventBytes)`
+      throw new InvokeApiError('TooManyRequestsException', 429, `Rate Exceeded. ${why}`, 'EventQueueFull')
+    }
+    this.#events.set(event.requestId, event)
+    this.#eventBytes += bytes
+  }
+
+  #finishEvent(requestId: string): void {
+    const event = this.#events.get(requestId)
+    // While stopping, an Event that never started stays, to be kept on disk.
+    if (event === undefined || (this.#stopping && !event.started)) return
+    this.#events.delete(requestId)
+    this.#eventBytes -= Buffer.byteLength(event.payload)
+  }
+
   /** In-process invoke: the payload is any JSON-serializable value. */
   invoke(functionName: string, payload: unknown = {}, options: InvokeOptions = {}): Promise<InvokeResult> {
     return this.invokeRaw(functionName, JSON.stringify(payload) ?? 'null', options)
   }
 
-  async #serveInvoke(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const path = new URL(request.url as string, 'http://localhost').pathname
-    const match = INVOKE_PATH.exec(path)
-    if (request.method !== 'POST' || !match) {
-      request.resume()
-      if (request.method === 'GET' && path === '/_lambda-lifetime/environments') {
-        response.writeHead(200, { 'Content-Type': 'application/json' })
-        response.end(JSON.stringify(this.environments()))
-        return
-      }
-      throw new InvokeApiError(
-        'UnknownOperationException',
-        404,
-        `Unknown operation ${request.method} ${path}`,
-      )
-    }
-    const result = await this.#invokeFromRequest(request, match[1] as string)
-    response.writeHead(result.statusCode, {
-      'Content-Type': 'application/json',
-      'x-amzn-RequestId': result.requestId,
-      'X-Amz-Executed-Version': '$LATEST',
-      ...(result.functionError ? { 'X-Amz-Function-Error': result.functionError } : {}),
-      ...(result.logResult === undefined ? {} : { 'X-Amz-Log-Result': result.logResult }),
-    })
-    response.end(result.payload)
-  }
-
-  async #invokeFromRequest(request: IncomingMessage, pathName: string): Promise<InvokeResult> {
-    const type = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse')
-    const logType = String(request.headers['x-amz-log-type'] ?? 'None')
-    if (!['RequestResponse', 'Event', 'DryRun'].includes(type)) {
-      request.resume()
-      throw new InvokeApiError('InvalidParameterValueException', 400, `Unsupported invocation type: ${type}`)
-    }
-    if (!['None', 'Tail'].includes(logType)) {
-      request.resume()
-      throw new InvokeApiError('InvalidParameterValueException', 400, `Unsupported log type: ${logType}`)
-    }
-    const functionName = functionNameOf(pathName)
-    this.#pool(functionName)
-    const limit = type === 'Event' ? MAX_EVENT_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES
-    const body = await readBody(request, limit)
-    if (body === null) {
-      const operation = type === 'Event' ? 'InvokeAsync' : 'InvokeFunction'
-      throw new InvokeApiError(
-        'RequestEntityTooLargeException',
-        413,
-        `Request must be smaller than ${limit} bytes for the ${operation} operation`,
-      )
-    }
-    const payload = body.length === 0 ? '{}' : body.toString('utf8')
-    try {
-      JSON.parse(payload)
-    } catch (error) {
-      throw new InvokeApiError(
-        'InvalidRequestContentException',
-        400,
-        `Could not parse request body into json: ${(error as Error).message}`,
-      )
-    }
-    if (type === 'DryRun')
-      return { statusCode: 204, requestId: randomUUID(), payload: '', environmentId: null }
-    const clientContext = decodeClientContext(request.headers['x-amz-client-context'])
-    return this.invokeRaw(functionName, payload, {
-      type: type as 'RequestResponse' | 'Event',
-      tail: logType === 'Tail',
-      clientContext,
-    })
-  }
-
-  async #serveHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await readBody(request, MAX_SYNC_PAYLOAD_BYTES)
-    const answer = await this.#answerHttp(request, body)
-    response.writeHead(answer.statusCode, { ...answer.headers, 'content-length': answer.body.length })
-    response.end(answer.body)
-  }
-
-  async #answerHttp(request: IncomingMessage, body: Buffer | null): Promise<HttpAnswer> {
-    if (body === null) return HTTP_ERRORS.tooLarge
-    const event = toHttpApiEvent({
-      // Requests from an http.Server always have a method and a url.
-      method: request.method as string,
-      url: request.url as string,
-      headers: request.headers,
-      body,
-      sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-      accountId: this.#options.accountId ?? '000000000000',
-    })
-    const functionName = this.#options.httpFunction ?? (this.#options.functions[0]?.name as string)
-    try {
-      const result = await this.invokeRaw(functionName, JSON.stringify(event))
-      return fromHttpApiResult(result.payload, result.functionError !== undefined)
-    } catch {
-      return HTTP_ERRORS.throttled
-    }
-  }
-
-  async stop(): Promise<void> {
+  async stop(): Promise<StopSummary> {
+    this.#stopping = true
     clearInterval(this.#sweeper)
     await Promise.all([close(this.#invokeServer), close(this.#httpServer)])
     await Promise.all([...this.#pools.values()].map((pool) => pool.stop()))
     process.off('exit', this.#killAll)
+    return this.#keepUnrunEvents()
   }
-}
 
-/** The SDK sends the client context as base64 JSON; the runtime gets it as JSON text. */
-const decodeClientContext = (header: string | string[] | undefined): unknown => {
-  if (typeof header !== 'string' || header.length === 0) return undefined
-  try {
-    return JSON.parse(Buffer.from(header, 'base64').toString('utf8'))
-  } catch {
-    throw new InvokeApiError(
-      'InvalidRequestContentException',
-      400,
-      'Client context must be base64-encoded JSON',
-    )
+  /** Writes the Events that never started where the logs are, so nothing accepted is lost silently. */
+  #keepUnrunEvents(): StopSummary {
+    const unrun = [...this.#events.values()].filter((event) => !event.started)
+    this.#events.clear()
+    this.#eventBytes = 0
+    const files = unrun.map((event) => {
+      const dir = join(this.logDir, event.functionName, 'unrun-events')
+      mkdirSync(dir, { recursive: true })
+      const file = join(dir, `${event.requestId}.json`)
+      const record = {
+        functionName: event.functionName,
+        requestId: event.requestId,
+        acceptedAt: new Date(event.acceptedAt).toISOString(),
+        payload: JSON.parse(event.payload) as unknown,
+      }
+      writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`)
+      return file
+    })
+    return { unrunEvents: files.length, unrunEventFiles: files }
   }
 }
 
@@ -338,6 +314,7 @@ const decodeClientContext = (header: string | string[] | undefined): unknown => 
  */
 export const startEmulator = async (options: EmulatorOptions): Promise<Emulator> => {
   emulatorValidateOptions(options)
+  for (const fn of options.functions) checkFunctionCode(resolveFunction(options, fn))
   const emulator = new LambdaEmulator(options)
   try {
     await emulator.start()

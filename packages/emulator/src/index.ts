@@ -13,11 +13,13 @@ export type {
   EnvironmentInfo,
   EnvironmentState,
   FunctionConfig,
+  InvocationAnswer,
   InvocationOutcome,
   InvokeOptions,
   InvokeResult,
   LifetimeRules,
   ManagedInstancesOptions,
   ShutdownReason,
+  StopSummary,
 } from './types.js'
-export { renderEnvironments } from './view.js'
+export { type AnswerCounts, countAnswer, describeEvent, renderEnvironments, shortId } from './view.js'

@@ -1,5 +1,16 @@
 /** Defaults, validation and per-function resolution of the emulator's options. */
-import { isAbsolute, join, resolve } from 'node:path'
+import { existsSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
+import {
+  describeValue,
+  findProblem,
+  isRecord,
+  type OptionSchema,
+  type Problem,
+  type Rule,
+  rules,
+} from '@lambda-lifetime/commons'
 import { invalidOption } from './errors.js'
 import type { EmulatorOptions, FunctionConfig, LifetimeRules, ManagedInstancesOptions } from './types.js'
 
@@ -24,6 +35,16 @@ export interface ResolvedFunction {
   readonly arn: string
 }
 
+/** The one place of the region and account the emulator pretends to run in. */
+export const DEFAULT_REGION = 'us-east-1'
+export const DEFAULT_ACCOUNT_ID = '000000000000'
+
+/** Lambda's largest function timeout (900 s). */
+export const MAX_FUNCTION_TIMEOUT_MS = 900_000
+
+/** Bounds of the queue of accepted, not yet finished `Event` invocations, per emulator. */
+export const EVENT_QUEUE_DEFAULTS = { maxQueuedEvents: 1_000, maxQueuedEventBytes: 64 * 1024 * 1024 } as const
+
 export const RULE_DEFAULTS = {
   concurrency: 10,
   idleTimeoutMs: 300_000,
@@ -37,90 +58,124 @@ export const RULE_DEFAULTS = {
 
 const MANAGED_DEFAULTS: Required<ManagedInstancesOptions> = { maxConcurrency: 8, workers: 2, environments: 1 }
 
-const RULE_KEYS = Object.keys(RULE_DEFAULTS)
-const FUNCTION_KEYS = new Set([...RULE_KEYS, 'name', 'handler', 'codeDir', 'env', 'memoryMb', 'timeoutMs'])
-const EMULATOR_KEYS = new Set([
-  ...RULE_KEYS,
-  'functions',
-  'host',
-  'port',
-  'httpPort',
-  'httpFunction',
-  'logDir',
-  'region',
-  'accountId',
-  'onEvent',
-])
-const MANAGED_KEYS = new Set(Object.keys(MANAGED_DEFAULTS))
-const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/
-const HANDLER = /^[^\s]+\.[A-Za-z_$][\w$]*$/
+const positiveInteger = rules.number({ min: 1, integer: true })
+const port = rules.number({ min: 0, max: 65_535, integer: true })
 
-const rejectUnknown = (where: string, value: object, known: ReadonlySet<string>): void => {
-  for (const key of Object.keys(value)) {
-    if (!known.has(key)) throw invalidOption(`unknown option "${where}${key}"`)
-  }
+const MANAGED_SCHEMA: OptionSchema = {
+  maxConcurrency: positiveInteger,
+  workers: positiveInteger,
+  environments: positiveInteger,
 }
 
-const checkInteger = (name: string, value: unknown, min: number): void => {
-  if (value !== undefined && !(Number.isInteger(value) && (value as number) >= min)) {
-    throw invalidOption(`option "${name}" must be an integer >= ${min}, got ${String(value)}`)
-  }
+const managedRule: Rule = (value, path) => {
+  if (typeof value === 'boolean') return undefined
+  if (!isRecord(value))
+    return { path, problem: `must be a boolean or an object, got ${describeValue(value)}` }
+  return rules.objectOf(MANAGED_SCHEMA)(value, path)
 }
 
-const checkBoolean = (name: string, value: unknown): void => {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw invalidOption(`option "${name}" must be a boolean, got ${typeof value}`)
+const functionTimeoutRule: Rule = (value, path) =>
+  rules.duration({ min: 1, max: MAX_FUNCTION_TIMEOUT_MS })(value, path) && {
+    path,
+    problem: `must be a duration in ms from 1 to ${MAX_FUNCTION_TIMEOUT_MS} (900 s, Lambda's maximum function timeout), got ${describeValue(value)}`,
   }
+
+const LIFETIME_SCHEMA: OptionSchema = {
+  concurrency: positiveInteger,
+  idleTimeoutMs: rules.duration({ min: 1 }),
+  maxLifetimeMs: rules.duration({ min: 1 }),
+  freeze: rules.boolean(),
+  provisioned: rules.number({ min: 0, integer: true }),
+  managedInstances: managedRule,
+  initTimeoutMs: rules.duration({ min: 1 }),
+  shutdownTimeoutMs: rules.duration({ min: 0 }),
 }
 
-const checkManaged = (where: string, value: unknown): void => {
-  if (value === undefined || typeof value === 'boolean') return
-  if (typeof value !== 'object' || value === null) {
-    throw invalidOption(`option "${where}managedInstances" must be a boolean or an object`)
-  }
-  rejectUnknown(`${where}managedInstances.`, value, MANAGED_KEYS)
-  const managed = value as ManagedInstancesOptions
-  checkInteger(`${where}managedInstances.maxConcurrency`, managed.maxConcurrency, 1)
-  checkInteger(`${where}managedInstances.workers`, managed.workers, 1)
-  checkInteger(`${where}managedInstances.environments`, managed.environments, 1)
+const FUNCTION_SCHEMA: OptionSchema = {
+  ...LIFETIME_SCHEMA,
+  name: rules.string({
+    pattern: /^[A-Za-z0-9_-]{1,64}$/,
+    expected: 'a function name (1-64 of A-Z a-z 0-9 _ -)',
+  }),
+  handler: rules.string({
+    pattern: /^[^\s]+\.[A-Za-z_$][\w$.]*$/,
+    expected: 'a handler like "index.handler"',
+  }),
+  codeDir: rules.string({ nonEmpty: true, expected: 'a directory path' }),
+  env: rules.recordOf(rules.string()),
+  memoryMb: rules.number({ min: 128, max: 10_240, integer: true }),
+  timeoutMs: functionTimeoutRule,
 }
 
-const checkRules = (where: string, rules: LifetimeRules): void => {
-  checkInteger(`${where}concurrency`, rules.concurrency, 1)
-  checkInteger(`${where}idleTimeoutMs`, rules.idleTimeoutMs, 1)
-  checkInteger(`${where}maxLifetimeMs`, rules.maxLifetimeMs, 1)
-  checkInteger(`${where}provisioned`, rules.provisioned, 0)
-  checkInteger(`${where}initTimeoutMs`, rules.initTimeoutMs, 1)
-  checkInteger(`${where}shutdownTimeoutMs`, rules.shutdownTimeoutMs, 0)
-  checkBoolean(`${where}freeze`, rules.freeze)
-  checkManaged(where, rules.managedInstances)
+const functionRule = rules.objectOf(FUNCTION_SCHEMA, { required: ['name', 'handler', 'codeDir'] })
+
+const EMULATOR_SCHEMA: OptionSchema = {
+  ...LIFETIME_SCHEMA,
+  functions: rules.arrayOf(functionRule, { nonEmpty: true }),
+  host: rules.string({ nonEmpty: true }),
+  port,
+  httpPort: rules.anyOf([rules.oneOf([false]), port], 'a port from 0 to 65535, or false'),
+  httpFunction: rules.string({ nonEmpty: true }),
+  httpRoutes: rules.recordOf(
+    rules.string({ nonEmpty: true }),
+    rules.string({ pattern: /^\/\S*$/, expected: 'a path starting with /' }),
+  ),
+  logDir: rules.string({ nonEmpty: true }),
+  region: rules.string({ pattern: /^[a-z]{2}(-gov)?-[a-z]+-\d+$/, expected: 'a region like "us-east-1"' }),
+  accountId: rules.string({ pattern: /^\d{12}$/, expected: 'a 12-digit account id' }),
+  maxQueuedEvents: positiveInteger,
+  maxQueuedEventBytes: positiveInteger,
+  onEvent: rules.function(),
 }
 
-const checkFunction = (fn: FunctionConfig, index: number): void => {
-  const where = `functions[${index}].`
-  if (typeof fn !== 'object' || fn === null)
-    throw invalidOption(`option "functions[${index}]" must be an object`)
-  rejectUnknown(where, fn, FUNCTION_KEYS)
-  if (typeof fn.name !== 'string' || !FUNCTION_NAME.test(fn.name)) {
-    throw invalidOption(`option "${where}name" must match ${FUNCTION_NAME}, got ${String(fn.name)}`)
-  }
-  if (typeof fn.handler !== 'string' || !HANDLER.test(fn.handler)) {
-    throw invalidOption(`option "${where}handler" must look like "index.handler", got ${String(fn.handler)}`)
-  }
-  if (typeof fn.codeDir !== 'string' || fn.codeDir.length === 0) {
-    throw invalidOption(`option "${where}codeDir" must be a directory path`)
-  }
-  const env = fn.env ?? {}
-  if (typeof env !== 'object' || Object.values(env).some((value) => typeof value !== 'string')) {
-    throw invalidOption(`option "${where}env" must map names to strings`)
-  }
-  checkInteger(`${where}memoryMb`, fn.memoryMb, 128)
-  checkInteger(`${where}timeoutMs`, fn.timeoutMs, 1)
-  checkRules(where, fn)
+/** A config file may leave the functions to the command's flags. */
+const PARTIAL_SCHEMA: OptionSchema = { ...EMULATOR_SCHEMA, functions: rules.arrayOf(functionRule) }
+
+/** The problem's path with the function's name beside it, so a message points at the right function. */
+const describeProblem = (options: unknown, problem: Problem): string => {
+  const at = /^functions\[(\d+)\]/.exec(problem.path)
+  const fn =
+    at && isRecord(options) && Array.isArray(options.functions) ? options.functions[Number(at[1])] : null
+  const named = isRecord(fn) && typeof fn.name === 'string' ? ` (function "${fn.name}")` : ''
+  return `option "${problem.path}"${named} ${problem.problem}`
 }
 
 /**
- * Throws a `TypeError` naming the first bad option; unknown options are rejected too.
+ * The first thing wrong with emulator options, as a sentence naming the option (and the function),
+ * or undefined. Config file readers use it to add the file's name; `partial` lets the functions be
+ * missing (the command's flags may add them).
+ *
+ * @example
+ * ```ts
+ * emulatorOptionsProblem({ functions: [{ name: 'a', handler: 'index.handler' }] })
+ * // 'option "functions[0].codeDir" (function "a") is required'
+ * ```
+ */
+export const emulatorOptionsProblem = (
+  options: unknown,
+  settings: { readonly partial?: boolean } = {},
+): string | undefined => {
+  if (!isRecord(options)) return `options must be an object, got ${describeValue(options)}`
+  const problem = settings.partial
+    ? findProblem(PARTIAL_SCHEMA, options)
+    : findProblem(EMULATOR_SCHEMA, options, { required: ['functions'] })
+  if (problem !== undefined) return describeProblem(options, problem)
+  const names = ((options.functions ?? []) as FunctionConfig[]).map((fn) => fn.name)
+  const duplicate = names.find((name, index) => names.indexOf(name) !== index)
+  if (duplicate !== undefined) return `option "functions" names "${duplicate}" twice`
+  if (settings.partial) return undefined
+  if (options.httpFunction !== undefined && !names.includes(options.httpFunction as string))
+    return `option "httpFunction" names no function: ${describeValue(options.httpFunction)}`
+  const routes = Object.entries((options.httpRoutes ?? {}) as Record<string, string>)
+  const unknown = routes.find(([, name]) => !names.includes(name))
+  if (unknown !== undefined)
+    return `option "httpRoutes[${JSON.stringify(unknown[0])}]" names no function: ${describeValue(unknown[1])}`
+  return undefined
+}
+
+/**
+ * Throws a `TypeError` naming the first bad option (and its function); unknown options are rejected
+ * too.
  *
  * @example
  * ```ts
@@ -128,24 +183,8 @@ const checkFunction = (fn: FunctionConfig, index: number): void => {
  * ```
  */
 export const emulatorValidateOptions = (options: EmulatorOptions): void => {
-  if (typeof options !== 'object' || options === null) throw invalidOption('options must be an object')
-  rejectUnknown('', options, EMULATOR_KEYS)
-  if (!Array.isArray(options.functions) || options.functions.length === 0) {
-    throw invalidOption('option "functions" must be a non-empty array')
-  }
-  options.functions.forEach(checkFunction)
-  const names = options.functions.map((fn) => fn.name)
-  const duplicate = names.find((name, index) => names.indexOf(name) !== index)
-  if (duplicate !== undefined) throw invalidOption(`option "functions" names "${duplicate}" twice`)
-  checkRules('', options)
-  checkInteger('port', options.port, 0)
-  if (options.httpPort !== false) checkInteger('httpPort', options.httpPort, 0)
-  if (options.httpFunction !== undefined && !names.includes(options.httpFunction)) {
-    throw invalidOption(`option "httpFunction" names no function: ${String(options.httpFunction)}`)
-  }
-  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
-    throw invalidOption('option "onEvent" must be a function')
-  }
+  const problem = emulatorOptionsProblem(options)
+  if (problem !== undefined) throw invalidOption(problem, /^option "([^"]+)"/.exec(problem)?.[1])
 }
 
 const resolveManaged = (
@@ -155,11 +194,16 @@ const resolveManaged = (
   return { ...MANAGED_DEFAULTS, ...(value === true ? {} : value) }
 }
 
+/** The region and account of the emulator, defaults applied. */
+export const resolveAccount = (options: Pick<EmulatorOptions, 'region' | 'accountId'>) => ({
+  region: options.region ?? DEFAULT_REGION,
+  accountId: options.accountId ?? DEFAULT_ACCOUNT_ID,
+})
+
 /** Applies emulator-level rules, then the function's own, then the defaults. */
 export const resolveFunction = (options: EmulatorOptions, fn: FunctionConfig): ResolvedFunction => {
-  const rules = { ...RULE_DEFAULTS, ...definedOnly(options), ...definedOnly(fn) }
-  const region = options.region ?? 'us-east-1'
-  const accountId = options.accountId ?? '000000000000'
+  const lifetime = { ...RULE_DEFAULTS, ...definedOnly(options), ...definedOnly(fn) }
+  const { region, accountId } = resolveAccount(options)
   return {
     name: fn.name,
     handler: fn.handler,
@@ -167,26 +211,58 @@ export const resolveFunction = (options: EmulatorOptions, fn: FunctionConfig): R
     env: fn.env ?? {},
     memoryMb: fn.memoryMb ?? 128,
     timeoutMs: fn.timeoutMs ?? 3_000,
-    concurrency: rules.concurrency,
-    idleTimeoutMs: rules.idleTimeoutMs,
-    maxLifetimeMs: rules.maxLifetimeMs,
-    freeze: rules.freeze,
-    provisioned: rules.provisioned,
-    managedInstances: resolveManaged(rules.managedInstances),
-    initTimeoutMs: rules.initTimeoutMs,
-    shutdownTimeoutMs: rules.shutdownTimeoutMs,
+    concurrency: lifetime.concurrency,
+    idleTimeoutMs: lifetime.idleTimeoutMs,
+    maxLifetimeMs: lifetime.maxLifetimeMs,
+    freeze: lifetime.freeze,
+    provisioned: lifetime.provisioned,
+    managedInstances: resolveManaged(lifetime.managedInstances),
+    initTimeoutMs: lifetime.initTimeoutMs,
+    shutdownTimeoutMs: lifetime.shutdownTimeoutMs,
     region,
     accountId,
     arn: `arn:aws:lambda:${region}:${accountId}:function:${fn.name}`,
   }
 }
 
-const definedOnly = (rules: LifetimeRules): LifetimeRules =>
+const RULE_KEYS = Object.keys(RULE_DEFAULTS)
+
+const definedOnly = (lifetime: LifetimeRules): LifetimeRules =>
   Object.fromEntries(
     RULE_KEYS.flatMap((key) =>
-      rules[key as keyof LifetimeRules] === undefined ? [] : [[key, rules[key as keyof LifetimeRules]]],
+      lifetime[key as keyof LifetimeRules] === undefined ? [] : [[key, lifetime[key as keyof LifetimeRules]]],
     ),
   )
+
+/**
+ * Checks that a function's code is there before anything starts: the code directory exists, and the
+ * handler's module is found the way the runtime client looks for it (`<module>`, `.js`, `.mjs`,
+ * `.cjs`, then a package resolved from the code directory). Throws a TypeError naming the function.
+ *
+ * @example
+ * ```ts
+ * checkFunctionCode(resolveFunction(options, options.functions[0]))
+ * ```
+ */
+export const checkFunctionCode = (fn: Pick<ResolvedFunction, 'name' | 'handler' | 'codeDir'>): void => {
+  const where = `function "${fn.name}"`
+  if (!existsSync(fn.codeDir) || !statSync(fn.codeDir).isDirectory())
+    throw invalidOption(`${where}: codeDir ${fn.codeDir} is not a directory (it does not exist)`, 'codeDir')
+  const moduleRoot = dirname(fn.handler)
+  const moduleName = basename(fn.handler).split('.')[0] as string
+  const base = resolve(fn.codeDir, moduleRoot, moduleName)
+  if (['', '.js', '.mjs', '.cjs'].some((extension) => existsSync(`${base}${extension}`))) return
+  try {
+    createRequire(join(fn.codeDir, 'noop.js')).resolve(moduleName, {
+      paths: [fn.codeDir, join(fn.codeDir, moduleRoot)],
+    })
+  } catch {
+    throw invalidOption(
+      `${where}: handler "${fn.handler}" needs ${join(moduleRoot, moduleName)}.js, .mjs or .cjs in ${fn.codeDir}; none exists`,
+      'handler',
+    )
+  }
+}
 
 export const resolveLogDir = (logDir: string | undefined): string =>
   logDir === undefined

@@ -57,12 +57,21 @@ export interface EmulatorOptions extends LifetimeRules {
   readonly httpPort?: number | false
   /** Function behind the HTTP front door. Default: the first one. */
   readonly httpFunction?: string
+  /**
+   * Path prefixes of the HTTP front door and the function each goes to (`{ '/hello': 'hello' }`: `/hello`
+   * and `/hello/…`); the longest prefix wins, other paths go to `httpFunction`. Default none.
+   */
+  readonly httpRoutes?: Readonly<Record<string, string>>
   /** Directory of the log stream files. Default `.lambda-lifetime/logs` in the working directory. */
   readonly logDir?: string
   /** `AWS_REGION`. Default `us-east-1`. */
   readonly region?: string
   /** Account id in ARNs. Default `000000000000`. */
   readonly accountId?: string
+  /** Most `Event` invocations accepted and not yet finished; past it, 429 with the reason. Default 1000. */
+  readonly maxQueuedEvents?: number
+  /** Most payload bytes of those Events. Default 67108864 (64 MB). */
+  readonly maxQueuedEventBytes?: number
   /** Called for every emulator event (live view, demos, tests). A listener that throws is ignored. */
   readonly onEvent?: (event: EmulatorEvent) => void
 }
@@ -103,6 +112,12 @@ export interface EnvironmentInfo {
 
 /** How an invocation ended. */
 export type InvocationOutcome = 'success' | 'error' | 'timeout' | 'crash' | 'init-error'
+
+/**
+ * What the answer was, for people: `client-error` when the function answered an HTTP 4xx,
+ * `error` when it answered a 5xx or failed (any outcome but success), else `success`.
+ */
+export type InvocationAnswer = 'success' | 'client-error' | 'error'
 
 /** Events the emulator reports through `onEvent` and `subscribe`. */
 export type EmulatorEvent =
@@ -149,6 +164,10 @@ export type EmulatorEvent =
       readonly requestId: string
       readonly durationMs: number
       readonly outcome: InvocationOutcome
+      /** Set by the emulator when it saw the answer (every invocation it started). */
+      readonly answer?: InvocationAnswer
+      /** The `statusCode` of an HTTP-shaped answer (`{ statusCode, … }`), if the function gave one. */
+      readonly statusCode?: number
     }
   | { readonly type: 'invocation.throttle'; readonly at: number; readonly functionName: string }
 
@@ -190,6 +209,18 @@ export interface Emulator {
   invoke(functionName: string, payload?: unknown, options?: InvokeOptions): Promise<InvokeResult>
   /** Adds an event listener; returns the unsubscribe function. */
   subscribe(listener: (event: EmulatorEvent) => void): () => void
-  /** Shuts every environment down (Lambda's rules: SIGTERM only with an extension) and closes the servers. */
-  stop(): Promise<void>
+  /**
+   * Closes the servers and shuts every environment down (Lambda's rules: SIGTERM only with an
+   * extension). Accepted `Event` invocations that had not started are not run: they are written as
+   * JSON files (`<logDir>/<function>/unrun-events/<requestId>.json`) and counted in the summary.
+   */
+  stop(): Promise<StopSummary>
+}
+
+/** What `stop()` left undone. */
+export interface StopSummary {
+  /** Accepted `Event` invocations that never started. */
+  readonly unrunEvents: number
+  /** The files they were written to. */
+  readonly unrunEventFiles: readonly string[]
 }

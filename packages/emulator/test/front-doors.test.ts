@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { type Emulator, type FunctionConfig, startEmulator } from '@lambda-lifetime/emulator'
-import { functionNameOf, MAX_EVENT_PAYLOAD_BYTES, MAX_SYNC_PAYLOAD_BYTES } from '../src/emulator.js'
+import { MAX_EVENT_PAYLOAD_BYTES, MAX_SYNC_PAYLOAD_BYTES, parseFunctionReference } from '../src/invoke-api.js'
 
 const fixtures = fileURLToPath(new URL('../../../test/emulator/fixtures', import.meta.url))
 const functions: FunctionConfig[] = [{ name: 'web', handler: 'http.handler', codeDir: fixtures }]
@@ -27,18 +27,31 @@ afterAll(async () => {
   rmSync(logDir, { recursive: true, force: true })
 })
 
-describe('functionNameOf', () => {
+describe('parseFunctionReference', () => {
   test.each([
-    ['hello', 'hello'],
-    ['hello:prod', 'hello'],
-    ['123456789012:function:hello', 'hello'],
-    ['arn:aws:lambda:us-east-1:123456789012:function:hello:%24LATEST', 'hello'],
-    [encodeURIComponent('arn:aws:lambda:us-east-1:123456789012:function:hello'), 'hello'],
-    ['123456789012:function', ''],
-  ])('%s names %p', (pathPart, name) => {
+    ['hello', 'hello', null],
+    ['hello:prod', 'hello', 'prod'],
+    ['123456789012:function:hello', 'hello', null],
+    ['arn:aws:lambda:us-east-1:123456789012:function:hello:%24LATEST', 'hello', '$LATEST'],
+    [encodeURIComponent('arn:aws:lambda:us-east-1:123456789012:function:hello'), 'hello', null],
+    ['function', 'function', null],
+    ['function:%24LATEST', 'function', '$LATEST'],
+    ['123456789012:function', '123456789012', 'function'],
+    ['arn:aws:lambda:us-east-1:123456789012:function:function', 'function', null],
+  ])('%s names %p, qualifier %p', (pathPart, name, qualifier) => {
     // Act / Assess
-    expect(functionNameOf(pathPart)).toBe(name)
+    expect(parseFunctionReference(pathPart)).toMatchObject({ name, qualifier })
   })
+
+  test.each(['a:b:c', 'arn:aws:lambda:us-east-1:1:function:x', 'na me'])(
+    '%s is a ValidationException',
+    (pathPart) => {
+      // Act / Assess
+      expect(() => parseFunctionReference(encodeURIComponent(pathPart))).toThrow(
+        expect.objectContaining({ code: 'ValidationException', statusCode: 400 }),
+      )
+    },
+  )
 })
 
 describe('Invoke API', () => {
@@ -100,7 +113,10 @@ describe('HTTP front door', () => {
 
     // Assess
     expect(response.status).toBe(413)
-    expect(await response.json()).toEqual({ message: 'Request Entity Too Large' })
+    expect(await response.json()).toEqual({
+      message: 'Request Entity Too Large',
+      reason: `the body is over ${MAX_SYNC_PAYLOAD_BYTES} bytes, Lambda's limit for a synchronous invocation`,
+    })
     expect(withHttp.environments()).toEqual([])
   })
 })

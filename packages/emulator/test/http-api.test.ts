@@ -89,15 +89,68 @@ describe('fromHttpApiResult', () => {
     })
   })
 
-  test('function errors, bad JSON and bad status codes are 500 Internal Server Error', () => {
+  test('function errors and bad JSON are 500 Internal Server Error', () => {
     // Act / Assess
-    for (const answer of [
-      fromHttpApiResult('{}', true),
-      fromHttpApiResult('{nope', false),
-      fromHttpApiResult('{"statusCode":"abc"}', false),
-    ]) {
+    for (const answer of [fromHttpApiResult('{}', true), fromHttpApiResult('{nope', false)]) {
       expect(answer.statusCode).toBe(500)
       expect(JSON.parse(answer.body.toString())).toEqual({ message: 'Internal Server Error' })
     }
+  })
+
+  test.each([
+    [{ statusCode: 'abc' }, 'statusCode must be an integer from 200 to 599, got abc'],
+    [{ statusCode: 101 }, 'statusCode must be an integer from 200 to 599, got 101'],
+    [
+      { statusCode: 200, headers: { 'x-price': '5 €' } },
+      'header "x-price" has a value with characters HTTP forbids',
+    ],
+    [
+      { statusCode: 200, headers: { 'x-a': 'one\r\nSet-Cookie: evil=1' } },
+      'header "x-a" has a value with characters HTTP forbids',
+    ],
+    [{ statusCode: 200, headers: { 'x a': '1' } }, 'header name "x a" is not an HTTP token'],
+    [{ statusCode: 200, headers: 'x' }, 'headers must be an object of names to values'],
+    [{ statusCode: 200, cookies: ['a=1\nb=2'] }, 'cookie "a=1\\nb=2" has characters HTTP forbids'],
+  ])(
+    'a response HTTP cannot carry (%j) is a 502 with the reason, as API Gateway answers',
+    (result, reason) => {
+      // Act
+      const answer = fromHttpApiResult(JSON.stringify(result), false)
+
+      // Assess
+      expect(answer.statusCode).toBe(502)
+      const body = JSON.parse(answer.body.toString()) as { message: string; reason: string }
+      expect(body.message).toBe('Internal Server Error')
+      expect(body.reason).toContain(`malformed Lambda response: ${reason}`)
+    },
+  )
+
+  test('connection headers are the front door’s: a function cannot set them', () => {
+    // Act
+    const answer = fromHttpApiResult(
+      JSON.stringify({
+        statusCode: 200,
+        headers: { 'Transfer-Encoding': 'chunked', Connection: 'close', 'X-Kept': '1' },
+      }),
+      false,
+    )
+
+    // Assess
+    expect(answer.headers).toEqual({ 'x-kept': '1' })
+  })
+})
+
+describe('toHttpApiEvent on targets new URL refuses', () => {
+  test('throws a TypeError naming the target', () => {
+    // Act / Assess
+    expect(() => toHttpApiEvent(request({ url: 'http://[::1' }))).toThrow('not a request target: http://[::1')
+  })
+
+  test('an origin-form path starting with // stays a path', () => {
+    // Act
+    const event = toHttpApiEvent(request({ url: '//double/slash?x=1' })) as { rawPath: string }
+
+    // Assess
+    expect(event.rawPath).toBe('//double/slash')
   })
 })
