@@ -3,6 +3,7 @@
  * extensions inside the runtime process talk to it through `AWS_LAMBDA_RUNTIME_API`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 
 /** What the environment does with each call; the server only parses and routes. */
 export interface RuntimeApiHandlers {
@@ -11,6 +12,11 @@ export interface RuntimeApiHandlers {
   initError(body: Buffer, response: ServerResponse): void
   registerExtension(name: string, events: readonly string[], response: ServerResponse): void
   nextExtensionEvent(extensionId: string, response: ServerResponse): void
+  /**
+   * Whether the process at the other end of this connection may use the API (asked once per
+   * connection). Lambda's Runtime API is reachable only inside the sandbox.
+   */
+  allowPeer(socket: Socket): boolean
 }
 
 const RESULT = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/
@@ -49,7 +55,21 @@ const parseEvents = (body: Buffer): string[] | null => {
   }
 }
 
-const route = async (handlers: RuntimeApiHandlers, request: IncomingMessage, response: ServerResponse) => {
+const FORBIDDEN = {
+  errorType: 'AccessDeniedException',
+  errorMessage: 'this Runtime API answers only the processes of its own environment',
+}
+
+const route = async (
+  handlers: RuntimeApiHandlers,
+  allowed: (socket: Socket) => boolean,
+  request: IncomingMessage,
+  response: ServerResponse,
+) => {
+  if (!allowed(request.socket)) {
+    request.resume()
+    return sendJson(response, 403, FORBIDDEN, { Connection: 'close' })
+  }
   const body = await readBody(request)
   // A request from an http.Server always has its url.
   const path = request.url as string
@@ -92,8 +112,17 @@ const route = async (handlers: RuntimeApiHandlers, request: IncomingMessage, res
 export const startRuntimeApi = async (
   handlers: RuntimeApiHandlers,
 ): Promise<{ server: Server; port: number }> => {
+  const verdicts = new WeakMap<Socket, boolean>()
+  const allowed = (socket: Socket): boolean => {
+    let verdict = verdicts.get(socket)
+    if (verdict === undefined) {
+      verdict = handlers.allowPeer(socket)
+      verdicts.set(socket, verdict)
+    }
+    return verdict
+  }
   const server = createServer((request, response) => {
-    route(handlers, request, response).catch(() => response.destroy())
+    route(handlers, allowed, request, response).catch(() => response.destroy())
   })
   server.requestTimeout = 0
   server.headersTimeout = 0

@@ -16,6 +16,7 @@ const handlers: RuntimeApiHandlers = {
     sendJson(response, 200, {}, { 'Lambda-Extension-Identifier': 'id-1' })
   },
   nextExtensionEvent: (_id, response) => sendJson(response, 200, {}),
+  allowPeer: () => true,
 }
 
 const register = (body: string) =>
