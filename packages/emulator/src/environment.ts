@@ -263,13 +263,14 @@ export class Environment {
 
   /**
    * Only the environment's own processes may use its Runtime API: the peer's socket must be open in
-   * one of them (/proc/net/tcp gives the socket, /proc/<pid>/fd who holds it). Without /proc there is
-   * no way to tell, and every local process is let in.
+   * one of them (/proc/net/tcp gives the socket, /proc/<pid>/fd who holds it). Asked once per
+   * connection; the runtime client keeps its connections, so a few times per runtime. Without /proc
+   * there is no way to tell, and every local process is let in.
    */
-  #allowPeer(socket: Socket): boolean {
+  async #allowPeer(socket: Socket): Promise<boolean> {
     if (!procAvailable()) return true
+    const inode = await clientSocketInode(socket.remotePort ?? 0, this.#port)
     const runtime = this.#runtime
-    const inode = clientSocketInode(socket.remotePort ?? 0, this.#port)
     return runtime !== null && inode !== null && holdsSocket(runtime.process.members(), inode)
   }
 

@@ -4,6 +4,7 @@
  * socket. Elsewhere (no /proc) each answer is "unknown", and callers fall back to the process group.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 
 /** Whether this system has the /proc files these helpers read. */
 export const procAvailable = (): boolean => {
@@ -98,11 +99,18 @@ const hexPort = (port: number): string => port.toString(16).toUpperCase().padSta
 /**
  * The inode of the client end of a loopback TCP connection, from /proc/net/tcp: the socket whose
  * local port is the client's and whose remote port is the server's. Null when it is not listed.
+ * Read without blocking: on a busy machine the table has thousands of lines (TIME_WAIT included).
+ *
+ * @example
+ * ```ts
+ * await clientSocketInode(socket.remotePort, serverPort) // '123456'
+ * ```
  */
-export const clientSocketInode = (clientPort: number, serverPort: number): string | null => {
+export const clientSocketInode = async (clientPort: number, serverPort: number): Promise<string | null> => {
   const local = `:${hexPort(clientPort)}`
   const remote = `:${hexPort(serverPort)}`
-  for (const line of readOr('/proc/net/tcp', '').split('\n')) {
+  const table = await readFile('/proc/net/tcp', 'utf8').catch(() => '')
+  for (const line of table.split('\n')) {
     const fields = line.trim().split(/\s+/)
     if (fields[1]?.endsWith(local) && fields[2]?.endsWith(remote)) return fields[9] ?? null
   }

@@ -16,7 +16,7 @@ export interface RuntimeApiHandlers {
    * Whether the process at the other end of this connection may use the API (asked once per
    * connection). Lambda's Runtime API is reachable only inside the sandbox.
    */
-  allowPeer(socket: Socket): boolean
+  allowPeer(socket: Socket): boolean | Promise<boolean>
 }
 
 const RESULT = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/
@@ -62,11 +62,11 @@ const FORBIDDEN = {
 
 const route = async (
   handlers: RuntimeApiHandlers,
-  allowed: (socket: Socket) => boolean,
+  allowed: (socket: Socket) => Promise<boolean>,
   request: IncomingMessage,
   response: ServerResponse,
 ) => {
-  if (!allowed(request.socket)) {
+  if (!(await allowed(request.socket))) {
     request.resume()
     return sendJson(response, 403, FORBIDDEN, { Connection: 'close' })
   }
@@ -112,11 +112,11 @@ const route = async (
 export const startRuntimeApi = async (
   handlers: RuntimeApiHandlers,
 ): Promise<{ server: Server; port: number }> => {
-  const verdicts = new WeakMap<Socket, boolean>()
-  const allowed = (socket: Socket): boolean => {
+  const verdicts = new WeakMap<Socket, Promise<boolean>>()
+  const allowed = (socket: Socket): Promise<boolean> => {
     let verdict = verdicts.get(socket)
     if (verdict === undefined) {
-      verdict = handlers.allowPeer(socket)
+      verdict = Promise.resolve(handlers.allowPeer(socket))
       verdicts.set(socket, verdict)
     }
     return verdict
