@@ -6,7 +6,7 @@
  * flight.
  */
 import { randomUUID } from 'node:crypto'
-import type { ServerResponse } from 'node:http'
+import { type ServerResponse, validateHeaderValue } from 'node:http'
 import type { InvocationOutcome } from './types.js'
 
 /** One invocation on its way through an environment. */
@@ -147,7 +147,9 @@ export class InvocationDispatch {
     this.#running.set(invocation.requestId, running)
     try {
       this.#hooks.starting(invocation)
-      poll.writeHead(200, {
+      // Everything that can fail comes before the first byte of the answer, which then cannot.
+      const payload = invocation.payload
+      const headers: Record<string, string> = {
         'Content-Type': 'application/json',
         'Lambda-Runtime-Aws-Request-Id': invocation.requestId,
         'Lambda-Runtime-Deadline-Ms': String(deadlineMs),
@@ -156,8 +158,10 @@ export class InvocationDispatch {
         ...(invocation.clientContext === null
           ? {}
           : { 'Lambda-Runtime-Client-Context': utf8Header(invocation.clientContext) }),
-      })
-      poll.end(invocation.payload)
+      }
+      for (const [name, value] of Object.entries(headers)) validateHeaderValue(name, value)
+      poll.writeHead(200, headers)
+      poll.end(payload)
     } catch (error) {
       // The runtime got nothing: its poll waits for the next invocation. A half-written answer is cut.
       if (poll.headersSent) poll.destroy()
