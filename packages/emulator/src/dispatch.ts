@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { type ServerResponse, validateHeaderValue } from 'node:http'
+import type { PeerVerdict } from './runtime-api.js'
 import type { InvocationOutcome } from './types.js'
 
 /** One invocation on its way through an environment. */
@@ -49,6 +50,14 @@ export interface DispatchHooks {
   /** Handing it over failed: the invocation is in flight and must be finished with this error. */
   failed(requestId: string, error: unknown): void
   timedOut(requestId: string): void
+  /** A waiting poll turned out to come from the environment's own runtime: invocations may go to it. */
+  pollAllowed(): void
+}
+
+/** A `/next` long poll and whether its process may get a payload (undefined: still being checked). */
+interface Poll {
+  readonly response: ServerResponse
+  allowed: boolean | undefined
 }
 
 const traceIdNow = (): string =>
@@ -63,7 +72,7 @@ const utf8Header = (text: string): string => Buffer.from(text, 'utf8').toString(
 export class InvocationDispatch {
   readonly #hooks: DispatchHooks
   readonly #queue: Invocation[] = []
-  readonly #polls: ServerResponse[] = []
+  readonly #polls: Poll[] = []
   readonly #running = new Map<string, Running>()
 
   constructor(hooks: DispatchHooks) {
@@ -88,11 +97,6 @@ export class InvocationDispatch {
     return this.#polls.length > 0
   }
 
-  /** An invocation is waiting and the runtime asks for one: `deliver` has work. */
-  get ready(): boolean {
-    return this.#queue.length > 0 && this.#polls.length > 0
-  }
-
   runningIds(): string[] {
     return [...this.#running.keys()]
   }
@@ -101,9 +105,20 @@ export class InvocationDispatch {
     this.#queue.push(invocation)
   }
 
-  /** The runtime asks for its next invocation (a long poll, answered by `deliver`). */
-  poll(response: ServerResponse): void {
-    this.#polls.push(response)
+  /**
+   * The runtime asks for its next invocation (a long poll, answered by `deliver`). A poll from a
+   * process outside the environment is dropped once the check says so (the API answers it 403).
+   */
+  poll(response: ServerResponse, peer: PeerVerdict): void {
+    const poll: Poll = { response, allowed: peer.value }
+    this.#polls.push(poll)
+    if (poll.allowed !== undefined) return
+    void peer.settled.then((allowed) => {
+      poll.allowed = allowed
+      const index = this.#polls.indexOf(poll)
+      if (!allowed && index >= 0) this.#polls.splice(index, 1)
+      if (allowed && index >= 0 && this.#queue.length > 0) this.#hooks.pollAllowed()
+    })
   }
 
   /** The runtime that was polling is gone (reset, failed init). */
@@ -125,14 +140,17 @@ export class InvocationDispatch {
     return running
   }
 
-  /** Hands waiting invocations to waiting polls. */
+  /** Hands waiting invocations to waiting polls of the environment's own processes, in order. */
   deliver(): void {
-    while (this.ready) {
-      this.#deliverOne(this.#queue.shift() as Invocation, this.#polls.shift() as ServerResponse)
+    while (this.#queue.length > 0) {
+      const index = this.#polls.findIndex((poll) => poll.allowed === true)
+      if (index < 0) return
+      const [poll] = this.#polls.splice(index, 1) as [Poll]
+      this.#deliverOne(this.#queue.shift() as Invocation, poll)
     }
   }
 
-  #deliverOne(invocation: Invocation, poll: ServerResponse): void {
+  #deliverOne(invocation: Invocation, { response: poll, allowed }: Poll): void {
     const { timeoutMs, enforceTimeout } = this.#hooks
     const deadlineMs = Date.now() + timeoutMs
     const running: Running = {
@@ -165,7 +183,7 @@ export class InvocationDispatch {
     } catch (error) {
       // The runtime got nothing: its poll waits for the next invocation. A half-written answer is cut.
       if (poll.headersSent) poll.destroy()
-      else this.#polls.unshift(poll)
+      else this.#polls.unshift({ response: poll, allowed })
       this.#hooks.failed(invocation.requestId, error)
       return
     }

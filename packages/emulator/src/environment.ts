@@ -16,7 +16,7 @@ import { logStreamFile, logStreamName, maxMemoryUsedMb } from './logs.js'
 import type { ResolvedFunction } from './options.js'
 import { PlatformLog, type RuntimeOutput, seconds } from './platform-log.js'
 import { clientSocketInode, holdsSocket, procAvailable } from './process-tree.js'
-import { sendJson, startRuntimeApi } from './runtime-api.js'
+import { type PeerVerdict, sendJson, startRuntimeApi } from './runtime-api.js'
 import { RuntimeProcess } from './runtime-process.js'
 import type {
   EmulatorEvent,
@@ -204,6 +204,7 @@ export class Environment {
       delivered: (running) => this.#delivered(running),
       failed: (requestId, error) => this.#deliveryFailed(requestId, error),
       timedOut: (requestId) => this.#onTimeout(requestId),
+      pollAllowed: () => this.#deliver(),
     })
   }
 
@@ -232,7 +233,7 @@ export class Environment {
   async #start(): Promise<void> {
     mkdirSync(this.tmpDir, { recursive: true })
     const { server, port } = await startRuntimeApi({
-      next: (response) => this.#onNext(response),
+      next: (response, peer) => this.#onNext(response, peer),
       result: (requestId, body, errorType, response) => this.#onResult(requestId, body, errorType, response),
       initError: (body, response) => this.#onInitError(body, response),
       registerExtension: (name, events, response) => {
@@ -396,8 +397,8 @@ export class Environment {
     return this.initType === 'on-demand' ? this.fn.initTimeoutMs : Math.max(this.fn.initTimeoutMs, 130_000)
   }
 
-  #onNext(response: ServerResponse): void {
-    this.#dispatch.poll(response)
+  #onNext(response: ServerResponse, peer: PeerVerdict): void {
+    this.#dispatch.poll(response, peer)
     const phase = this.#phase
     if (phase.name === 'initializing') {
       this.#enter({ ...phase, init: { ...phase.init, runtimeAsked: true } })
@@ -458,9 +459,10 @@ export class Environment {
     this.#context.available()
   }
 
+  /** Thaws the runtime for waiting invocations (it may have been frozen before its poll came) and hands them over. */
   #deliver(): void {
     const phase = this.#phase
-    if ((phase.name !== 'idle' && phase.name !== 'busy') || !this.#dispatch.ready) return
+    if ((phase.name !== 'idle' && phase.name !== 'busy') || this.#dispatch.queued === 0) return
     if (phase.name === 'idle') this.#enter({ name: 'busy', runtime: phase.runtime, retiring: false })
     if (phase.runtime.process.thaw()) {
       this.#context.emit({ type: 'environment.thaw', at: Date.now(), environment: this.info() })

@@ -6,8 +6,21 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net'
 
 /** What the environment does with each call; the server only parses and routes. */
+/**
+ * Whether the process at the other end of a connection may use the API: known (`value`) once the
+ * check (`settled`) is done. Asked once per connection.
+ */
+export interface PeerVerdict {
+  value: boolean | undefined
+  readonly settled: Promise<boolean>
+}
+
 export interface RuntimeApiHandlers {
-  next(response: ServerResponse): void
+  /**
+   * The runtime asks for its next invocation. The poll is answered by the environment; the peer check
+   * may still be running, and no payload may go out before it said yes.
+   */
+  next(response: ServerResponse, peer: PeerVerdict): void
   result(requestId: string, body: Buffer, errorType: string | null, response: ServerResponse): void
   initError(body: Buffer, response: ServerResponse): void
   registerExtension(name: string, events: readonly string[], response: ServerResponse): void
@@ -60,22 +73,31 @@ const FORBIDDEN = {
   errorMessage: 'this Runtime API answers only the processes of its own environment',
 }
 
+const refuse = (response: ServerResponse): void => {
+  if (!response.headersSent) sendJson(response, 403, FORBIDDEN, { Connection: 'close' })
+}
+
 const route = async (
   handlers: RuntimeApiHandlers,
-  allowed: (socket: Socket) => Promise<boolean>,
+  peer: PeerVerdict,
   request: IncomingMessage,
   response: ServerResponse,
 ) => {
-  if (!(await allowed(request.socket))) {
+  if (peer.value === false) {
     request.resume()
-    return sendJson(response, 403, FORBIDDEN, { Connection: 'close' })
+    return refuse(response)
   }
   const body = await readBody(request)
   // A request from an http.Server always has its url.
   const path = request.url as string
+  if (request.method === 'GET' && path === '/2018-06-01/runtime/invocation/next') {
+    // Not held by the check: the environment sees the runtime waiting at once, and hands nothing over
+    // before the check said yes.
+    if (peer.value === undefined) void peer.settled.then((allowed) => allowed || refuse(response))
+    return handlers.next(response, peer)
+  }
+  if (!(await peer.settled)) return refuse(response)
   const result = RESULT.exec(path)
-  if (request.method === 'GET' && path === '/2018-06-01/runtime/invocation/next')
-    return handlers.next(response)
   if (request.method === 'POST' && result) {
     const requestId = decodeURIComponent(result[1] as string)
     // A streamed response reports a late failure in its trailers; a buffered error is its body.
@@ -112,18 +134,28 @@ const route = async (
 export const startRuntimeApi = async (
   handlers: RuntimeApiHandlers,
 ): Promise<{ server: Server; port: number }> => {
-  const verdicts = new WeakMap<Socket, Promise<boolean>>()
-  const allowed = (socket: Socket): Promise<boolean> => {
-    let verdict = verdicts.get(socket)
-    if (verdict === undefined) {
-      verdict = Promise.resolve(handlers.allowPeer(socket))
-      verdicts.set(socket, verdict)
+  const verdicts = new WeakMap<Socket, PeerVerdict>()
+  const verdictOf = (socket: Socket): PeerVerdict => {
+    const known = verdicts.get(socket)
+    if (known !== undefined) return known
+    const verdict: PeerVerdict = {
+      value: undefined,
+      settled: Promise.resolve()
+        .then(() => handlers.allowPeer(socket))
+        .catch(() => false)
+        .then((allowed) => {
+          verdict.value = allowed
+          return allowed
+        }),
     }
+    verdicts.set(socket, verdict)
     return verdict
   }
   const server = createServer((request, response) => {
-    route(handlers, allowed, request, response).catch(() => response.destroy())
+    route(handlers, verdictOf(request.socket), request, response).catch(() => response.destroy())
   })
+  // The check starts with the connection, before its first request is read.
+  server.on('connection', (socket: Socket) => verdictOf(socket))
   server.requestTimeout = 0
   server.headersTimeout = 0
   server.keepAliveTimeout = 0
