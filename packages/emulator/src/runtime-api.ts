@@ -74,7 +74,7 @@ const FORBIDDEN = {
 }
 
 const refuse = (response: ServerResponse): void => {
-  if (!response.headersSent) sendJson(response, 403, FORBIDDEN, { Connection: 'close' })
+  if (!response.headersSent) sendJson(response, 403, FORBIDDEN)
 }
 
 const route = async (

@@ -6,7 +6,7 @@
  * Hot reload would replace this process and keep the rest of the environment (a reset does it today).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { isAlive, markedProcesses, procAvailable, processTree } from './process-tree.js'
+import { isAlive, markedProcesses, processTree } from './process-tree.js'
 
 export interface RuntimeProcessOptions {
   readonly command: string
@@ -96,10 +96,13 @@ export class RuntimeProcess {
     return this.#frozen
   }
 
-  /** The runtime and every live process it started, also those that left its group or its tree. */
+  /**
+   * The runtime and every live process it started, also those that left its group or its tree.
+   * Without /proc there is no telling: none, and signals reach the process group only.
+   */
   members(): number[] {
     const pid = this.pid
-    if (pid === null || !procAvailable()) return pid === null ? [] : [pid]
+    if (pid === null) return []
     for (const member of processTree(pid)) this.#members.add(member)
     for (const member of this.#members) if (!isAlive(member)) this.#members.delete(member)
     return [...this.#members]
@@ -142,8 +145,7 @@ export class RuntimeProcess {
   }
 
   #signalAll(pids: readonly number[], name: NodeJS.Signals): void {
-    const pid = this.pid
-    if (pid !== null) signal(-pid, name)
+    signal(-(this.pid as number), name)
     for (const member of pids) signal(member, name)
   }
 
@@ -154,8 +156,7 @@ export class RuntimeProcess {
   killNow(): void {
     const pid = this.pid
     if (pid === null) return
-    const marked = procAvailable() ? markedProcesses(this.#mark) : []
-    const all = this.#stopAll(marked, 'SIGSTOP')
+    const all = this.#stopAll(markedProcesses(this.#mark), 'SIGSTOP')
     this.#signalAll(all, 'SIGKILL')
     this.#frozen = false
   }

@@ -154,6 +154,81 @@ describe('the Runtime API of an environment', () => {
   })
 })
 
+describe('retirement and failed inits', () => {
+  test('an idle environment that retires shuts down at once; one still starting, before it spawns', async () => {
+    // Prepare
+    const idle = environmentOf()
+    await run(idle.environment, plain('only'))
+    await waitFor(() => idle.environment.state === 'idle', 'the environment to be idle')
+    const starting = environmentOf()
+
+    // Act
+    starting.environment.retire()
+    idle.environment.retire()
+    await waitFor(
+      () => idle.environment.state === 'stopped' && starting.environment.state === 'stopped',
+      'both to stop',
+    )
+
+    // Assess
+    expect(idle.environment.stopReason).toBe('max-lifetime')
+    expect(starting.environment.stopReason).toBe('max-lifetime')
+    expect(starting.events.map((event) => event.type)).toEqual([
+      'environment.shutdown',
+      'environment.stopped',
+    ])
+    expect(starting.environment.info()).toMatchObject({ runtimes: 0, pid: null })
+  })
+
+  test('a busy environment that retires and then times out shuts down instead of restarting', async () => {
+    // Prepare
+    const { environment, events } = environmentOf({ handler: 'lifetime.handler', timeoutMs: 1_000 })
+    await run(environment, plain('warm-up'))
+    const slow = run(environment, { ...plain('slow'), payload: '{"sleepMs":5000}' })
+    await waitFor(() => environment.info().inFlight === 1, 'the slow invocation to start')
+
+    // Act
+    environment.retire()
+    const capacityWhileRetiring = environment.capacity
+    const result = await slow
+    await waitFor(() => environment.state === 'stopped', 'the environment to stop')
+
+    // Assess
+    expect(capacityWhileRetiring).toBe(0)
+    expect(environment.retiring).toBe(false)
+    expect(result.outcome).toBe('timeout')
+    expect(environment.stopReason).toBe('max-lifetime')
+    expect(environment.info().runtimes).toBe(1)
+    expect(events.filter((event) => event.type === 'environment.reset')).toHaveLength(1)
+  })
+
+  test('a runtime that exits during init is retried inside the invocation, then fails it with START/END/REPORT', async () => {
+    // Prepare
+    const { environment, events } = environmentOf({ handler: 'exits-at-init.handler' })
+
+    // Act
+    const result = await run(environment, { ...plain('doomed'), tail: true })
+    await waitFor(() => environment.state === 'stopped', 'the environment to stop')
+
+    // Assess
+    expect(result).toMatchObject({ functionError: true, outcome: 'init-error' })
+    expect(JSON.parse(result.payload)).toEqual({
+      errorType: 'Runtime.ExitError',
+      errorMessage: 'RequestId: doomed Error: Runtime exited without providing a reason',
+    })
+    const tail = Buffer.from(result.logResult ?? '', 'base64').toString()
+    expect(tail).toMatch(
+      /^START RequestId: doomed Version: \$LATEST\nEND RequestId: doomed\nREPORT RequestId: doomed\t/,
+    )
+    expect(tail).toContain('Status: error\tError Type: Runtime.ExitError')
+    const failures = events.flatMap((event) =>
+      event.type === 'environment.init-failed' ? [event.reason] : [],
+    )
+    expect(failures).toEqual(['exit', 'exit'])
+    expect(environment.stopReason).toBe('init-failed')
+  })
+})
+
 describe('shutdown', () => {
   test('removes the /tmp of the environment and its empty function folder; a reset keeps them', async () => {
     // Prepare

@@ -117,9 +117,11 @@ describe('PipeLines', () => {
   test('a line longer than a log event is written without waiting for its end', () => {
     // Act
     const out = new PipeLines().push(Buffer.from('x'.repeat(MAX_LINE_CHARS + 1)))
+    const ended = new PipeLines().push(Buffer.from(`${'y'.repeat(MAX_LINE_CHARS)}\n`))
 
     // Assess
     expect(out).toBe(`${'x'.repeat(MAX_LINE_CHARS + 1)}\n`)
+    expect(ended).toBe(`${'y'.repeat(MAX_LINE_CHARS)}\n`)
   })
 })
 

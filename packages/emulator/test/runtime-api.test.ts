@@ -1,5 +1,5 @@
 /** The Runtime and Extensions API server alone: routing and request checks, with handlers that record. */
-import type { Server } from 'node:http'
+import { Agent, request, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { type RuntimeApiHandlers, sendJson, startRuntimeApi } from '../src/runtime-api.js'
 
@@ -36,6 +36,78 @@ afterAll(async () => {
   await new Promise((resolve) => {
     server.close(resolve)
     server.closeAllConnections()
+  })
+})
+
+describe('the peer check', () => {
+  const serve = async (allowPeer: RuntimeApiHandlers['allowPeer']) => {
+    let asked = 0
+    const started = await startRuntimeApi({
+      ...handlers,
+      allowPeer: (socket) => {
+        asked += 1
+        return allowPeer(socket)
+      },
+    })
+    return { ...started, asked: () => asked }
+  }
+
+  const close = (closing: Server) =>
+    new Promise((resolve) => {
+      closing.close(resolve)
+      closing.closeAllConnections()
+    })
+
+  test('is asked once per connection; a refused connection gets 403 on every request, /next included', async () => {
+    // Prepare
+    const refusing = await serve(() => false)
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const get = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: refusing.port, path, agent }, (response) => {
+          response.resume()
+          response.on('end', () => resolve(response.statusCode as number))
+        })
+          .on('error', reject)
+          .end()
+      })
+
+    try {
+      // Act
+      const statuses = [
+        await get('/2018-06-01/runtime/invocation/next'),
+        await get('/2018-06-01/runtime/invocation/next'),
+        await get('/2020-01-01/extension/event/next'),
+      ]
+
+      // Assess
+      expect(statuses).toEqual([403, 403, 403])
+      expect(refusing.asked()).toBe(1)
+    } finally {
+      agent.destroy()
+      await close(refusing.server)
+    }
+  })
+
+  test('a check that fails refuses the connection', async () => {
+    // Prepare
+    const failing = await serve(() => {
+      throw new Error('no /proc here')
+    })
+
+    try {
+      // Act
+      const response = await fetch(`http://127.0.0.1:${failing.port}/2018-06-01/runtime/init/error`, {
+        method: 'POST',
+        body: '{}',
+      })
+
+      // Assess
+      expect(response.status).toBe(403)
+      expect(await response.json()).toMatchObject({ errorType: 'AccessDeniedException' })
+    } finally {
+      await close(failing.server)
+    }
   })
 })
 

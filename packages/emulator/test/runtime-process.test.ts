@@ -115,6 +115,8 @@ describe('RuntimeProcess', () => {
     expect(markedProcesses(MARK)).toEqual([])
     await waitFor(() => (isAlive(child) || isAlive(orphan) ? undefined : true), 'the children to die')
     expect(exits).toHaveLength(1)
+    await runtime.terminate(10_000)
+    expect(exits).toHaveLength(1)
   })
 
   test('terminate: SIGTERM to every process, and what is left is killed when the budget ends', async () => {
@@ -194,6 +196,7 @@ describe('process-tree', () => {
       expect(inode).toMatch(/^\d+$/)
       expect(holdsSocket([client.pid as number], inode as string)).toBe(true)
       expect(holdsSocket([process.pid], inode as string)).toBe(false)
+      expect(holdsSocket([2 ** 22 + 1], inode as string)).toBe(false)
       expect(await clientSocketInode(peer, port === 65535 ? 1 : port + 1)).toBeNull()
     } finally {
       client.kill('SIGKILL')
