@@ -70,6 +70,17 @@ export const processState = (pid: number): string | null => {
   return end < 0 ? null : (stat[end + 2] ?? null)
 }
 
+/**
+ * When a process started (clock ticks since boot, field 22 of its stat), null when there is no such
+ * process: with its pid, the identity of a process, since pids are reused.
+ */
+export const startTime = (pid: number): string | null => {
+  const stat = readOr(`/proc/${pid}/stat`, '')
+  const end = stat.lastIndexOf(')')
+  // Fields after the command name start with the state, field 3; the start time is field 22.
+  return end < 0 ? null : (stat.slice(end + 2).split(' ')[19] ?? null)
+}
+
 /** Alive means it exists and is not a zombie waiting for its parent to reap it. */
 export const isAlive = (pid: number): boolean => {
   const state = processState(pid)

@@ -6,7 +6,7 @@
  * Hot reload would replace this process and keep the rest of the environment (a reset does it today).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { isAlive, markedProcesses, processTree } from './process-tree.js'
+import { isAlive, markedProcesses, processTree, startTime } from './process-tree.js'
 
 export interface RuntimeProcessOptions {
   readonly command: string
@@ -54,8 +54,11 @@ export class RuntimeProcess {
   readonly #child: ChildProcess
   readonly #mark: string
   readonly #exit: Promise<void>
-  /** Every process seen in the tree so far: a child whose parent exited is still ours. */
-  readonly #members = new Set<number>()
+  /**
+   * Every process seen in the tree so far, with its start time: a child whose parent exited is still
+   * ours, and a pid that a new process took over is not.
+   */
+  readonly #members = new Map<number, string | null>()
   #exited = false
   #frozen = false
 
@@ -103,9 +106,11 @@ export class RuntimeProcess {
   members(): number[] {
     const pid = this.pid
     if (pid === null) return []
-    for (const member of processTree(pid)) this.#members.add(member)
-    for (const member of this.#members) if (!isAlive(member)) this.#members.delete(member)
-    return [...this.#members]
+    for (const member of processTree(pid)) this.#members.set(member, startTime(member))
+    for (const [member, started] of this.#members) {
+      if (!isAlive(member) || startTime(member) !== started) this.#members.delete(member)
+    }
+    return [...this.#members.keys()]
   }
 
   /**

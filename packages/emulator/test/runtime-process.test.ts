@@ -12,6 +12,7 @@ import {
   markedProcesses,
   processState,
   processTree,
+  startTime,
 } from '../src/process-tree.js'
 import { RuntimeProcess } from '../src/runtime-process.js'
 
@@ -170,6 +171,8 @@ describe('process-tree', () => {
     // Assess
     expect(tree[0]).toBe(runtime.pid)
     expect(tree).toContain(child)
+    expect(startTime(child)).toMatch(/^\d+$/)
+    expect(startTime(2 ** 22 + 1)).toBeNull()
     expect(processState(2 ** 22 + 1)).toBeNull()
     expect(processTree(2 ** 22 + 1)).toEqual([])
   })
