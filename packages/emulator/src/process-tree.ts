@@ -4,7 +4,7 @@
  * socket. Elsewhere (no /proc) each answer is "unknown", and callers fall back to the process group.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 
 /** Whether this system has the /proc files these helpers read. */
 export const procAvailable = (): boolean => {
@@ -120,12 +120,31 @@ const hexPort = (port: number): string => port.toString(16).toUpperCase().padSta
 export const clientSocketInode = async (clientPort: number, serverPort: number): Promise<string | null> => {
   const local = `:${hexPort(clientPort)}`
   const remote = `:${hexPort(serverPort)}`
-  const table = await readFile('/proc/net/tcp', 'utf8').catch(() => '')
-  for (const line of table.split('\n')) {
+  const find = (line: string): string | null => {
     const fields = line.trim().split(/\s+/)
-    if (fields[1]?.endsWith(local) && fields[2]?.endsWith(remote)) return fields[9] ?? null
+    return fields[1]?.endsWith(local) && fields[2]?.endsWith(remote) ? (fields[9] ?? null) : null
   }
-  return null
+  // The kernel writes the table as it is read: stopping at the line saves it the rest.
+  const file = await open('/proc/net/tcp').catch(() => null)
+  if (file === null) return null
+  try {
+    let rest = ''
+    for await (const chunk of file.createReadStream({
+      encoding: 'utf8',
+      highWaterMark: 32 * 1024,
+      autoClose: false,
+    })) {
+      const lines = (rest + chunk).split('\n')
+      rest = lines.pop() as string
+      for (const line of lines) {
+        const inode = find(line)
+        if (inode !== null) return inode
+      }
+    }
+    return find(rest)
+  } finally {
+    await file.close()
+  }
 }
 
 /** Whether one of the processes has the socket with this inode among its open files. */
