@@ -2,22 +2,23 @@
  * One execution environment and Lambda's rules for its life, as one state machine (`Phase`). Its
  * parts each live in their own file: the runtime process and its descendants (runtime-process.ts),
  * the Runtime API server (runtime-api.ts), the extensions (extensions.ts), the invocations on their
- * way to the runtime (dispatch.ts) and the log stream (platform-log.ts).
+ * way to the runtime (dispatch.ts), the log stream (platform-log.ts), the phases (phase.ts) and what
+ * the runtime finds around it (sandbox.ts).
  */
-import { mkdirSync, rmdirSync, rmSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import type { Server, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
 import { type Invocation, InvocationDispatch, type InvocationResult, type Running } from './dispatch.js'
 import { ExtensionRegistry } from './extensions.js'
 import { logStreamFile, logStreamName, maxMemoryUsedMb } from './logs.js'
 import type { ResolvedFunction } from './options.js'
-import { PlatformLog, type RuntimeOutput, seconds } from './platform-log.js'
+import { type InitAttempt, NEXT, type Phase, type Runtime } from './phase.js'
+import { PlatformLog, seconds } from './platform-log.js'
 import { clientSocketInode, holdsSocket, procAvailable } from './process-tree.js'
 import { type PeerVerdict, sendJson, startRuntimeApi } from './runtime-api.js'
 import { RuntimeProcess } from './runtime-process.js'
+import { removeTmpDir, runtimeEnv, tmpDirOf } from './sandbox.js'
 import type {
   EmulatorEvent,
   EmulatorInitType,
@@ -51,53 +52,6 @@ export const findRuntimeClient = (): string => require.resolve('aws-lambda-ric')
 const errorPayload = (errorType: string, errorMessage: string): string =>
   JSON.stringify({ errorType, errorMessage })
 
-/** One runtime process with what lives and dies with it: its output pipes and its extensions. */
-interface Runtime {
-  readonly process: RuntimeProcess
-  readonly output: RuntimeOutput
-  readonly extensions: ExtensionRegistry
-  /** Init Duration, shown on the first REPORT line after init and then cleared. */
-  initDurationMs: number | null
-}
-
-interface InitAttempt {
-  readonly startedAt: number
-  readonly timer: NodeJS.Timeout
-  /** A retry of a failed init inside the first invocation, limited by the function timeout. */
-  readonly suppressed: boolean
-  /** The runtime asked for its first invocation; init ends when every extension asked too. */
-  readonly runtimeAsked: boolean
-}
-
-/**
- * Where the environment is. `retiring` (past its maximum lifetime: no new invocation, shut down once
- * idle) exists only where it can wait; an idle environment that retires shuts down at once.
- */
-type Phase =
-  | { readonly name: 'starting'; readonly retiring: boolean }
-  | {
-      readonly name: 'initializing'
-      readonly runtime: Runtime
-      readonly init: InitAttempt
-      readonly retiring: boolean
-    }
-  | { readonly name: 'idle'; readonly runtime: Runtime }
-  | { readonly name: 'busy'; readonly runtime: Runtime; readonly retiring: boolean }
-  | { readonly name: 'shutting-down'; readonly reason: ShutdownReason; readonly runtime: Runtime | null }
-  | { readonly name: 'stopped'; readonly reason: ShutdownReason }
-
-type PhaseName = Phase['name']
-
-/** The legal moves; anything else is a bug in this file. */
-const NEXT: Readonly<Record<PhaseName, readonly PhaseName[]>> = {
-  starting: ['initializing', 'shutting-down'],
-  initializing: ['initializing', 'busy', 'idle', 'shutting-down'],
-  idle: ['busy', 'initializing', 'shutting-down'],
-  busy: ['busy', 'idle', 'initializing', 'shutting-down'],
-  'shutting-down': ['shutting-down', 'stopped'],
-  stopped: [],
-}
-
 /** How the invocations still pending fail, in one place for a crash, a failed init and a shutdown. */
 interface PendingFailure {
   readonly outcome: 'crash' | 'init-error'
@@ -107,67 +61,6 @@ interface PendingFailure {
   readonly body?: string | null
   /** Also the invocations that never reached the runtime (they get START/END/REPORT lines when `logged`). */
   readonly queued: false | { readonly logged: boolean }
-}
-
-/** The variables Lambda sets for a Node.js runtime, and the function's own. */
-const runtimeEnv = (
-  fn: ResolvedFunction,
-  initType: EmulatorInitType,
-  id: string,
-  runtimeApi: string,
-  runtimeClient: string,
-  tmpDir: string,
-): NodeJS.ProcessEnv => {
-  const passThrough = [
-    'PATH',
-    'HOME',
-    'LANG',
-    'AWS_ACCESS_KEY_ID',
-    'AWS_SECRET_ACCESS_KEY',
-    'AWS_SESSION_TOKEN',
-  ]
-  const inherited = Object.fromEntries(
-    passThrough.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])),
-  )
-  const managed = fn.managedInstances
-  return {
-    ...inherited,
-    AWS_REGION: fn.region,
-    AWS_DEFAULT_REGION: fn.region,
-    AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${process.versions.node.split('.')[0]}.x`,
-    AWS_LAMBDA_FUNCTION_NAME: fn.name,
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-    AWS_LAMBDA_INITIALIZATION_TYPE: initType,
-    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
-    AWS_LAMBDA_LOG_STREAM_NAME: id,
-    AWS_LAMBDA_RUNTIME_API: runtimeApi,
-    LAMBDA_TASK_ROOT: fn.codeDir,
-    LAMBDA_RUNTIME_DIR: join(runtimeClient, '..'),
-    _HANDLER: fn.handler,
-    TMPDIR: tmpDir,
-    TZ: ':UTC',
-    ...(managed
-      ? {
-          AWS_LAMBDA_MAX_CONCURRENCY: String(managed.maxConcurrency),
-          AWS_LAMBDA_NODEJS_WORKER_COUNT: String(managed.workers),
-        }
-      : {}),
-    ...fn.env,
-  }
-}
-
-/** The environment's /tmp goes with it, and so do the folders above it once they are empty. */
-const removeTmpDir = (dir: string): void => {
-  rmSync(dir, { recursive: true, force: true })
-  const root = join(tmpdir(), 'lambda-lifetime')
-  for (let parent = dirname(dir); parent.startsWith(root); parent = dirname(parent)) {
-    try {
-      rmdirSync(parent)
-    } catch {
-      return // Not empty: another environment of the function still lives.
-    }
-  }
 }
 
 export class Environment {
@@ -194,7 +87,7 @@ export class Environment {
     this.initType = initType
     this.#context = context
     this.id = logStreamName(new Date())
-    this.tmpDir = join(tmpdir(), 'lambda-lifetime', fn.name, this.id.slice(-32))
+    this.tmpDir = tmpDirOf(fn.name, this.id)
     this.#log = new PlatformLog(logStreamFile(context.logDir, fn.name, this.id))
     this.#dispatch = new InvocationDispatch({
       functionArn: fn.arn,
