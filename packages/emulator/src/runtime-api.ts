@@ -96,15 +96,17 @@ const route = async (
     if (peer.value === undefined) void peer.settled.then((allowed) => allowed || refuse(response))
     return handlers.next(response, peer)
   }
-  if (!(await peer.settled)) return refuse(response)
   const result = RESULT.exec(path)
   if (request.method === 'POST' && result) {
+    // Not held either: only a process that got the invocation knows its request id, and the first
+    // result of a runtime would otherwise wait for the check inside its measured duration.
     const requestId = decodeURIComponent(result[1] as string)
     // A streamed response reports a late failure in its trailers; a buffered error is its body.
     const trailerError = request.trailers['lambda-runtime-function-error-type']
     const errorType = result[2] === 'error' ? 'error' : (trailerError ?? null)
     return handlers.result(requestId, body, errorType, response)
   }
+  if (!(await peer.settled)) return refuse(response)
   if (request.method === 'POST' && path === '/2018-06-01/runtime/init/error')
     return handlers.initError(body, response)
   if (request.method === 'POST' && path === '/2020-01-01/extension/register') {
