@@ -60,7 +60,8 @@ export class RuntimeProcess {
    */
   readonly #members = new Map<number, string | null>()
   #exited = false
-  #frozen = false
+  /** What the freeze stopped, for the thaw; null when not frozen. */
+  #frozen: number[] | null = null
 
   constructor(options: RuntimeProcessOptions) {
     this.#mark = options.mark
@@ -96,7 +97,7 @@ export class RuntimeProcess {
   }
 
   get frozen(): boolean {
-    return this.#frozen
+    return this.#frozen !== null
   }
 
   /**
@@ -106,8 +107,10 @@ export class RuntimeProcess {
   members(): number[] {
     const pid = this.pid
     if (pid === null) return []
-    for (const member of processTree(pid)) this.#members.set(member, startTime(member))
+    const tree = new Set(processTree(pid))
+    for (const member of tree) this.#members.set(member, startTime(member))
     for (const [member, started] of this.#members) {
+      if (tree.has(member)) continue
       if (!isAlive(member) || startTime(member) !== started) this.#members.delete(member)
     }
     return [...this.#members.keys()]
@@ -119,32 +122,38 @@ export class RuntimeProcess {
    */
   freeze(): boolean {
     const pid = this.pid
-    if (pid === null || this.#exited || this.#frozen) return false
-    this.#stopAll([], 'SIGSTOP')
-    this.#frozen = true
+    if (pid === null || this.#exited || this.#frozen !== null) return false
+    this.#frozen = this.#stopAll([], 'SIGSTOP')
     return true
   }
 
-  /** Lets every process run again (SIGCONT). Returns false when it was not frozen. */
+  /**
+   * Lets every process run again (SIGCONT). Nothing frozen could start a process, so the processes
+   * stopped by the freeze are all there is. Returns false when it was not frozen.
+   */
   thaw(): boolean {
-    if (!this.#frozen) return false
-    this.#frozen = false
-    this.#signalAll(this.members(), 'SIGCONT')
+    if (this.#frozen === null) return false
+    this.#signalAll(this.#frozen, 'SIGCONT')
+    this.#frozen = null
     return true
   }
 
-  /** Signals the group and each member, then looks again for members started meanwhile. */
+  /**
+   * Signals the group, then each member. The group's processes stopped before the walk that found
+   * the others; one of those others may have started a process before its own signal, so when there
+   * are others the walk is repeated until it finds nothing new.
+   */
   #stopAll(extra: readonly number[], name: NodeJS.Signals): number[] {
     const pid = this.pid as number
     signal(-pid, name)
     const signalled = new Set<number>()
     for (let round = 0; round < 5; round += 1) {
       const fresh = [...this.members(), ...extra].filter((member) => !signalled.has(member))
-      if (fresh.length === 0) break
       for (const member of fresh) {
         signal(member, name)
         signalled.add(member)
       }
+      if (fresh.length === 0 || signalled.size === 1) break
     }
     return [...signalled]
   }
@@ -163,7 +172,7 @@ export class RuntimeProcess {
     if (pid === null) return
     const all = this.#stopAll(markedProcesses(this.#mark), 'SIGSTOP')
     this.#signalAll(all, 'SIGKILL')
-    this.#frozen = false
+    this.#frozen = null
   }
 
   /** Kills every process of the environment and waits for the runtime process to exit. */
@@ -181,7 +190,7 @@ export class RuntimeProcess {
       const members = this.members()
       this.#signalAll(members, 'SIGTERM')
       this.#signalAll(members, 'SIGCONT')
-      this.#frozen = false
+      this.#frozen = null
       let timer: NodeJS.Timeout | undefined
       const budget = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, budgetMs)
