@@ -58,6 +58,14 @@ const readBody = (request: IncomingMessage): Promise<Buffer> =>
     request.on('error', reject)
   })
 
+const decodePathPart = (part: string): string | null => {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    return null
+  }
+}
+
 const parseEvents = (body: Buffer): string[] | null => {
   try {
     const parsed = JSON.parse(body.toString('utf8')) as { events?: unknown }
@@ -100,7 +108,13 @@ const route = async (
   if (request.method === 'POST' && result) {
     // Not held either: only a process that got the invocation knows its request id, and the first
     // result of a runtime would otherwise wait for the check inside its measured duration.
-    const requestId = decodeURIComponent(result[1] as string)
+    const requestId = decodePathPart(result[1] as string)
+    if (requestId === null) {
+      return sendJson(response, 400, {
+        errorType: 'InvalidRequestID',
+        errorMessage: `the request id is not valid percent-encoding: ${result[1]}`,
+      })
+    }
     // A streamed response reports a late failure in its trailers; a buffered error is its body.
     const trailerError = request.trailers['lambda-runtime-function-error-type']
     const errorType = result[2] === 'error' ? 'error' : (trailerError ?? null)
