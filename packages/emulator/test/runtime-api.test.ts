@@ -69,7 +69,11 @@ describe('any request', () => {
       fc.asyncProperty(
         fc.constantFrom(...methods),
         fc.constantFrom(...paths),
-        fc.oneof(fc.string(), fc.constantFrom('%', '%E0%A4%A', '%zz', '..', '')),
+        // A path segment: any text percent-encoded, or broken percent-encoding as it arrives
+        fc.oneof(
+          fc.string().map((text) => encodeURIComponent(text)),
+          fc.constantFrom('%', '%E0%A4%A', '%zz', '..', ''),
+        ),
         fc.dictionary(
           fc.constantFrom('lambda-extension-name', 'lambda-extension-identifier', 'x-any'),
           fc
@@ -79,12 +83,7 @@ describe('any request', () => {
         fc.uint8Array({ maxLength: 200 }),
         async (method, template, id, headers, body) => {
           // Act
-          const status = await send(
-            method,
-            template.replace('{id}', encodeURI(id).replaceAll('/', '%2F').replace('%25', '%')),
-            headers,
-            Buffer.from(body),
-          )
+          const status = await send(method, template.replace('{id}', id), headers, Buffer.from(body))
           const healthy = await register('{"events":[]}')
 
           // Assess
