@@ -47,7 +47,7 @@ export type PhaseName = Phase['name']
 
 /** The legal moves; anything else is a bug in environment.ts. */
 export const NEXT: Readonly<Record<PhaseName, readonly PhaseName[]>> = {
-  starting: ['initializing', 'shutting-down'],
+  starting: ['starting', 'initializing', 'shutting-down'],
   initializing: ['initializing', 'busy', 'idle', 'shutting-down'],
   idle: ['busy', 'initializing', 'shutting-down'],
   busy: ['busy', 'idle', 'initializing', 'shutting-down'],

@@ -180,6 +180,22 @@ describe('retirement and failed inits', () => {
     expect(starting.environment.info()).toMatchObject({ runtimes: 0, pid: null })
   })
 
+  test('an environment that retires while starting runs the invocation it has, then shuts down', async () => {
+    // Prepare: the invocation is assigned before the Runtime API even listens
+    const { environment } = environmentOf()
+    const result = run(environment, plain('only'))
+
+    // Act
+    environment.retire()
+    const capacityWhileRetiring = environment.capacity
+
+    // Assess
+    expect(capacityWhileRetiring).toBe(0)
+    expect(await result).toMatchObject({ outcome: 'success', payload: '{"ok":true}' })
+    await waitFor(() => environment.state === 'stopped', 'the environment to stop')
+    expect(environment.stopReason).toBe('max-lifetime')
+  })
+
   test('a busy environment that retires and then times out shuts down instead of restarting', async () => {
     // Prepare
     const { environment, events } = environmentOf({ handler: 'lifetime.handler', timeoutMs: 1_000 })
