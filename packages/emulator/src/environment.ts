@@ -117,10 +117,32 @@ export class Environment {
     return 'retiring' in this.#phase && this.#phase.retiring
   }
 
-  /** Serves the Runtime API, then starts the first runtime process. */
+  /**
+   * Serves the Runtime API, then starts the first runtime process. Never rejects: an environment that
+   * cannot start (no /tmp, no port) fails the invocations it took, with the reason, and shuts down.
+   */
   start(): Promise<void> {
-    this.#starting ??= this.#start()
+    this.#starting ??= this.#start().catch((error: unknown) => this.#startFailed(error))
     return this.#starting
+  }
+
+  #startFailed(error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error)
+    this.#context.emit({
+      type: 'environment.init-failed',
+      at: Date.now(),
+      environment: this.info(),
+      reason: 'error',
+      errorType: 'Runtime.StartError',
+    })
+    this.#failPending({
+      outcome: 'init-error',
+      errorType: 'Runtime.StartError',
+      message: (requestId) => `RequestId: ${requestId} Error: the environment could not start: ${reason}`,
+      queued: { logged: false },
+    })
+    // Not awaited: the shutdown waits for this start to end.
+    void this.shutdown('init-failed')
   }
 
   async #start(): Promise<void> {

@@ -59,9 +59,16 @@ export const runtimeEnv = (
   }
 }
 
-/** The environment's /tmp goes with it, and so do the folders above it once they are empty. */
+/**
+ * The environment's /tmp goes with it, and so do the folders above it once they are empty. A /tmp
+ * that cannot be removed (it was never made, say) does not stop the shutdown.
+ */
 export const removeTmpDir = (dir: string): void => {
-  rmSync(dir, { recursive: true, force: true })
+  try {
+    rmSync(dir, { recursive: true, force: true })
+  } catch {
+    return
+  }
   const root = join(tmpdir(), 'lambda-lifetime')
   for (let parent = dirname(dir); parent.startsWith(root); parent = dirname(parent)) {
     try {

@@ -3,7 +3,7 @@
  * runtime fails that invocation alone, the Runtime API answers only the environment's own
  * processes, and the environment's /tmp goes when it is shut down.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -242,6 +242,39 @@ describe('retirement and failed inits', () => {
     )
     expect(failures).toEqual(['exit', 'exit'])
     expect(environment.stopReason).toBe('init-failed')
+  })
+})
+
+describe('an environment that cannot start', () => {
+  test('fails the invocations it took with the reason, and stops', async () => {
+    // Prepare: a file where the function's /tmp folders go, so that the environment's cannot be made
+    const name = `unlucky-${process.pid}-${Date.now()}`
+    const inTheWay = join(tmpdir(), 'lambda-lifetime', name)
+    mkdirSync(dirname(inTheWay), { recursive: true })
+    writeFileSync(inTheWay, '')
+    try {
+      const { environment, events } = environmentOf({ name })
+
+      // Act
+      const result = await run(environment, plain('unlucky'))
+      await waitFor(() => environment.state === 'stopped', 'the environment to stop')
+
+      // Assess
+      expect(result).toMatchObject({ functionError: true, outcome: 'init-error' })
+      expect(JSON.parse(result.payload)).toMatchObject({
+        errorType: 'Runtime.StartError',
+        errorMessage: expect.stringContaining('the environment could not start'),
+      })
+      expect(environment.stopReason).toBe('init-failed')
+      expect(events.map((event) => event.type)).toContain('environment.init-failed')
+    } finally {
+      rmSync(inTheWay, { force: true })
+      try {
+        rmdirSync(dirname(inTheWay))
+      } catch {
+        // Another environment lives in the shared folder: it removes it when it goes.
+      }
+    }
   })
 })
 
