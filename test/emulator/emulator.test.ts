@@ -148,8 +148,11 @@ describe('shutdown', () => {
         // Prepare
         const graceful = (await invoke('graceful')).body.view
         const abrupt = (await invoke('abrupt')).body.view
+        // From the events: an environment may be reaped before the other one answered.
         const logOf = (id: string) =>
-          emulator.environments().find((info) => info.id === id)?.logFile as string
+          events.flatMap((event) =>
+            'environment' in event && event.environment.id === id ? [event.environment.logFile] : [],
+          )[0] as string
         const gracefulLog = logOf(graceful.environmentId)
         const abruptLog = logOf(abrupt.environmentId)
 

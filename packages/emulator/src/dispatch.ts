@@ -140,8 +140,14 @@ export class InvocationDispatch {
     return running
   }
 
-  /** Hands waiting invocations to waiting polls of the environment's own processes, in order. */
+  /**
+   * Hands waiting invocations to waiting polls of the environment's own processes, in order. A poll
+   * whose connection closed is skipped: nobody would read what is written to it.
+   */
   deliver(): void {
+    for (let index = this.#polls.length - 1; index >= 0; index -= 1) {
+      if ((this.#polls[index] as Poll).response.destroyed) this.#polls.splice(index, 1)
+    }
     while (this.#queue.length > 0) {
       const index = this.#polls.findIndex((poll) => poll.allowed === true)
       if (index < 0) return
