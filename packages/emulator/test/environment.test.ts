@@ -7,14 +7,19 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, wr
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, afterEach, describe, expect, test } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals'
 import { Environment, findRuntimeClient, type Invocation, type InvocationResult } from '../src/environment.js'
 import { resolveFunction } from '../src/options.js'
 import type { EmulatorEvent, FunctionConfig } from '../src/types.js'
 
 const fixtures = fileURLToPath(new URL('../../../test/emulator/fixtures', import.meta.url))
-const logDir = mkdtempSync(join(tmpdir(), 'emulator-environment-logs-'))
 const live: Environment[] = []
+let logDir: string
+
+// Made in beforeAll, not at import: Jest runs no hooks for a file whose tests are all filtered out.
+beforeAll(() => {
+  logDir = mkdtempSync(join(tmpdir(), 'emulator-environment-logs-'))
+})
 
 afterEach(async () => {
   await Promise.all(live.splice(0).map((environment) => environment.shutdown('stop')))

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, test } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
 import {
   LOG_TAIL_BYTES,
@@ -13,7 +13,12 @@ import {
 } from '../src/logs.js'
 import { PlatformLog } from '../src/platform-log.js'
 
-const dir = mkdtempSync(join(tmpdir(), 'emulator-logs-'))
+let dir: string
+
+// Made in beforeAll, not at import: Jest runs no hooks for a file whose tests are all filtered out.
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'emulator-logs-'))
+})
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('LogStream', () => {
