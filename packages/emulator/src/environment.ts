@@ -1,17 +1,24 @@
 /**
- * One execution environment: a runtime process (the real `aws-lambda-ric`) in its own process group,
- * its Runtime/Extensions API, its /tmp, its log stream, and Lambda's rules for its life.
+ * One execution environment and Lambda's rules for its life, as one state machine (`Phase`). Its
+ * parts each live in their own file: the runtime process and its descendants (runtime-process.ts),
+ * the Runtime API server (runtime-api.ts), the extensions (extensions.ts), the invocations on their
+ * way to the runtime (dispatch.ts), the log stream (platform-log.ts), the phases (phase.ts) and what
+ * the runtime finds around it (sandbox.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import type { Server, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { LogStream, logStreamFile, logStreamName, maxMemoryUsedMb, reportLine } from './logs.js'
+import type { Socket } from 'node:net'
+import { type Invocation, InvocationDispatch, type InvocationResult, type Running } from './dispatch.js'
+import { ExtensionRegistry } from './extensions.js'
+import { logStreamFile, logStreamName, maxMemoryUsedMb } from './logs.js'
 import type { ResolvedFunction } from './options.js'
-import { sendJson, startRuntimeApi } from './runtime-api.js'
+import { type InitAttempt, NEXT, type Phase, type Runtime } from './phase.js'
+import { PlatformLog, seconds } from './platform-log.js'
+import { clientSocketInode, holdsSocket, procAvailable } from './process-tree.js'
+import { type PeerVerdict, sendJson, startRuntimeApi } from './runtime-api.js'
+import { RuntimeProcess } from './runtime-process.js'
+import { removeTmpDir, runtimeEnv, tmpDirOf } from './sandbox.js'
 import type {
   EmulatorEvent,
   EmulatorInitType,
@@ -21,25 +28,10 @@ import type {
   ShutdownReason,
 } from './types.js'
 
+export type { Invocation, InvocationResult } from './dispatch.js'
+
 /** Lambda's limit on a synchronous response. */
 export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024
-
-/** One invocation on its way through an environment. */
-export interface Invocation {
-  readonly requestId: string
-  readonly payload: string
-  readonly clientContext: string | null
-  readonly tail: boolean
-  settle(result: InvocationResult): void
-}
-
-export interface InvocationResult {
-  readonly payload: string
-  readonly functionError: boolean
-  readonly outcome: InvocationOutcome
-  readonly logResult: string | undefined
-  readonly environmentId: string
-}
 
 /** What an environment needs from the emulator around it. */
 export interface EnvironmentContext {
@@ -47,21 +39,9 @@ export interface EnvironmentContext {
   readonly runtimeClient: string
   emit(event: EmulatorEvent): void
   /** The environment can take an invocation (async queues drain on it). */
-  available(environment: Environment): void
-  stopped(environment: Environment): void
-}
-
-interface Running {
-  readonly invocation: Invocation
-  readonly startedAt: number
-  readonly timer: NodeJS.Timeout | undefined
-}
-
-interface Extension {
-  readonly name: string
-  readonly events: readonly string[]
-  polled: boolean
-  poll: ServerResponse | null
+  available(): void
+  /** It stopped for good. */
+  stopped(): void
 }
 
 const require = createRequire(import.meta.url)
@@ -72,15 +52,15 @@ export const findRuntimeClient = (): string => require.resolve('aws-lambda-ric')
 const errorPayload = (errorType: string, errorMessage: string): string =>
   JSON.stringify({ errorType, errorMessage })
 
-const seconds = (ms: number): string => (ms / 1000).toFixed(2)
-
-/** Sends a signal to a whole process group; the group may be gone already. */
-const signalGroup = (pid: number, signal: NodeJS.Signals): void => {
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // ESRCH: the runtime exited on its own.
-  }
+/** How the invocations still pending fail, in one place for a crash, a failed init and a shutdown. */
+interface PendingFailure {
+  readonly outcome: 'crash' | 'init-error'
+  readonly errorType: string
+  readonly message: (requestId: string) => string
+  /** The runtime's own error body, which the caller gets as it is. */
+  readonly body?: string | null
+  /** Also the invocations that never reached the runtime (they get START/END/REPORT lines when `logged`). */
+  readonly queued: false | { readonly logged: boolean }
 }
 
 export class Environment {
@@ -90,62 +70,129 @@ export class Environment {
   readonly tmpDir: string
   readonly createdAt = Date.now()
   readonly #context: EnvironmentContext
-  readonly #log: LogStream
-  readonly #queue: Invocation[] = []
-  readonly #running = new Map<string, Running>()
-  readonly #polls: ServerResponse[] = []
-  readonly #extensions = new Map<string, Extension>()
+  readonly #log: PlatformLog
+  readonly #dispatch: InvocationDispatch
+  #phase: Phase = { name: 'starting', retiring: false }
   #server: Server | null = null
   #port = 0
-  #child: ChildProcess | null = null
-  #state: EnvironmentState = 'initializing'
-  #frozen = false
   #runtimes = 0
   #invocations = 0
   #lastEndAt: number | null = null
-  #initStartedAt = 0
-  #initTimer: NodeJS.Timeout | undefined
-  #suppressedInit = false
-  #runtimeReady = false
-  #initDurationMs: number | null = null
-  #retiring = false
-  #stopping: Promise<void> | null = null
   #starting: Promise<void> | null = null
-  /** Why it was shut down, null while it lives. */
-  stopReason: ShutdownReason | null = null
+  #stopping: Promise<void> | null = null
+  #noExtensions: ExtensionRegistry | null = null
 
   constructor(fn: ResolvedFunction, initType: EmulatorInitType, context: EnvironmentContext) {
     this.fn = fn
     this.initType = initType
     this.#context = context
     this.id = logStreamName(new Date())
-    this.tmpDir = join(tmpdir(), 'lambda-lifetime', fn.name, this.id.slice(-32))
-    this.#log = new LogStream(logStreamFile(context.logDir, fn.name, this.id))
+    this.tmpDir = tmpDirOf(fn.name, this.id)
+    this.#log = new PlatformLog(logStreamFile(context.logDir, fn.name, this.id))
+    this.#dispatch = new InvocationDispatch({
+      functionArn: fn.arn,
+      timeoutMs: fn.timeoutMs,
+      enforceTimeout: fn.managedInstances === null,
+      starting: (invocation) => this.#log.start(invocation.requestId, this.managed),
+      delivered: (running) => this.#delivered(running),
+      failed: (requestId, error) => this.#deliveryFailed(requestId, error),
+      timedOut: (requestId) => this.#onTimeout(requestId),
+      pollAllowed: () => this.#deliver(),
+    })
   }
 
-  /** Serves the Runtime API, then starts the first runtime process. */
+  #enter(next: Phase): void {
+    if (!NEXT[this.#phase.name].includes(next.name)) {
+      throw new Error(`environment ${this.id}: no move from ${this.#phase.name} to ${next.name}`)
+    }
+    this.#phase = next
+  }
+
+  /** The runtime of the current phase, if one runs. */
+  get #runtime(): Runtime | null {
+    return 'runtime' in this.#phase ? this.#phase.runtime : null
+  }
+
+  get #retiring(): boolean {
+    return 'retiring' in this.#phase && this.#phase.retiring
+  }
+
+  /**
+   * Serves the Runtime API, then starts the first runtime process. Never rejects: an environment that
+   * cannot start (no /tmp, no port) fails the invocations it took, with the reason, and shuts down.
+   */
   start(): Promise<void> {
-    this.#starting ??= this.#start()
+    this.#starting ??= this.#start().catch((error: unknown) => this.#startFailed(error))
     return this.#starting
+  }
+
+  #startFailed(error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error)
+    this.#context.emit({
+      type: 'environment.init-failed',
+      at: Date.now(),
+      environment: this.info(),
+      reason: 'error',
+      errorType: 'Runtime.StartError',
+    })
+    this.#failPending({
+      outcome: 'init-error',
+      errorType: 'Runtime.StartError',
+      message: (requestId) => `RequestId: ${requestId} Error: the environment could not start: ${reason}`,
+      queued: { logged: false },
+    })
+    // Not awaited: the shutdown waits for this start to end.
+    void this.shutdown('init-failed')
   }
 
   async #start(): Promise<void> {
     mkdirSync(this.tmpDir, { recursive: true })
     const { server, port } = await startRuntimeApi({
-      next: (response) => this.#onNext(response),
+      next: (response, peer) => this.#onNext(response, peer),
       result: (requestId, body, errorType, response) => this.#onResult(requestId, body, errorType, response),
       initError: (body, response) => this.#onInitError(body, response),
-      registerExtension: (name, events, response) => this.#onRegister(name, events, response),
+      registerExtension: (name, events, response) => {
+        const phase = this.#phase
+        const open = phase.name === 'initializing' && !phase.init.runtimeAsked
+        this.#extensions.register(name, events, open, response)
+      },
       nextExtensionEvent: (id, response) => this.#onExtensionPoll(id, response),
+      allowPeer: (socket) => this.#allowPeer(socket),
     })
     this.#server = server
     this.#port = port
+    // Shut down while the Runtime API was starting: no runtime to start.
+    if (this.#phase.name !== 'starting') return
     this.#context.emit({ type: 'environment.start', at: Date.now(), environment: this.info() })
-    this.#spawnRuntime()
+    this.#spawnRuntime(false, this.#phase.retiring)
+  }
+
+  #registration() {
+    return { functionName: this.fn.name, functionVersion: '$LATEST', handler: this.fn.handler }
+  }
+
+  /** The current runtime's extensions; with no runtime, none (every call to them is refused). */
+  get #extensions(): ExtensionRegistry {
+    this.#noExtensions ??= new ExtensionRegistry(this.#registration())
+    return this.#runtime?.extensions ?? this.#noExtensions
+  }
+
+  /**
+   * Only the environment's own processes may use its Runtime API: the peer's socket must be open in
+   * one of them (/proc/net/tcp gives the socket, /proc/<pid>/fd who holds it). Asked once per
+   * connection; the runtime client keeps its connections, so a few times per runtime. Without /proc
+   * there is no way to tell, and every local process is let in.
+   */
+  async #allowPeer(socket: Socket): Promise<boolean> {
+    if (!procAvailable()) return true
+    const inode = await clientSocketInode(socket.remotePort ?? 0, this.#port)
+    const runtime = this.#runtime
+    return runtime !== null && inode !== null && holdsSocket(runtime.process.members(), inode)
   }
 
   get state(): EnvironmentState {
-    return this.#state
+    const { name } = this.#phase
+    return name === 'starting' ? 'initializing' : name
   }
 
   get managed(): boolean {
@@ -154,27 +201,46 @@ export class Environment {
 
   /** Invocations it can still take now or once initialized. */
   get capacity(): number {
-    if (this.#retiring || this.#state === 'shutting-down' || this.#state === 'stopped') return 0
+    const { name } = this.#phase
+    if (this.#retiring || name === 'shutting-down' || name === 'stopped') return 0
     const limit = this.fn.managedInstances?.maxConcurrency ?? 1
-    return Math.max(0, limit - this.#running.size - this.#queue.length)
+    return Math.max(0, limit - this.#dispatch.inFlight - this.#dispatch.queued)
   }
 
   get lastActiveAt(): number {
     return this.#lastEndAt ?? this.createdAt
   }
 
+  /** Why it was shut down, null while it lives. */
+  get stopReason(): ShutdownReason | null {
+    return 'reason' in this.#phase ? this.#phase.reason : null
+  }
+
+  get retiring(): boolean {
+    return this.#retiring
+  }
+
+  /**
+   * Classic mode: the previous invocation answered but the runtime has not asked for the next one yet.
+   * An invocation given to it now waits for that request, a few milliseconds, instead of a cold start.
+   */
+  get finishing(): boolean {
+    return !this.managed && this.#phase.name === 'busy' && this.#dispatch.empty
+  }
+
   info(): EnvironmentInfo {
+    const runtime = this.#runtime
     return {
       id: this.id,
       functionName: this.fn.name,
-      state: this.#state,
-      frozen: this.#frozen,
+      state: this.state,
+      frozen: runtime?.process.frozen ?? false,
       initType: this.initType,
-      pid: this.#child?.pid ?? null,
+      pid: runtime?.process.pid ?? null,
       runtimes: this.#runtimes,
       invocations: this.#invocations,
-      inFlight: this.#running.size,
-      extensions: [...this.#extensions.values()].map((extension) => extension.name),
+      inFlight: this.#dispatch.inFlight,
+      extensions: runtime?.extensions.names() ?? [],
       createdAt: this.createdAt,
       lastInvocationEndAt: this.#lastEndAt,
       tmpDir: this.tmpDir,
@@ -185,86 +251,60 @@ export class Environment {
   /** Takes an invocation; the pool checked `capacity` first. */
   assign(invocation: Invocation): void {
     this.#invocations += 1
-    this.#queue.push(invocation)
-    if (this.#state === 'idle') this.#state = 'busy'
-    this.#dispatch()
+    this.#dispatch.enqueue(invocation)
+    const phase = this.#phase
+    if (phase.name === 'idle') this.#enter({ name: 'busy', runtime: phase.runtime, retiring: false })
+    this.#deliver()
   }
 
   /** Marks it for retirement: it takes no new invocation and shuts down once idle. */
   retire(): void {
-    this.#retiring = true
-    const waiting = this.#queue.length > 0 || this.#running.size > 0
-    if (this.#state === 'idle' || (this.#state === 'initializing' && !waiting))
+    const phase = this.#phase
+    const waiting = !this.#dispatch.empty
+    if (phase.name === 'idle' || ((phase.name === 'starting' || phase.name === 'initializing') && !waiting)) {
       void this.shutdown('max-lifetime')
-  }
-
-  get retiring(): boolean {
-    return this.#retiring
-  }
-
-  #env(): NodeJS.ProcessEnv {
-    const fn = this.fn
-    const passThrough = [
-      'PATH',
-      'HOME',
-      'LANG',
-      'AWS_ACCESS_KEY_ID',
-      'AWS_SECRET_ACCESS_KEY',
-      'AWS_SESSION_TOKEN',
-    ]
-    const inherited = Object.fromEntries(
-      passThrough.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])),
-    )
-    const managed = fn.managedInstances
-    return {
-      ...inherited,
-      AWS_REGION: fn.region,
-      AWS_DEFAULT_REGION: fn.region,
-      AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${process.versions.node.split('.')[0]}.x`,
-      AWS_LAMBDA_FUNCTION_NAME: fn.name,
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-      AWS_LAMBDA_INITIALIZATION_TYPE: this.initType,
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
-      AWS_LAMBDA_LOG_STREAM_NAME: this.id,
-      AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${this.#port}`,
-      LAMBDA_TASK_ROOT: fn.codeDir,
-      LAMBDA_RUNTIME_DIR: join(this.#context.runtimeClient, '..'),
-      _HANDLER: fn.handler,
-      TMPDIR: this.tmpDir,
-      TZ: ':UTC',
-      ...(managed
-        ? {
-            AWS_LAMBDA_MAX_CONCURRENCY: String(managed.maxConcurrency),
-            AWS_LAMBDA_NODEJS_WORKER_COUNT: String(managed.workers),
-          }
-        : {}),
-      ...fn.env,
+      return
+    }
+    if (phase.name === 'starting' || phase.name === 'initializing' || phase.name === 'busy') {
+      this.#enter({ ...phase, retiring: true })
     }
   }
 
-  #spawnRuntime(): void {
+  #spawnRuntime(suppressed: boolean, retiring: boolean): void {
     this.#runtimes += 1
-    this.#state = 'initializing'
-    this.#runtimeReady = false
-    this.#extensions.clear()
-    this.#initStartedAt = performance.now()
-    this.#log.write(
-      `INIT_START Runtime Version: nodejs:${process.versions.node} (lambda-lifetime emulator)\n`,
+    this.#log.initStart()
+    const output = this.#log.runtimeOutput()
+    const env = runtimeEnv(
+      this.fn,
+      this.initType,
+      this.id,
+      `127.0.0.1:${this.#port}`,
+      this.#context.runtimeClient,
+      this.tmpDir,
     )
-    // Its own process group, so that a freeze or a kill reaches every process the handler started.
-    const child = spawn(process.execPath, [this.#context.runtimeClient, this.fn.handler], {
-      cwd: this.fn.codeDir,
-      env: this.#env(),
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    this.#child = child
-    child.stdout?.on('data', (chunk: Buffer) => this.#log.write(chunk.toString('utf8')))
-    child.stderr?.on('data', (chunk: Buffer) => this.#log.write(chunk.toString('utf8')))
-    child.on('exit', (code, signal) => this.#onExit(child, code, signal))
-    const limit = this.#suppressedInit ? this.fn.timeoutMs : this.#initLimit()
-    this.#initTimer = setTimeout(() => this.#initFailed('timeout', 'Sandbox.Timedout', null), limit)
+    const runtime: Runtime = {
+      output,
+      extensions: new ExtensionRegistry(this.#registration()),
+      initDurationMs: null,
+      process: new RuntimeProcess({
+        command: process.execPath,
+        args: [this.#context.runtimeClient, this.fn.handler],
+        cwd: this.fn.codeDir,
+        env,
+        mark: `AWS_LAMBDA_LOG_STREAM_NAME=${env.AWS_LAMBDA_LOG_STREAM_NAME}`,
+        onOutput: (source, chunk) => output.write(source, chunk),
+        onOutputEnd: (source) => output.end(source),
+        onExit: (code, signal) => this.#onExit(runtime, code, signal),
+      }),
+    }
+    const limit = suppressed ? this.fn.timeoutMs : this.#initLimit()
+    const init: InitAttempt = {
+      startedAt: performance.now(),
+      timer: setTimeout(() => this.#initFailed('timeout', 'Sandbox.Timedout', null), limit),
+      suppressed,
+      runtimeAsked: false,
+    }
+    this.#enter({ name: 'initializing', runtime, init, retiring })
   }
 
   /** On-demand init has 10 s by default; provisioned and Managed Instances environments get 130 s. */
@@ -272,111 +312,99 @@ export class Environment {
     return this.initType === 'on-demand' ? this.fn.initTimeoutMs : Math.max(this.fn.initTimeoutMs, 130_000)
   }
 
-  #onNext(response: ServerResponse): void {
-    this.#polls.push(response)
-    if (this.#state === 'shutting-down' || this.#state === 'stopped') return
-    if (this.#state === 'initializing') {
-      this.#runtimeReady = true
+  #onNext(response: ServerResponse, peer: PeerVerdict): void {
+    this.#dispatch.poll(response, peer)
+    const phase = this.#phase
+    if (phase.name === 'initializing') {
+      this.#enter({ ...phase, init: { ...phase.init, runtimeAsked: true } })
       this.#checkInitDone()
       return
     }
-    if (!this.managed && this.#running.size === 0 && this.#queue.length === 0) this.#becomeIdle()
-    this.#dispatch()
+    this.#settle()
+  }
+
+  #onExtensionPoll(id: string, response: ServerResponse): void {
+    if (this.#extensions.poll(id, response)) this.#checkInitDone()
   }
 
   /** Init ends when the runtime and every registered extension asked for their next event. */
   #checkInitDone(): void {
-    if (!this.#runtimeReady || [...this.#extensions.values()].some((extension) => !extension.polled)) return
-    clearTimeout(this.#initTimer)
-    this.#suppressedInit = false
-    this.#initDurationMs = performance.now() - this.#initStartedAt
-    this.#state = 'busy'
+    const phase = this.#phase
+    if (phase.name !== 'initializing') return
+    if (!phase.init.runtimeAsked || !phase.runtime.extensions.allPolled) return
+    clearTimeout(phase.init.timer)
+    const initDurationMs = performance.now() - phase.init.startedAt
+    phase.runtime.initDurationMs = initDurationMs
+    this.#enter({ name: 'busy', runtime: phase.runtime, retiring: phase.retiring })
     this.#context.emit({
       type: 'environment.ready',
       at: Date.now(),
       environment: this.info(),
-      initDurationMs: this.#initDurationMs,
+      initDurationMs,
     })
-    if (this.#queue.length === 0) this.#becomeIdle()
-    else this.#dispatch()
-  }
-
-  #becomeIdle(): void {
-    this.#state = 'idle'
-    if (this.#retiring) {
-      void this.shutdown('max-lifetime')
-      return
-    }
-    this.#freeze()
-    this.#context.available(this)
+    if (this.#dispatch.queued === 0) this.#becomeIdle()
+    else this.#deliver()
   }
 
   /**
-   * Classic mode: the previous invocation answered but the runtime has not asked for the next one yet.
-   * An invocation given to it now waits for that request, a few milliseconds, instead of a cold start.
+   * After anything that may have ended the last piece of work: a busy environment with nothing
+   * queued or in flight becomes idle (in classic mode once the runtime asks for its next invocation).
    */
-  get finishing(): boolean {
-    return !this.managed && this.#state === 'busy' && this.#running.size === 0 && this.#queue.length === 0
-  }
-
-  #dispatch(): void {
-    if (this.#state === 'initializing') return
-    while (this.#queue.length > 0 && this.#polls.length > 0) {
-      const invocation = this.#queue.shift() as Invocation
-      const poll = this.#polls.shift() as ServerResponse
-      this.#state = 'busy'
-      this.#thaw()
-      this.#deliver(invocation, poll)
+  #settle(): void {
+    const phase = this.#phase
+    if (phase.name === 'busy' && this.#dispatch.empty && (this.managed || this.#dispatch.polling)) {
+      this.#becomeIdle()
+      return
     }
+    this.#deliver()
+    if (this.managed && this.capacity > 0) this.#context.available()
   }
 
-  #deliver(invocation: Invocation, poll: ServerResponse): void {
-    const deadline = Date.now() + this.fn.timeoutMs
-    this.#log.capture(invocation.requestId, this.managed)
-    this.#log.write(`START RequestId: ${invocation.requestId} Version: $LATEST\n`)
-    const traceId = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replaceAll('-', '').slice(0, 24)};Sampled=0`
-    poll.writeHead(200, {
-      'Content-Type': 'application/json',
-      'Lambda-Runtime-Aws-Request-Id': invocation.requestId,
-      'Lambda-Runtime-Deadline-Ms': String(deadline),
-      'Lambda-Runtime-Invoked-Function-Arn': this.fn.arn,
-      'Lambda-Runtime-Trace-Id': traceId,
-      ...(invocation.clientContext === null
-        ? {}
-        : { 'Lambda-Runtime-Client-Context': invocation.clientContext }),
-    })
-    poll.end(invocation.payload)
-    // Managed Instances do not enforce the timeout: the code keeps running.
-    const timer = this.managed
-      ? undefined
-      : setTimeout(() => this.#onTimeout(invocation.requestId), this.fn.timeoutMs)
-    this.#running.set(invocation.requestId, { invocation, startedAt: performance.now(), timer })
-    this.#notifyExtensions(invocation.requestId, deadline, traceId)
-    this.#context.emit({
-      type: 'invocation.start',
-      at: Date.now(),
-      environment: this.info(),
-      requestId: invocation.requestId,
-    })
-  }
-
-  /** Extensions subscribed to INVOKE get it when they are polling at that moment. */
-  #notifyExtensions(requestId: string, deadlineMs: number, traceId: string): void {
-    for (const extension of this.#extensions.values()) {
-      if (!extension.events.includes('INVOKE') || extension.poll === null) continue
-      sendJson(extension.poll, 200, {
-        eventType: 'INVOKE',
-        deadlineMs,
-        requestId,
-        invokedFunctionArn: this.fn.arn,
-        tracing: { type: 'X-Amzn-Trace-Id', value: traceId },
-      })
-      extension.poll = null
+  #becomeIdle(): void {
+    const phase = this.#phase
+    if (phase.name !== 'busy') return
+    if (phase.retiring) {
+      void this.shutdown('max-lifetime')
+      return
     }
+    this.#enter({ name: 'idle', runtime: phase.runtime })
+    if (this.fn.freeze && !this.managed && phase.runtime.process.freeze()) {
+      this.#context.emit({ type: 'environment.freeze', at: Date.now(), environment: this.info() })
+    }
+    this.#context.available()
+  }
+
+  /** Thaws the runtime for waiting invocations (it may have been frozen before its poll came) and hands them over. */
+  #deliver(): void {
+    const phase = this.#phase
+    if ((phase.name !== 'idle' && phase.name !== 'busy') || this.#dispatch.queued === 0) return
+    if (phase.name === 'idle') this.#enter({ name: 'busy', runtime: phase.runtime, retiring: false })
+    if (phase.runtime.process.thaw()) {
+      this.#context.emit({ type: 'environment.thaw', at: Date.now(), environment: this.info() })
+    }
+    this.#dispatch.deliver()
+  }
+
+  #delivered(running: Running): void {
+    const { requestId } = running.invocation
+    this.#runtime?.extensions.notifyInvoke({
+      requestId,
+      deadlineMs: running.deadlineMs,
+      invokedFunctionArn: this.fn.arn,
+      traceId: running.traceId,
+    })
+    this.#context.emit({ type: 'invocation.start', at: Date.now(), environment: this.info(), requestId })
+  }
+
+  /** Handing the invocation over failed (a value no HTTP header can carry, say): it alone fails. */
+  #deliveryFailed(requestId: string, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error)
+    const message = `RequestId: ${requestId} Error: the invocation could not be handed to the runtime: ${reason}`
+    this.#finish(requestId, errorPayload('Runtime.DispatchError', message), 'error')
   }
 
   #onResult(requestId: string, body: Buffer, errorType: string | null, response: ServerResponse): void {
-    if (!this.#running.has(requestId)) {
+    if (!this.#dispatch.runningIds().includes(requestId)) {
       sendJson(response, 400, {
         errorType: 'InvalidRequestID',
         errorMessage: `unknown request id ${requestId}`,
@@ -395,36 +423,32 @@ export class Environment {
     this.#finish(requestId, payload, errorType === null ? 'success' : 'error')
   }
 
+  /** Ends an invocation in flight: END and REPORT, the caller's answer, then the environment's next step. */
   #finish(requestId: string, payload: string, outcome: InvocationOutcome, errorType?: string): void {
-    const running = this.#running.get(requestId) as Running
-    clearTimeout(running.timer)
-    this.#running.delete(requestId)
+    const running = this.#dispatch.take(requestId)
+    if (running === undefined) return
     this.#lastEndAt = Date.now()
     const durationMs = performance.now() - running.startedAt
-    const initDurationMs = this.#initDurationMs
-    this.#initDurationMs = null
-    const pid = this.#child?.pid ?? null
+    const runtime = this.#runtime
+    const initDurationMs = runtime?.initDurationMs ?? null
+    if (runtime !== null) runtime.initDurationMs = null
+    const pid = runtime?.process.pid ?? null
     // The runtime's last lines travel through a pipe; one turn of the loop lets them land before END.
     setImmediate(() => {
-      this.#log.write(`END RequestId: ${requestId}\n`)
-      this.#log.write(
-        reportLine({
-          requestId,
-          durationMs,
-          memoryMb: this.fn.memoryMb,
-          maxMemoryUsedMb: maxMemoryUsedMb(pid),
-          initDurationMs,
-          status: outcome,
-          errorType,
-        }),
-      )
-      const tail = this.#log.takeTail(requestId)
-      const logResult = running.invocation.tail ? tail : undefined
-      running.invocation.settle({
+      const tail = this.#log.end({
+        requestId,
+        durationMs,
+        memoryMb: this.fn.memoryMb,
+        maxMemoryUsedMb: maxMemoryUsedMb(pid),
+        initDurationMs,
+        status: outcome,
+        errorType,
+      })
+      settleSafely(running.invocation, {
         payload,
         functionError: outcome !== 'success',
         outcome,
-        logResult,
+        logResult: running.invocation.tail ? tail : undefined,
         environmentId: this.id,
       })
       this.#context.emit({
@@ -435,36 +459,62 @@ export class Environment {
         durationMs,
         outcome,
       })
-      if (this.managed && this.#running.size === 0 && this.#queue.length === 0 && this.#state === 'busy') {
-        this.#state = 'idle'
-        if (this.#retiring) void this.shutdown('max-lifetime')
-      }
-      if (this.managed) this.#context.available(this)
+      this.#settle()
     })
   }
 
+  /** Fails what is pending; written once for a crash, a failed init and a shutdown. */
+  #failPending(failure: PendingFailure): void {
+    const payloadFor = (requestId: string): string =>
+      failure.body ?? errorPayload(failure.errorType, failure.message(requestId))
+    for (const requestId of this.#dispatch.runningIds()) {
+      this.#finish(requestId, payloadFor(requestId), failure.outcome, failure.errorType)
+    }
+    if (failure.queued === false) return
+    const initStartedAt = this.#phase.name === 'initializing' ? this.#phase.init.startedAt : null
+    for (const invocation of this.#dispatch.takeQueued()) {
+      let tail = ''
+      if (failure.queued.logged) {
+        this.#log.start(invocation.requestId, this.managed)
+        tail = this.#log.end({
+          requestId: invocation.requestId,
+          durationMs: 0,
+          memoryMb: this.fn.memoryMb,
+          maxMemoryUsedMb: null,
+          initDurationMs: initStartedAt === null ? null : performance.now() - initStartedAt,
+          status: failure.outcome,
+          errorType: failure.errorType,
+        })
+      }
+      settleSafely(invocation, {
+        payload: payloadFor(invocation.requestId),
+        functionError: true,
+        outcome: failure.outcome,
+        logResult: invocation.tail ? tail : undefined,
+        environmentId: this.id,
+      })
+    }
+  }
+
   #onTimeout(requestId: string): void {
+    this.#log.timedOut(requestId, this.fn.timeoutMs)
     const message = `RequestId: ${requestId} Error: Task timed out after ${seconds(this.fn.timeoutMs)} seconds`
-    this.#log.write(
-      `${new Date().toISOString()} ${requestId} Task timed out after ${seconds(this.fn.timeoutMs)} seconds\n`,
-    )
     this.#finish(requestId, errorPayload('Sandbox.Timedout', message), 'timeout')
     this.#reset('timeout')
   }
 
   /** A timeout or a crash: new runtime process, same log stream, same /tmp. */
   #reset(reason: 'timeout' | 'crash'): void {
-    const child = this.#child
-    this.#child = null
-    if (child?.pid) signalGroup(child.pid, 'SIGKILL')
-    this.#frozen = false
-    this.#polls.length = 0
+    const phase = this.#phase
+    if (phase.name !== 'idle' && phase.name !== 'busy') return
+    phase.runtime.process.killNow()
+    this.#dispatch.dropPolls()
     this.#context.emit({ type: 'environment.reset', at: Date.now(), environment: this.info(), reason })
-    if (this.#retiring) {
+    if (phase.name === 'busy' && phase.retiring) {
       void this.shutdown('max-lifetime')
       return
     }
-    this.#spawnRuntime()
+    this.#spawnRuntime(false, false)
   }
 
   #onInitError(body: Buffer, response: ServerResponse): void {
@@ -485,12 +535,11 @@ export class Environment {
    * suppressed init, limited by the function timeout); a second failure is the invocation's error.
    */
   #initFailed(reason: 'error' | 'timeout' | 'exit', errorType: string, body: string | null): void {
-    if (this.#state !== 'initializing') return
-    clearTimeout(this.#initTimer)
-    const child = this.#child
-    this.#child = null
-    if (child?.pid) signalGroup(child.pid, 'SIGKILL')
-    this.#polls.length = 0
+    const phase = this.#phase
+    if (phase.name !== 'initializing') return
+    clearTimeout(phase.init.timer)
+    phase.runtime.process.killNow()
+    this.#dispatch.dropPolls()
     this.#context.emit({
       type: 'environment.init-failed',
       at: Date.now(),
@@ -498,109 +547,39 @@ export class Environment {
       reason,
       errorType,
     })
-    if (this.#queue.length > 0 && !this.#suppressedInit) {
-      this.#suppressedInit = true
-      this.#spawnRuntime()
+    if (this.#dispatch.queued > 0 && !phase.init.suppressed) {
+      this.#spawnRuntime(true, phase.retiring)
       return
     }
-    for (const invocation of this.#queue.splice(0)) {
-      const message =
+    this.#failPending({
+      outcome: 'init-error',
+      errorType,
+      body,
+      message: (requestId) =>
         reason === 'timeout'
-          ? `RequestId: ${invocation.requestId} Error: Task timed out after ${seconds(this.fn.timeoutMs)} seconds`
-          : `RequestId: ${invocation.requestId} Error: Runtime exited without providing a reason`
-      this.#log.write(`START RequestId: ${invocation.requestId} Version: $LATEST\n`)
-      this.#log.write(`END RequestId: ${invocation.requestId}\n`)
-      this.#log.write(
-        reportLine({
-          requestId: invocation.requestId,
-          durationMs: 0,
-          memoryMb: this.fn.memoryMb,
-          maxMemoryUsedMb: null,
-          initDurationMs: performance.now() - this.#initStartedAt,
-          status: 'init-error',
-          errorType,
-        }),
-      )
-      invocation.settle({
-        payload: body ?? errorPayload(errorType, message),
-        functionError: true,
-        outcome: 'init-error',
-        logResult: invocation.tail ? '' : undefined,
-        environmentId: this.id,
-      })
-    }
+          ? `RequestId: ${requestId} Error: Task timed out after ${seconds(this.fn.timeoutMs)} seconds`
+          : `RequestId: ${requestId} Error: Runtime exited without providing a reason`,
+      queued: { logged: true },
+    })
     void this.shutdown('init-failed')
   }
 
-  #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (child !== this.#child) return
-    if (this.#state === 'initializing') {
+  #onExit(runtime: Runtime, code: number | null, signal: NodeJS.Signals | null): void {
+    if (runtime !== this.#runtime) return
+    const phase = this.#phase
+    if (phase.name === 'initializing') {
       this.#initFailed('exit', 'Runtime.ExitError', null)
       return
     }
-    if (this.#state === 'shutting-down') return
+    if (phase.name !== 'idle' && phase.name !== 'busy') return
     const status = signal === null ? `exit status ${code}` : `signal: ${signal}`
-    for (const requestId of [...this.#running.keys()]) {
-      const message = `RequestId: ${requestId} Error: Runtime exited with error: ${status}`
-      this.#finish(requestId, errorPayload('Runtime.ExitError', message), 'crash', 'Runtime.ExitError')
-    }
+    this.#failPending({
+      outcome: 'crash',
+      errorType: 'Runtime.ExitError',
+      message: (requestId) => `RequestId: ${requestId} Error: Runtime exited with error: ${status}`,
+      queued: false,
+    })
     this.#reset('crash')
-  }
-
-  #onRegister(name: string, events: readonly string[], response: ServerResponse): void {
-    if (this.#state !== 'initializing' || this.#runtimeReady) {
-      sendJson(response, 403, {
-        errorType: 'Extension.RegistrationClosed',
-        errorMessage: 'extensions register during init, before the runtime asks for its first invocation',
-      })
-      return
-    }
-    if (events.includes('SHUTDOWN')) {
-      // Every extension here runs inside the runtime process: an internal one, which Lambda gives no SHUTDOWN.
-      sendJson(response, 400, {
-        errorType: 'ShutdownEventNotSupportedForInternalExtension',
-        errorMessage: `extension "${name}" is internal and may not subscribe to SHUTDOWN`,
-      })
-      return
-    }
-    const id = randomUUID()
-    this.#extensions.set(id, { name, events, polled: false, poll: null })
-    sendJson(
-      response,
-      200,
-      { functionName: this.fn.name, functionVersion: '$LATEST', handler: this.fn.handler },
-      { 'Lambda-Extension-Identifier': id },
-    )
-  }
-
-  #onExtensionPoll(id: string, response: ServerResponse): void {
-    const extension = this.#extensions.get(id)
-    if (extension === undefined) {
-      sendJson(response, 403, {
-        errorType: 'Extension.UnknownExtensionIdentifier',
-        errorMessage: `unknown ${id}`,
-      })
-      return
-    }
-    extension.polled = true
-    extension.poll = response
-    if (this.#state === 'initializing') this.#checkInitDone()
-  }
-
-  #freeze(): void {
-    const pid = this.#child?.pid
-    if (!this.fn.freeze || this.managed || pid === undefined || this.#frozen) return
-    signalGroup(pid, 'SIGSTOP')
-    this.#frozen = true
-    this.#context.emit({ type: 'environment.freeze', at: Date.now(), environment: this.info() })
-  }
-
-  #thaw(): void {
-    const pid = this.#child?.pid
-    if (!this.#frozen || pid === undefined) return
-    signalGroup(pid, 'SIGCONT')
-    this.#frozen = false
-    this.#context.emit({ type: 'environment.thaw', at: Date.now(), environment: this.info() })
   }
 
   /**
@@ -608,17 +587,17 @@ export class Environment {
    * budget; with no extension, SIGKILL at once. The /tmp goes with the environment.
    */
   shutdown(reason: ShutdownReason): Promise<void> {
-    this.stopReason ??= reason
     this.#stopping ??= this.#shutdown(reason)
     return this.#stopping
   }
 
   async #shutdown(reason: ShutdownReason): Promise<void> {
+    const phase = this.#phase
+    const runtime = this.#runtime
+    if (phase.name === 'initializing') clearTimeout(phase.init.timer)
+    this.#enter({ name: 'shutting-down', reason, runtime })
     await this.#starting
-    this.#state = 'shutting-down'
-    clearTimeout(this.#initTimer)
-    const child = this.#child
-    const graceful = this.#extensions.size > 0 && child !== null
+    const graceful = runtime !== null && runtime.extensions.size > 0
     this.#context.emit({
       type: 'environment.shutdown',
       at: Date.now(),
@@ -626,53 +605,39 @@ export class Environment {
       reason,
       signal: graceful ? 'SIGTERM' : 'SIGKILL',
     })
-    if (child?.pid !== undefined) await this.#terminate(child, child.pid, graceful)
-    this.#child = null
-    this.#frozen = false
-    for (const requestId of [...this.#running.keys()]) {
-      const message = `RequestId: ${requestId} Error: the environment was shut down (${reason})`
-      this.#finish(requestId, errorPayload('Runtime.ExitError', message), 'crash', 'Runtime.ExitError')
+    if (runtime !== null) {
+      if (graceful) await runtime.process.terminate(this.fn.shutdownTimeoutMs)
+      else await runtime.process.kill()
     }
-    for (const invocation of this.#queue.splice(0)) {
-      const message = `RequestId: ${invocation.requestId} Error: the environment was shut down (${reason})`
-      invocation.settle({
-        payload: errorPayload('Runtime.ExitError', message),
-        functionError: true,
-        outcome: 'crash',
-        logResult: undefined,
-        environmentId: this.id,
+    this.#enter({ name: 'shutting-down', reason, runtime: null })
+    this.#failPending({
+      outcome: 'crash',
+      errorType: 'Runtime.ExitError',
+      message: (requestId) => `RequestId: ${requestId} Error: the environment was shut down (${reason})`,
+      queued: { logged: false },
+    })
+    const server = this.#server
+    if (server !== null) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
       })
     }
-    const server = this.#server as Server
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    })
     // END/REPORT lines of the invocations just failed are written on the next turn of the loop.
     await new Promise((resolve) => setImmediate(resolve))
     this.#log.close()
-    rmSync(this.tmpDir, { recursive: true, force: true })
-    this.#state = 'stopped'
+    removeTmpDir(this.tmpDir)
+    this.#enter({ name: 'stopped', reason })
     this.#context.emit({ type: 'environment.stopped', at: Date.now(), environment: this.info() })
-    this.#context.stopped(this)
+    this.#context.stopped()
   }
+}
 
-  async #terminate(child: ChildProcess, pid: number, graceful: boolean): Promise<void> {
-    const exited = new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) resolve()
-      else child.once('exit', () => resolve())
-    })
-    if (graceful) {
-      signalGroup(pid, 'SIGTERM')
-      signalGroup(pid, 'SIGCONT')
-      let timer: NodeJS.Timeout | undefined
-      const budget = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.fn.shutdownTimeoutMs)
-      })
-      await Promise.race([exited, budget])
-      clearTimeout(timer)
-    }
-    signalGroup(pid, 'SIGKILL')
-    await exited
+/** The caller's answer; a caller that throws on it does not stop the environment. */
+const settleSafely = (invocation: Invocation, result: InvocationResult): void => {
+  try {
+    invocation.settle(result)
+  } catch {
+    // The caller's failure is its own.
   }
 }

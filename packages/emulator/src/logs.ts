@@ -5,6 +5,10 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { StringDecoder } from 'node:string_decoder'
+
+/** Lambda cuts a log event at 256 KB: an unfinished line longer than that is written as it is. */
+export const MAX_LINE_CHARS = 256 * 1024
 
 /** Lambda returns at most the last 4 KB of an invocation's log in `X-Amz-Log-Result`. */
 export const LOG_TAIL_BYTES = 4096
@@ -120,3 +124,42 @@ const keepLinesWith = (text: string, needle: string): string =>
     .split(/(?<=\n)/)
     .filter((line) => line.includes(needle))
     .join('')
+
+/**
+ * One pipe of a runtime process (stdout or stderr) turned into whole lines: its bytes are decoded as
+ * one UTF-8 stream, so a character split across chunks stays whole, and an unfinished line waits for
+ * its end (or for `flush`) so that nothing lands in the middle of it.
+ *
+ * @example
+ * ```ts
+ * const lines = new PipeLines()
+ * lines.push(Buffer.from([0xe2, 0x82])) // ''
+ * lines.push(Buffer.from([0xac, 0x0a])) // '€\n'
+ * ```
+ */
+export class PipeLines {
+  readonly #decoder = new StringDecoder('utf8')
+  #partial = ''
+
+  /** The lines this chunk completed, each ending in a newline; '' when none. */
+  push(chunk: Buffer): string {
+    const text = this.#partial + this.#decoder.write(chunk)
+    if (text.length > MAX_LINE_CHARS) {
+      this.#partial = ''
+      return text.endsWith('\n') ? text : `${text}\n`
+    }
+    const end = text.lastIndexOf('\n') + 1
+    this.#partial = text.slice(end)
+    return text.slice(0, end)
+  }
+
+  /**
+   * The unfinished line, completed with a newline ('' when there is none). Bytes of a character not
+   * complete yet stay in the decoder; `end` also gives those, when the pipe closed.
+   */
+  flush(end = false): string {
+    const text = this.#partial + (end ? this.#decoder.end() : '')
+    this.#partial = ''
+    return text.length === 0 ? '' : `${text}\n`
+  }
+}

@@ -5,7 +5,13 @@
 import { Environment, type EnvironmentContext, type Invocation } from './environment.js'
 import { InvokeApiError } from './errors.js'
 import type { ResolvedFunction } from './options.js'
-import type { EmulatorEvent, EmulatorInitType } from './types.js'
+import type {
+  EmulatorEvent,
+  EmulatorInitType,
+  EnvironmentInfo,
+  EnvironmentState,
+  ShutdownReason,
+} from './types.js'
 
 export interface PoolContext {
   readonly logDir: string
@@ -13,16 +19,49 @@ export interface PoolContext {
   emit(event: EmulatorEvent): void
 }
 
+/** What the pool asks of an environment: `Environment` is the real one; a test may pass its own. */
+export interface PooledEnvironment {
+  readonly id: string
+  readonly initType: EmulatorInitType
+  readonly createdAt: number
+  readonly state: EnvironmentState
+  /** Managed Instances: takes invocations while others run, never frozen. */
+  readonly managed: boolean
+  /** Invocations it can still take now or once initialized. */
+  readonly capacity: number
+  readonly lastActiveAt: number
+  /** Answered its invocation; the runtime is about to ask for the next one. */
+  readonly finishing: boolean
+  readonly retiring: boolean
+  readonly stopReason: ShutdownReason | null
+  start(): Promise<void>
+  assign(invocation: Invocation): void
+  retire(): void
+  shutdown(reason: ShutdownReason): Promise<void>
+  info(): EnvironmentInfo
+}
+
+/** Makes the environments of a pool. */
+export type EnvironmentFactory = (
+  fn: ResolvedFunction,
+  initType: EmulatorInitType,
+  context: EnvironmentContext,
+) => PooledEnvironment
+
+const realEnvironment: EnvironmentFactory = (fn, initType, context) => new Environment(fn, initType, context)
+
 export class FunctionPool {
   readonly fn: ResolvedFunction
   readonly #context: PoolContext
-  readonly #environments = new Set<Environment>()
+  readonly #createEnvironment: EnvironmentFactory
+  readonly #environments = new Set<PooledEnvironment>()
   readonly #eventQueue: Invocation[] = []
   #running = true
 
-  constructor(fn: ResolvedFunction, context: PoolContext) {
+  constructor(fn: ResolvedFunction, context: PoolContext, createEnvironment = realEnvironment) {
     this.fn = fn
     this.#context = context
+    this.#createEnvironment = createEnvironment
   }
 
   /** Starts the environments Lambda keeps initialized ahead and waits for their init. */
@@ -51,7 +90,7 @@ export class FunctionPool {
   readonly #waiters = new Set<(event: EmulatorEvent) => void>()
 
   /** Adds the environment at once (so that the next pick counts it) and starts it in the background. */
-  #create(initType: EmulatorInitType): Environment {
+  #create(initType: EmulatorInitType): PooledEnvironment {
     const context: EnvironmentContext = {
       logDir: this.#context.logDir,
       runtimeClient: this.#context.runtimeClient,
@@ -60,15 +99,15 @@ export class FunctionPool {
         this.#context.emit(event)
       },
       available: () => this.#drainEvents(),
-      stopped: (environment) => this.#onStopped(environment),
+      stopped: () => this.#onStopped(environment),
     }
-    const environment = new Environment(this.fn, initType, context)
+    const environment = this.#createEnvironment(this.fn, initType, context)
     this.#environments.add(environment)
     void environment.start()
     return environment
   }
 
-  environments(): Environment[] {
+  environments(): PooledEnvironment[] {
     return [...this.#environments]
   }
 
@@ -77,7 +116,7 @@ export class FunctionPool {
    * one finishing its previous invocation, else one initializing with room, else a new one (a cold
    * start) below the concurrency limit.
    */
-  #pick(): Environment | 'new' | null {
+  #pick(): PooledEnvironment | 'new' | null {
     const withRoom = this.environments().filter((environment) => environment.capacity > 0)
     const idle = withRoom.filter((environment) => environment.state === 'idle' || environment.managed)
     if (idle.length > 0) return idle.reduce((a, b) => (b.lastActiveAt > a.lastActiveAt ? b : a))
@@ -125,7 +164,7 @@ export class FunctionPool {
     }
   }
 
-  #onStopped(environment: Environment): void {
+  #onStopped(environment: PooledEnvironment): void {
     this.#environments.delete(environment)
     // A provisioned or Managed Instances environment that retired is replaced; one that failed init is not.
     const keptAhead = environment.initType !== 'on-demand' && environment.stopReason !== 'init-failed'

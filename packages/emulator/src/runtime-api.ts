@@ -3,14 +3,33 @@
  * extensions inside the runtime process talk to it through `AWS_LAMBDA_RUNTIME_API`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 
 /** What the environment does with each call; the server only parses and routes. */
+/**
+ * Whether the process at the other end of a connection may use the API: known (`value`) once the
+ * check (`settled`) is done. Asked once per connection.
+ */
+export interface PeerVerdict {
+  value: boolean | undefined
+  readonly settled: Promise<boolean>
+}
+
 export interface RuntimeApiHandlers {
-  next(response: ServerResponse): void
+  /**
+   * The runtime asks for its next invocation. The poll is answered by the environment; the peer check
+   * may still be running, and no payload may go out before it said yes.
+   */
+  next(response: ServerResponse, peer: PeerVerdict): void
   result(requestId: string, body: Buffer, errorType: string | null, response: ServerResponse): void
   initError(body: Buffer, response: ServerResponse): void
   registerExtension(name: string, events: readonly string[], response: ServerResponse): void
   nextExtensionEvent(extensionId: string, response: ServerResponse): void
+  /**
+   * Whether the process at the other end of this connection may use the API (asked once per
+   * connection). Lambda's Runtime API is reachable only inside the sandbox.
+   */
+  allowPeer(socket: Socket): boolean | Promise<boolean>
 }
 
 const RESULT = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/
@@ -39,6 +58,14 @@ const readBody = (request: IncomingMessage): Promise<Buffer> =>
     request.on('error', reject)
   })
 
+const decodePathPart = (part: string): string | null => {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    return null
+  }
+}
+
 const parseEvents = (body: Buffer): string[] | null => {
   try {
     const parsed = JSON.parse(body.toString('utf8')) as { events?: unknown }
@@ -49,20 +76,51 @@ const parseEvents = (body: Buffer): string[] | null => {
   }
 }
 
-const route = async (handlers: RuntimeApiHandlers, request: IncomingMessage, response: ServerResponse) => {
+const FORBIDDEN = {
+  errorType: 'AccessDeniedException',
+  errorMessage: 'this Runtime API answers only the processes of its own environment',
+}
+
+const refuse = (response: ServerResponse): void => {
+  if (!response.headersSent) sendJson(response, 403, FORBIDDEN)
+}
+
+const route = async (
+  handlers: RuntimeApiHandlers,
+  peer: PeerVerdict,
+  request: IncomingMessage,
+  response: ServerResponse,
+) => {
+  if (peer.value === false) {
+    request.resume()
+    return refuse(response)
+  }
   const body = await readBody(request)
   // A request from an http.Server always has its url.
   const path = request.url as string
+  if (request.method === 'GET' && path === '/2018-06-01/runtime/invocation/next') {
+    // Not held by the check: the environment sees the runtime waiting at once, and hands nothing over
+    // before the check said yes.
+    if (peer.value === undefined) void peer.settled.then((allowed) => allowed || refuse(response))
+    return handlers.next(response, peer)
+  }
   const result = RESULT.exec(path)
-  if (request.method === 'GET' && path === '/2018-06-01/runtime/invocation/next')
-    return handlers.next(response)
   if (request.method === 'POST' && result) {
-    const requestId = decodeURIComponent(result[1] as string)
+    // Not held either: only a process that got the invocation knows its request id, and the first
+    // result of a runtime would otherwise wait for the check inside its measured duration.
+    const requestId = decodePathPart(result[1] as string)
+    if (requestId === null) {
+      return sendJson(response, 400, {
+        errorType: 'InvalidRequestID',
+        errorMessage: `the request id is not valid percent-encoding: ${result[1]}`,
+      })
+    }
     // A streamed response reports a late failure in its trailers; a buffered error is its body.
     const trailerError = request.trailers['lambda-runtime-function-error-type']
     const errorType = result[2] === 'error' ? 'error' : (trailerError ?? null)
     return handlers.result(requestId, body, errorType, response)
   }
+  if (!(await peer.settled)) return refuse(response)
   if (request.method === 'POST' && path === '/2018-06-01/runtime/init/error')
     return handlers.initError(body, response)
   if (request.method === 'POST' && path === '/2020-01-01/extension/register') {
@@ -92,9 +150,28 @@ const route = async (handlers: RuntimeApiHandlers, request: IncomingMessage, res
 export const startRuntimeApi = async (
   handlers: RuntimeApiHandlers,
 ): Promise<{ server: Server; port: number }> => {
+  const verdicts = new WeakMap<Socket, PeerVerdict>()
+  const verdictOf = (socket: Socket): PeerVerdict => {
+    const known = verdicts.get(socket)
+    if (known !== undefined) return known
+    const verdict: PeerVerdict = {
+      value: undefined,
+      settled: Promise.resolve()
+        .then(() => handlers.allowPeer(socket))
+        .catch(() => false)
+        .then((allowed) => {
+          verdict.value = allowed
+          return allowed
+        }),
+    }
+    verdicts.set(socket, verdict)
+    return verdict
+  }
   const server = createServer((request, response) => {
-    route(handlers, request, response).catch(() => response.destroy())
+    route(handlers, verdictOf(request.socket), request, response).catch(() => response.destroy())
   })
+  // The check starts with the connection, before its first request is read.
+  server.on('connection', (socket: Socket) => verdictOf(socket))
   server.requestTimeout = 0
   server.headersTimeout = 0
   server.keepAliveTimeout = 0

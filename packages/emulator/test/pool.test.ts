@@ -1,10 +1,12 @@
 /**
  * The pool's choices (which environment takes an invocation, when one is started or replaced) with a
- * stand-in Environment: no runtime process, the test sets each environment's state by hand.
+ * stand-in environment made by the pool's factory: no runtime process, the test sets each
+ * environment's state by hand.
  */
-import { beforeEach, describe, expect, jest, test } from '@jest/globals'
+import { beforeEach, describe, expect, test } from '@jest/globals'
 import type { EnvironmentContext, Invocation } from '../src/environment.js'
 import { type ResolvedFunction, resolveFunction } from '../src/options.js'
+import { type EnvironmentFactory, FunctionPool, type PooledEnvironment } from '../src/pool.js'
 import type {
   EmulatorInitType,
   EnvironmentInfo,
@@ -15,7 +17,7 @@ import type {
 
 const created: FakeEnvironment[] = []
 
-class FakeEnvironment {
+class FakeEnvironment implements PooledEnvironment {
   readonly id = `env-${created.length}`
   readonly createdAt = 0
   readonly fn: ResolvedFunction
@@ -58,7 +60,7 @@ class FakeEnvironment {
   shutdown(reason: ShutdownReason): Promise<void> {
     this.stopReason ??= reason
     this.state = 'stopped'
-    this.context.stopped(this as never)
+    this.context.stopped()
     return Promise.resolve()
   }
 
@@ -74,17 +76,33 @@ class FakeEnvironment {
   }
 
   info(): EnvironmentInfo {
-    return { id: this.id, functionName: this.fn.name, state: this.state } as EnvironmentInfo
+    return {
+      id: this.id,
+      functionName: this.fn.name,
+      state: this.state,
+      frozen: false,
+      initType: this.initType,
+      pid: null,
+      runtimes: 1,
+      invocations: this.assigned.length,
+      inFlight: this.assigned.length,
+      extensions: [],
+      createdAt: this.createdAt,
+      lastInvocationEndAt: null,
+      tmpDir: '/unused',
+      logFile: '/unused',
+    }
   }
 }
 
-jest.unstable_mockModule('../src/environment.js', () => ({ Environment: FakeEnvironment }))
-const { FunctionPool } = await import('../src/pool.js')
+const fakeEnvironment: EnvironmentFactory = (fn, initType, context) =>
+  new FakeEnvironment(fn, initType, context)
 
 const poolOf = (rules: Partial<FunctionConfig>) =>
   new FunctionPool(
     resolveFunction({ functions: [] }, { name: 'fn', handler: 'index.handler', codeDir: '.', ...rules }),
     { logDir: '/unused', runtimeClient: '/unused', emit: () => {} },
+    fakeEnvironment,
   )
 
 const invocation = (requestId: string): Invocation => ({
@@ -189,6 +207,7 @@ describe('FunctionPool with Managed Instances', () => {
         { name: 'fn', handler: 'index.handler', codeDir: '.', managedInstances: { maxConcurrency: 1 } },
       ),
       { logDir: '/unused', runtimeClient: '/unused', emit: (event) => emitted.push(event.type) },
+      fakeEnvironment,
     )
     const starting = pool.start()
     created[0]?.ready()

@@ -1,0 +1,104 @@
+/**
+ * The extensions one runtime registered through the Extensions API, and their long polls. Every
+ * extension here is internal (it runs inside the runtime process); external extensions (their own
+ * processes, SHUTDOWN events) would be registered here too, with a process each.
+ */
+import { randomUUID } from 'node:crypto'
+import type { ServerResponse } from 'node:http'
+import { sendJson } from './runtime-api.js'
+
+interface Extension {
+  readonly name: string
+  readonly events: readonly string[]
+  polled: boolean
+  poll: ServerResponse | null
+}
+
+/** An INVOKE event as extensions receive it. */
+export interface InvokeEvent {
+  readonly requestId: string
+  readonly deadlineMs: number
+  readonly invokedFunctionArn: string
+  readonly traceId: string
+}
+
+/** What a registration answers: the function the extension runs beside. */
+export interface ExtensionRegistration {
+  readonly functionName: string
+  readonly functionVersion: string
+  readonly handler: string
+}
+
+export class ExtensionRegistry {
+  readonly #extensions = new Map<string, Extension>()
+  readonly #registration: ExtensionRegistration
+
+  constructor(registration: ExtensionRegistration) {
+    this.#registration = registration
+  }
+
+  get size(): number {
+    return this.#extensions.size
+  }
+
+  names(): string[] {
+    return [...this.#extensions.values()].map((extension) => extension.name)
+  }
+
+  /** Every extension asked for its first event: with the runtime's first poll, that ends init. */
+  get allPolled(): boolean {
+    return [...this.#extensions.values()].every((extension) => extension.polled)
+  }
+
+  /** Answers a registration; `open` is false once the runtime asked for its first invocation. */
+  register(name: string, events: readonly string[], open: boolean, response: ServerResponse): void {
+    if (!open) {
+      sendJson(response, 403, {
+        errorType: 'Extension.RegistrationClosed',
+        errorMessage: 'extensions register during init, before the runtime asks for its first invocation',
+      })
+      return
+    }
+    if (events.includes('SHUTDOWN')) {
+      // Lambda gives internal extensions no SHUTDOWN event.
+      sendJson(response, 400, {
+        errorType: 'ShutdownEventNotSupportedForInternalExtension',
+        errorMessage: `extension "${name}" is internal and may not subscribe to SHUTDOWN`,
+      })
+      return
+    }
+    const id = randomUUID()
+    this.#extensions.set(id, { name, events, polled: false, poll: null })
+    sendJson(response, 200, this.#registration, { 'Lambda-Extension-Identifier': id })
+  }
+
+  /** Keeps an extension's long poll; false (and a 403 answer) for an unknown identifier. */
+  poll(id: string, response: ServerResponse): boolean {
+    const extension = this.#extensions.get(id)
+    if (extension === undefined) {
+      sendJson(response, 403, {
+        errorType: 'Extension.UnknownExtensionIdentifier',
+        errorMessage: `unknown ${id}`,
+      })
+      return false
+    }
+    extension.polled = true
+    extension.poll = response
+    return true
+  }
+
+  /** Extensions subscribed to INVOKE get it when they are polling at that moment. */
+  notifyInvoke(event: InvokeEvent): void {
+    for (const extension of this.#extensions.values()) {
+      if (!extension.events.includes('INVOKE') || extension.poll === null) continue
+      sendJson(extension.poll, 200, {
+        eventType: 'INVOKE',
+        deadlineMs: event.deadlineMs,
+        requestId: event.requestId,
+        invokedFunctionArn: event.invokedFunctionArn,
+        tracing: { type: 'X-Amzn-Trace-Id', value: event.traceId },
+      })
+      extension.poll = null
+    }
+  }
+}

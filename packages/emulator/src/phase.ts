@@ -1,0 +1,56 @@
+/**
+ * The phases of an environment's life, as one type, and the legal moves between them. The data of a
+ * phase lives in it: the runtime only where one runs, the init attempt only during init, the wish to
+ * retire only where it can wait.
+ */
+import type { ExtensionRegistry } from './extensions.js'
+import type { RuntimeOutput } from './platform-log.js'
+import type { RuntimeProcess } from './runtime-process.js'
+import type { ShutdownReason } from './types.js'
+
+/** One runtime process with what lives and dies with it: its output pipes and its extensions. */
+export interface Runtime {
+  readonly process: RuntimeProcess
+  readonly output: RuntimeOutput
+  readonly extensions: ExtensionRegistry
+  /** Init Duration, shown on the first REPORT line after init and then cleared. */
+  initDurationMs: number | null
+}
+
+export interface InitAttempt {
+  readonly startedAt: number
+  readonly timer: NodeJS.Timeout
+  /** A retry of a failed init inside the first invocation, limited by the function timeout. */
+  readonly suppressed: boolean
+  /** The runtime asked for its first invocation; init ends when every extension asked too. */
+  readonly runtimeAsked: boolean
+}
+
+/**
+ * Where the environment is. `retiring` (past its maximum lifetime: no new invocation, shut down once
+ * idle) exists only where it can wait; an idle environment that retires shuts down at once.
+ */
+export type Phase =
+  | { readonly name: 'starting'; readonly retiring: boolean }
+  | {
+      readonly name: 'initializing'
+      readonly runtime: Runtime
+      readonly init: InitAttempt
+      readonly retiring: boolean
+    }
+  | { readonly name: 'idle'; readonly runtime: Runtime }
+  | { readonly name: 'busy'; readonly runtime: Runtime; readonly retiring: boolean }
+  | { readonly name: 'shutting-down'; readonly reason: ShutdownReason; readonly runtime: Runtime | null }
+  | { readonly name: 'stopped'; readonly reason: ShutdownReason }
+
+export type PhaseName = Phase['name']
+
+/** The legal moves; anything else is a bug in environment.ts. */
+export const NEXT: Readonly<Record<PhaseName, readonly PhaseName[]>> = {
+  starting: ['starting', 'initializing', 'shutting-down'],
+  initializing: ['initializing', 'busy', 'idle', 'shutting-down'],
+  idle: ['busy', 'initializing', 'shutting-down'],
+  busy: ['busy', 'idle', 'initializing', 'shutting-down'],
+  'shutting-down': ['shutting-down', 'stopped'],
+  stopped: [],
+}

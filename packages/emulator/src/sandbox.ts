@@ -1,0 +1,80 @@
+/**
+ * What a runtime process finds around it: Lambda's environment variables and its /tmp folder.
+ */
+import { rmdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import type { ResolvedFunction } from './options.js'
+import type { EmulatorInitType } from './types.js'
+
+/** The /tmp of an environment: `$TMPDIR/lambda-lifetime/<function>/<environment>`. */
+export const tmpDirOf = (functionName: string, environmentId: string): string =>
+  join(tmpdir(), 'lambda-lifetime', functionName, environmentId.slice(-32))
+
+/** The variables Lambda sets for a Node.js runtime, and the function's own. */
+export const runtimeEnv = (
+  fn: ResolvedFunction,
+  initType: EmulatorInitType,
+  id: string,
+  runtimeApi: string,
+  runtimeClient: string,
+  tmpDir: string,
+): NodeJS.ProcessEnv => {
+  const passThrough = [
+    'PATH',
+    'HOME',
+    'LANG',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+  ]
+  const inherited = Object.fromEntries(
+    passThrough.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])),
+  )
+  const managed = fn.managedInstances
+  return {
+    ...inherited,
+    AWS_REGION: fn.region,
+    AWS_DEFAULT_REGION: fn.region,
+    AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${process.versions.node.split('.')[0]}.x`,
+    AWS_LAMBDA_FUNCTION_NAME: fn.name,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    AWS_LAMBDA_INITIALIZATION_TYPE: initType,
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: id,
+    AWS_LAMBDA_RUNTIME_API: runtimeApi,
+    LAMBDA_TASK_ROOT: fn.codeDir,
+    LAMBDA_RUNTIME_DIR: join(runtimeClient, '..'),
+    _HANDLER: fn.handler,
+    TMPDIR: tmpDir,
+    TZ: ':UTC',
+    ...(managed
+      ? {
+          AWS_LAMBDA_MAX_CONCURRENCY: String(managed.maxConcurrency),
+          AWS_LAMBDA_NODEJS_WORKER_COUNT: String(managed.workers),
+        }
+      : {}),
+    ...fn.env,
+  }
+}
+
+/**
+ * The environment's /tmp goes with it, and so do the folders above it once they are empty. A /tmp
+ * that cannot be removed (it was never made, say) does not stop the shutdown.
+ */
+export const removeTmpDir = (dir: string): void => {
+  try {
+    rmSync(dir, { recursive: true, force: true })
+  } catch {
+    return
+  }
+  const root = join(tmpdir(), 'lambda-lifetime')
+  for (let parent = dirname(dir); parent.startsWith(root); parent = dirname(parent)) {
+    try {
+      rmdirSync(parent)
+    } catch {
+      return // Not empty: another environment of the function still lives.
+    }
+  }
+}
