@@ -82,7 +82,7 @@ export const withEmulator = async (
     })
     lambda = client
     const stop = (): Promise<void> => {
-      stopping ??= running.stop()
+      stopping ??= running.stop().then(() => undefined)
       return stopping
     }
     await body({
