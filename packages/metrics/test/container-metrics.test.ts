@@ -163,6 +163,66 @@ describe('containerMetrics: EMF about the container, from real Middy invocations
     expect(shutdown?.container_id).toEqual(expect.any(String))
   })
 
+  it('publishes at shutdown what happened since the last invocation, and nothing when there is nothing', async () => {
+    // Prepare
+    const handler = handlerWith(newMetrics(), { invocationsEvery: 2 })
+    await handler({}, lambdaContext('r1'))
+    await handler({}, lambdaContext('r2'))
+    emitLifecycle({
+      type: 'breaker.close',
+      at: Date.now(),
+      breaker: 'payments',
+      failures: 0,
+      successes: 1,
+      rejects: 0,
+      timeouts: 0,
+      source: 'local',
+    })
+    const published = documents.length
+
+    // Act
+    await deliverSigterm()
+
+    // Assess
+    const shutdown = documents.slice(published)
+    expect(shutdown).toEqual([expect.objectContaining({ BreakerClose: 1, function_name: 'test-function' })])
+    expect(shutdown[0]?.ContainerInvocations).toBeUndefined()
+    expect(total(documents, 'ContainerInvocations')).toBe(2)
+  })
+
+  it('writes nothing at shutdown when every count is already out', async () => {
+    // Prepare
+    const handler = handlerWith(newMetrics(), { invocationsEvery: 1 })
+    await handler({}, lambdaContext('r1'))
+    const published = documents.length
+
+    // Act
+    await deliverSigterm()
+
+    // Assess
+    expect(documents.length).toBe(published)
+  })
+
+  it('takes the function name from the context, else from AWS_LAMBDA_FUNCTION_NAME, else leaves it out', async () => {
+    // Prepare
+    const metrics = newMetrics()
+    const handler = middy()
+      .use(containerLifetime())
+      .use(containerMetrics({ metrics }))
+      .handler(async () => 'ok')
+
+    // Act
+    process.env.AWS_LAMBDA_FUNCTION_NAME = 'orders-fn'
+    await handler({}, { ...lambdaContext('r1'), functionName: '' })
+    delete process.env.AWS_LAMBDA_FUNCTION_NAME
+    await handler({}, { ...lambdaContext('r2'), functionName: undefined })
+
+    // Assess
+    const [first, second] = holding(documents, 'ContainerAge')
+    expect(first?.function_name).toBe('orders-fn')
+    expect(second?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']])
+  })
+
   it('counts pool recreations and breaker state changes, inside an invocation or before the next one', async () => {
     // Prepare
     const metrics = newMetrics()
