@@ -29,7 +29,9 @@ describe('Managed Instances: 20 invocations interleaved inside the real invoke s
     documents = captureEmf()
   })
 
-  afterEach(() => jest.restoreAllMocks())
+  afterEach(() => {
+    jest.restoreAllMocks()
+  })
 
   it('never mixes one invocation’s metrics, properties or counts into another’s documents', async () => {
     // Prepare: each invocation adds its own business metric and property, and opens a breaker

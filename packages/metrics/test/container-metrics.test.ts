@@ -89,7 +89,7 @@ describe('containerMetrics: EMF about the container, from real Middy invocations
     expect(holding(documents, 'ContainerStart')).toEqual([
       expect.objectContaining({ start_type: 'pre-initialized', ContainerStart: 1 }),
     ])
-    expect(metrics.getColdStart()).toBe(false)
+    expect((metrics as unknown as { getColdStart(): boolean }).getColdStart()).toBe(false)
     delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE
   })
 

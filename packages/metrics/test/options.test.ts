@@ -71,7 +71,9 @@ describe('containerMetrics misuse', () => {
     resetWarnings()
   })
 
-  afterEach(() => jest.restoreAllMocks())
+  afterEach(() => {
+    jest.restoreAllMocks()
+  })
 
   it('warns once, and publishes nothing, without containerLifetime() in the chain', async () => {
     // Prepare

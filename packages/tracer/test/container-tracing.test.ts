@@ -50,13 +50,19 @@ describe('containerTracing: annotations on the segments the X-Ray SDK really sen
     daemon.segments.length = 0
   })
 
-  afterEach(() => jest.restoreAllMocks())
+  afterEach(() => {
+    jest.restoreAllMocks()
+  })
 
   /** Invokes as Lambda does: a fresh trace header in the environment for each invocation. */
-  const invokeTraced = async <T>(handler: (event: unknown, context: unknown) => Promise<T>, id: string) => {
+  // biome-ignore lint/suspicious/noExplicitAny: any Middy handler, whatever its context type
+  const invokeTraced = async <H extends (event: any, context: any) => Promise<unknown>>(
+    handler: H,
+    id: string,
+  ) => {
     const { header, root } = traceHeader(++traces)
     process.env._X_AMZN_TRACE_ID = header
-    const result = await handler({}, lambdaContext(id))
+    const result = (await handler({}, lambdaContext(id))) as Awaited<ReturnType<H>>
     return { result, root }
   }
 
@@ -100,7 +106,10 @@ describe('containerTracing: annotations on the segments the X-Ray SDK really sen
     const [thaw] = inTrace(thawed.root, '## container.thaw')
     const [thawedHandler] = inTrace(thawed.root, '## index.handler')
     expect(thawed.result.idleMs).toBeGreaterThanOrEqual(100)
-    expect(thawedHandler?.annotations).toMatchObject({ invocation: 3, idle_ms: Math.round(thawed.result.idleMs) })
+    expect(thawedHandler?.annotations).toMatchObject({
+      invocation: 3,
+      idle_ms: Math.round(thawed.result.idleMs),
+    })
     expect(thaw?.annotations).toEqual({ idle_ms: Math.round(thawed.result.idleMs) })
     expect(thaw?.parent_id).toBe(thawedHandler?.id)
     const slept = (thaw?.end_time ?? 0) - (thaw?.start_time ?? 0)
