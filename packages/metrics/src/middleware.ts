@@ -107,8 +107,9 @@ const invocationValues = (
 ): Array<readonly [ContainerMetricName, Unit, number]> => {
   const values: Array<readonly [ContainerMetricName, Unit, number]> = []
   if (isSampled(settings, view.invocation)) {
-    values.push(['ContainerAge', 'Milliseconds', view.ageMs])
-    if (view.startType === 'warm') values.push(['IdleTime', 'Milliseconds', view.idleMs])
+    // Whole milliseconds: the fraction is noise and costs bytes on every document.
+    values.push(['ContainerAge', 'Milliseconds', Math.round(view.ageMs)])
+    if (view.startType === 'warm') values.push(['IdleTime', 'Milliseconds', Math.round(view.idleMs)])
   }
   if (settings.restarts.has(view)) values.push(['ContainerRestart', 'Count', 1])
   for (const source of [counts, settings.pending]) {

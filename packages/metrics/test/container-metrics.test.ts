@@ -61,11 +61,11 @@ describe('containerMetrics: EMF about the container, from real Middy invocations
     expect(start?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'function_name', 'start_type']])
     expect(holding(documents, 'ContainerAge').map((document) => document.invocation)).toEqual([1, 2, 3])
     expect(holding(documents, 'IdleTime').map((document) => document.IdleTime)).toEqual([
-      views[1]?.idleMs,
-      views[2]?.idleMs,
+      Math.round(views[1]?.idleMs ?? -1),
+      Math.round(views[2]?.idleMs ?? -1),
     ])
     const age = holding(documents, 'ContainerAge')[2]
-    expect(age?.ContainerAge).toBe(views[2]?.ageMs)
+    expect(age?.ContainerAge).toBe(Math.round(views[2]?.ageMs ?? -1))
     // Low cardinality: the container id is a property, never a dimension; start_type only on ContainerStart.
     expect(age?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service', 'function_name']])
     expect(age?.container_id).toBe(views[0]?.containerId)
