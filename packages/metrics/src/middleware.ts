@@ -209,7 +209,8 @@ const NO_CONTAINER =
  * `ContainerAge` and `IdleTime` (ms, sampled per container), `ContainerInvocations` (once per container
  * at shutdown, or every N), `ContainerRestart`, `PoolRecreate` and `BreakerOpen`/`HalfOpen`/`Close`.
  * It also flushes the metrics your handler added, once per invocation on every path (success, error,
- * early return), so it replaces Powertools' `logMetrics` middleware. Create it once, at module scope.
+ * early return), so it replaces Powertools' `logMetrics` middleware. Create it once, at module scope:
+ * it subscribes to the container's events and registers a shutdown hook (the `ContainerInvocations` count).
  *
  * @example
  * ```ts
