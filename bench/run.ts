@@ -10,12 +10,21 @@ import type { CaseResult, Machine, Mode, Results, Suite } from './harness/types.
 import { breakerSuite } from './suites/breaker.js'
 import { coldSuite } from './suites/cold.js'
 import { emulatorSuite } from './suites/emulator.js'
+import { metricsSuite } from './suites/metrics.js'
 import { poolSuite } from './suites/pool.js'
 import { reportSuite } from './suites/report.js'
 import { soakSuite } from './suites/soak.js'
 import { warmSuite } from './suites/warm.js'
 
-const suites: readonly Suite[] = [warmSuite, coldSuite, poolSuite, breakerSuite, emulatorSuite, reportSuite]
+const suites: readonly Suite[] = [
+  warmSuite,
+  coldSuite,
+  poolSuite,
+  breakerSuite,
+  emulatorSuite,
+  reportSuite,
+  metricsSuite,
+]
 /** Suites that run only when `--only` names them. */
 const namedOnly: readonly Suite[] = [soakSuite]
 

@@ -40,6 +40,8 @@ const npm = (args: string[], cwd: string) =>
 const PEERS = [
   '@middy/core@7',
   '@aws-lambda-powertools/logger@2',
+  '@aws-lambda-powertools/metrics@2',
+  '@aws-lambda-powertools/tracer@2',
   '@aws-sdk/client-dynamodb@3',
   'typescript@5.9',
   '@types/node@22',
