@@ -144,9 +144,9 @@ describe('npm pack', () => {
 
   afterAll(() => rmSync(workDir, { recursive: true, force: true }))
 
-  it('packs the seven packages, @lambda-lifetime/commons included', () => {
+  it('packs the nine packages, @lambda-lifetime/commons included', () => {
     expect([...tarballs.keys()].sort()).toEqual(
-      ['breaker', 'commons', 'container', 'emulator', 'logger', 'pool', 'report'].sort(),
+      ['breaker', 'commons', 'container', 'emulator', 'logger', 'metrics', 'pool', 'report', 'tracer'].sort(),
     )
   })
 
