@@ -97,7 +97,7 @@ describe('the HTML report in headless Chromium', () => {
       expect(ids).toContain(byLifetime.at(-1)?.containerId)
       await expect(page.locator('p.note').isVisible()).resolves.toBe(true)
       await expect(page.locator('p.note').textContent()).resolves.toContain('Showing 60 of 300 containers')
-      await expect(page.locator('svg[role="img"]').getAttribute('aria-label')).resolves.toBe(
+      await expect(page.locator('div.chart svg[role="img"]').getAttribute('aria-label')).resolves.toBe(
         'Timeline of 60 containers (sampled)',
       )
       expect(watch.consoleErrors).toEqual([])
