@@ -70,6 +70,18 @@ export class LogHistogram {
     this.max = Math.max(this.max, value)
   }
 
+  /**
+   * Adds `count` values already bucketed elsewhere (a CloudWatch Logs Insights query computes the same index,
+   * `floor(log2(value) * 8) + 1`, 0 below 1), whose least and greatest are `min` and `max`.
+   */
+  addBucket(index: number, count: number, min: number, max: number): void {
+    const bucket = Math.min(BUCKETS - 1, Math.max(0, Math.floor(index)))
+    this.#buckets[bucket] = (this.#buckets[bucket] as number) + count
+    this.count += count
+    this.min = Math.min(this.min, min)
+    this.max = Math.max(this.max, max)
+  }
+
   /** Adds every value of another histogram. */
   merge(other: LogHistogram): void {
     other.#buckets.forEach((count, index) => {
@@ -139,6 +151,18 @@ export class DurationSketch {
     this.count += 1
     this.min = Math.min(this.min, value)
     this.max = Math.max(this.max, value)
+  }
+
+  /**
+   * Adds `count` values already bucketed elsewhere (a CloudWatch Logs Insights query computes the same index,
+   * `floor(log2(value / 0.01) * 16) + 1`, 0 below 0.01 ms), whose least and greatest are `min` and `max`.
+   */
+  addBucket(index: number, count: number, min: number, max: number): void {
+    const bucket = Math.min(SKETCH_BUCKETS - 1, Math.max(0, Math.floor(index)))
+    this.#buckets[bucket] = (this.#buckets[bucket] as number) + count
+    this.count += count
+    this.min = Math.min(this.min, min)
+    this.max = Math.max(this.max, max)
   }
 
   /** Adds every value of another sketch. */

@@ -36,11 +36,35 @@ const startTypeOf = (value: unknown): StartType =>
  * error is the function's (an error). The logger writes `outcome` and, when the response has one,
  * `status_code`.
  */
-const endingOf = (fields: LifecycleFields): 'ok' | 'clientError' | 'error' => {
-  const status = finite((fields as { readonly status_code?: unknown }).status_code)
+export const endingOf = (fields: { readonly outcome?: unknown; readonly status_code?: unknown }): Ending => {
+  const status = finite(fields.status_code)
   if (status !== null && status >= 400 && status < 500) return 'clientError'
   if (fields.outcome === 'error' || (status !== null && status >= 500)) return 'error'
   return 'ok'
+}
+
+type Ending = 'ok' | 'clientError' | 'error'
+
+/** One row of an aggregate of `invocation.end` lines: one container, one time bin, one way of ending. */
+export interface InvocationAggregate {
+  readonly containerId: string
+  readonly functionName: string | null
+  readonly environmentId: string | null
+  readonly workerId: number | null
+  readonly binStartMs: number
+  readonly ending: Ending
+  readonly count: number
+  readonly highestInvocation: number
+  readonly firstAt: number
+  readonly lastAt: number
+}
+
+/** Values counted in one bucket of a log histogram, with their least and greatest. */
+export interface BucketAggregate {
+  readonly index: number
+  readonly count: number
+  readonly min: number
+  readonly max: number
 }
 
 const ENDING_FLAGS = { ok: 0, clientError: BIN_FLAGS.clientError, error: BIN_FLAGS.error } as const
@@ -232,22 +256,69 @@ export class ReportBuilder {
   #addLifecycle(at: number, fields: LifecycleFields): void {
     this.#from = Math.min(this.#from, at)
     this.#to = Math.max(this.#to, at)
-    let container = this.#containers.get(fields.container_id)
-    if (!container) {
-      container = new ContainerAccumulator(fields.container_id, this.#bins)
-      this.#containers.set(fields.container_id, container)
-    }
+    const container = this.#containerOf(fields.container_id)
     container.see(at, fields)
     this.#applyEvent(container, at, fields)
   }
 
-  #functionOf(container: ContainerAccumulator): FunctionAccumulator {
-    let accumulator = this.#functions.get(container.functionName)
+  #containerOf(containerId: string): ContainerAccumulator {
+    let container = this.#containers.get(containerId)
+    if (!container) {
+      container = new ContainerAccumulator(containerId, this.#bins)
+      this.#containers.set(containerId, container)
+    }
+    return container
+  }
+
+  /**
+   * Adds `invocation.end` lines counted elsewhere (one row of a CloudWatch Logs Insights aggregate): `count`
+   * invocations of one container ending one way in the time bin starting at `binStartMs`.
+   */
+  addInvocationAggregate(row: InvocationAggregate): void {
+    const { firstAt, lastAt } = row
+    this.#total += row.count
+    this.#lifecycle += row.count
+    this.#from = Math.min(this.#from, firstAt)
+    this.#to = Math.max(this.#to, lastAt)
+    const container = this.#containerOf(row.containerId)
+    container.firstSeenAt = Math.min(container.firstSeenAt, firstAt)
+    container.lastSeenAt = Math.max(container.lastSeenAt, lastAt)
+    container.functionName ??= row.functionName
+    container.environmentId ??= row.environmentId
+    container.workerId ??= row.workerId
+    container.highestInvocation = Math.max(container.highestInvocation, row.highestInvocation)
+    if (row.ending === 'error') container.errors += row.count
+    if (row.ending === 'clientError') container.clientErrors += row.count
+    container.bins.add(row.binStartMs, row.count, ENDING_FLAGS[row.ending])
+  }
+
+  /** Adds `count` invocation durations bucketed elsewhere (see {@link DurationSketch.addBucket}). */
+  addDurationAggregate(functionName: string | null, cold: boolean, bucket: BucketAggregate): void {
+    const accumulator = this.#functionNamed(functionName)
+    ;(cold ? accumulator.cold : accumulator.warm).addBucket(
+      bucket.index,
+      bucket.count,
+      bucket.min,
+      bucket.max,
+    )
+  }
+
+  /** Adds `count` idle gaps before warm invocations bucketed elsewhere (see {@link LogHistogram.addBucket}). */
+  addIdleGapAggregate(functionName: string | null, bucket: BucketAggregate): void {
+    this.#functionNamed(functionName).idle.addBucket(bucket.index, bucket.count, bucket.min, bucket.max)
+  }
+
+  #functionNamed(functionName: string | null): FunctionAccumulator {
+    let accumulator = this.#functions.get(functionName)
     if (!accumulator) {
       accumulator = new FunctionAccumulator()
-      this.#functions.set(container.functionName, accumulator)
+      this.#functions.set(functionName, accumulator)
     }
     return accumulator
+  }
+
+  #functionOf(container: ContainerAccumulator): FunctionAccumulator {
+    return this.#functionNamed(container.functionName)
   }
 
   #applyInvocationEnd(container: ContainerAccumulator, at: number, fields: LifecycleFields): void {
