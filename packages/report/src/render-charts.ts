@@ -5,6 +5,8 @@
 import { formatCount, formatDuration } from './format.js'
 import type { ContainerReport, CountClass, ReportSummary } from './types.js'
 
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
 const WIDTH = 560
 const HEIGHT = 220
 const LEFT = 52
@@ -92,8 +94,10 @@ const classChart = (chart: ChartFrame, labels: readonly string[], values: readon
   return frame(chart, yAxis(top, countFormat) + bars, xLabels)
 }
 
-const clock = (epochMs: number, spanMs: number): string => {
+/** A time on a chart's axis, to the second over a short span, with the date over a long one. */
+export const clock = (epochMs: number, spanMs: number): string => {
   const iso = new Date(epochMs).toISOString()
+  if (spanMs < 10 * MINUTE) return iso.slice(11, 19)
   return spanMs > 2 * 86_400_000 ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 16)
 }
 
@@ -185,8 +189,6 @@ export const coldStartsOverTime = (
   return counts
 }
 
-const MINUTE = 60_000
-const HOUR = 60 * MINUTE
 const LIFETIME_EDGES = [
   MINUTE,
   5 * MINUTE,

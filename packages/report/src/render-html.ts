@@ -31,8 +31,10 @@ const RIGHT_MARGIN = 20
 const AXIS_HEIGHT = 34
 // Tall enough for an 11 px label and the tallest tick (±7 px) with air between rows.
 const ROW_HEIGHT = 22
-/** Containers highlighted as the longest-lived, in the timeline and the table. */
+/** Containers highlighted as the longest-lived, in the timeline and the table: the top 10%, 1 to 5 of them. */
 const LONGEST_HIGHLIGHTED = 5
+const longestCount = (containers: number): number =>
+  Math.min(LONGEST_HIGHLIGHTED, Math.max(1, Math.ceil(containers / 10)))
 /** Rows of the container table at most (the longest-lived); the statistics cover every container. */
 const MAX_TABLE_ROWS = 2_000
 /** Functions that get a view of their own in the filter; the overall view covers all of them. */
@@ -299,7 +301,7 @@ const longestLived = (containers: readonly ContainerReport[]): Set<string> =>
   new Set(
     [...containers]
       .sort((a, b) => b.lifetimeMs - a.lifetimeMs)
-      .slice(0, LONGEST_HIGHLIGHTED)
+      .slice(0, longestCount(containers.length))
       .map((container) => container.containerId),
   )
 
@@ -406,7 +408,7 @@ const containerTable = (
     ([name, type]) =>
       `<th scope="col" aria-sort="none" data-type="${type}"><button type="button">${escapeXml(name)}</button></th>`,
   ).join('')
-  return `${note}<p><span id="containers-shown">${formatCount(listed.length)}</span> containers listed; click a header to sort, ★ marks the ${LONGEST_HIGHLIGHTED} longest-lived.</p>
+  return `${note}<p><span id="containers-shown">${formatCount(listed.length)}</span> containers listed; click a header (or press Enter on it) to sort, ★ marks the ${longest.size === 1 ? 'longest-lived' : `${longest.size} longest-lived`}.</p>
 <div class="table-wrap"><table class="containers" id="containers"><thead><tr>${headers}</tr></thead><tbody>${listed
     .map((container) => containerRow(container, viewOf(container), longest.has(container.containerId)))
     .join('')}</tbody></table></div>`
