@@ -150,7 +150,13 @@ interface QueryRun {
 
 const translateError = (error: unknown, source: InsightsSource): unknown => {
   const name = (error as { name?: string } | null)?.name
-  if (name === 'AccessDeniedException') return new LogAccessDeniedError(source.logGroup, error)
+  if (name === 'AccessDeniedException') {
+    return new LogAccessDeniedError(
+      source.logGroup,
+      error,
+      'logs:StartQuery, logs:GetQueryResults and logs:StopQuery',
+    )
+  }
   if (name === 'ResourceNotFoundException')
     return new LogGroupNotFoundError(source.logGroup, source.region, error)
   return error

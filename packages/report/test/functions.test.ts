@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { buildReport, renderHtml, renderJson, renderTable } from '@lambda-lifetime/report'
 import fc from 'fast-check'
 import { DurationSketch, LogHistogram } from '../src/bins.js'
-import { classify, coldStartsOverTime, fleetSize, niceMax } from '../src/render-charts.js'
+import { classify, clock, coldStartsOverTime, fleetSize, niceMax } from '../src/render-charts.js'
 import { lifecycleLine } from './fixtures.js'
 import { generateLifecycleLines } from './support/generate.js'
 
@@ -284,5 +284,11 @@ describe('chart data', () => {
     expect(colds).toEqual([1, 2])
     expect(classify([0, 1, 5, 10, 11], [1, 10])).toEqual([1, 2, 2])
     expect([0, 2, 3, 7, 45, 99, 101].map(niceMax)).toEqual([2, 2, 4, 8, 60, 100, 200])
+    const at = Date.parse('2026-11-26T07:08:09Z')
+    expect([clock(at, 12_000), clock(at, 86_400_000), clock(at, 7 * 86_400_000)]).toEqual([
+      '07:08:09',
+      '07:08',
+      '11-26 07:08',
+    ])
   })
 })

@@ -4,6 +4,7 @@ import {
   DescribeLogGroupsCommand,
   GetQueryResultsCommand,
   type GetQueryResultsCommandOutput,
+  ResourceNotFoundException,
   StartQueryCommand,
   type StartQueryCommandInput,
   StopQueryCommand,
@@ -18,6 +19,7 @@ import {
   insightsBinMs,
   insightsQueries,
   LogAccessDeniedError,
+  LogGroupNotFoundError,
   type ReportModel,
   runReportCli,
   SAVED_INSIGHTS_QUERIES,
@@ -387,6 +389,9 @@ describe('the report from Logs Insights aggregates (issue 15)', () => {
 
     // Assess
     await expect(denied).rejects.toThrow(LogAccessDeniedError)
+    await expect(denied).rejects.toThrow(
+      'the credentials need logs:StartQuery, logs:GetQueryResults and logs:StopQuery on arn:aws:logs:<region>:<account>:log-group:/aws/lambda/orders-api:*',
+    )
     logs.reset()
     logs.on(StartQueryCommand).resolves({})
     await expect(
@@ -398,6 +403,48 @@ describe('the report from Logs Insights aggregates (issue 15)', () => {
     expect(logs.commandCalls(StartQueryCommand)[0]?.args[0].input.logGroupIdentifiers).toEqual([
       `arn:aws:logs:eu-west-1:1:log-group:${GROUP}`,
     ])
+  })
+
+  it('names a missing log group, and passes any other error on as it is', async () => {
+    // Prepare
+    const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' })
+    logs
+      .on(StartQueryCommand)
+      .rejectsOnce(new ResourceNotFoundException({ message: 'none', $metadata: {} }))
+      .rejects(throttled)
+    const client = new CloudWatchLogsClient({})
+
+    // Act
+    const missing = buildInsightsReport({ logGroup: GROUP, client, region: 'eu-west-1' })
+    await expect(missing).rejects.toThrow(LogGroupNotFoundError)
+    const other = buildInsightsReport({ logGroup: GROUP, client })
+
+    // Assess
+    await expect(missing).rejects.toThrow(`log group ${GROUP} not found in eu-west-1`)
+    await expect(other).rejects.toBe(throttled)
+  })
+
+  it('rejects when one second still holds more rows than a query returns, and on an Unknown status', async () => {
+    // Prepare: every answer is full, over a range of 4 seconds
+    const full = Array.from({ length: INSIGHTS_RESULT_LIMIT }, () => [{ field: 'n', value: '1' }])
+    logs.on(StartQueryCommand).resolves({ queryId: 'full' })
+    logs.on(GetQueryResultsCommand).resolves({ status: 'Complete', results: full })
+    const client = new CloudWatchLogsClient({})
+
+    // Act
+    const overflowing = buildInsightsReport({ logGroup: GROUP, client, since: 4_000, until: START + 4_000 })
+
+    // Assess
+    await expect(overflowing).rejects.toThrow(
+      'more than 10000 result rows within one second at 2026-11-26T00:00:0',
+    )
+    await expect(overflowing).rejects.toThrow('use the FilterLogEvents engine (--engine filter)')
+    logs.reset()
+    logs.on(StartQueryCommand).resolves({ queryId: 'lost' })
+    logs.on(GetQueryResultsCommand).resolves({ status: 'Unknown' })
+    await expect(buildInsightsReport({ logGroup: GROUP, client, pollBaseMs: 1 })).rejects.toThrow(
+      'query lost on /aws/lambda/orders-api ended Unknown',
+    )
   })
 
   it('chooses Insights for a log group of 1 GiB or more, FilterLogEvents otherwise or when unsure', async () => {
