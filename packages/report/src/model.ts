@@ -20,6 +20,10 @@ type StartType = ContainerReport['startType']
 type BreakerCounts = { open: number; halfOpen: number; close: number }
 
 const DEFAULT_BINS = 240
+/** Functions told apart: each keeps 13 KB of sketches, and a log may name a new one on every line. */
+export const MAX_FUNCTIONS = 1_000
+/** The name the lines of functions beyond {@link MAX_FUNCTIONS} are counted under. */
+export const OTHER_FUNCTIONS = '(other functions)'
 // A timeline is 1,200 pixels wide: more bins than pixels show nothing more and cost memory per container.
 const MAX_BINS = 10_000
 const BUILD_REPORT_SCHEMA = { bins: rules.number({ min: 1, max: MAX_BINS, integer: true }) }
@@ -258,6 +262,7 @@ export class ReportBuilder {
     this.#to = Math.max(this.#to, at)
     const container = this.#containerOf(fields.container_id)
     container.see(at, fields)
+    container.functionName = this.#cappedName(container.functionName)
     this.#applyEvent(container, at, fields)
   }
 
@@ -283,7 +288,7 @@ export class ReportBuilder {
     const container = this.#containerOf(row.containerId)
     container.firstSeenAt = Math.min(container.firstSeenAt, firstAt)
     container.lastSeenAt = Math.max(container.lastSeenAt, lastAt)
-    container.functionName ??= row.functionName
+    container.functionName = this.#cappedName(container.functionName ?? row.functionName)
     container.environmentId ??= row.environmentId
     container.workerId ??= row.workerId
     container.highestInvocation = Math.max(container.highestInvocation, row.highestInvocation)
@@ -309,12 +314,24 @@ export class ReportBuilder {
   }
 
   #functionNamed(functionName: string | null): FunctionAccumulator {
-    let accumulator = this.#functions.get(functionName)
+    const name = this.#cappedName(functionName)
+    let accumulator = this.#functions.get(name)
     if (!accumulator) {
       accumulator = new FunctionAccumulator()
-      this.#functions.set(functionName, accumulator)
+      this.#functions.set(name, accumulator)
     }
     return accumulator
+  }
+
+  /**
+   * The name lines of this function are counted under: its own (its accumulator made on first sight), or
+   * {@link OTHER_FUNCTIONS} for a new one beyond {@link MAX_FUNCTIONS}, as each keeps 13 KB of sketches.
+   */
+  #cappedName(functionName: string | null): string | null {
+    if (functionName === null || this.#functions.has(functionName)) return functionName
+    const name = this.#functions.size < MAX_FUNCTIONS ? functionName : OTHER_FUNCTIONS
+    if (!this.#functions.has(name)) this.#functions.set(name, new FunctionAccumulator())
+    return name
   }
 
   #functionOf(container: ContainerAccumulator): FunctionAccumulator {
@@ -384,18 +401,22 @@ export class ReportBuilder {
       .sort((a, b) => a.startedAt - b.startedAt || a.containerId.localeCompare(b.containerId))
     const overall = new FunctionAccumulator()
     for (const accumulator of this.#functions.values()) overall.merge(accumulator)
-    const names = new Set<string | null>([
-      ...this.#functions.keys(),
-      ...containers.map((container) => container.functionName),
-    ])
+    // One pass, not a filter per function: there may be as many functions as containers.
+    const byFunction = new Map<string | null, ContainerReport[]>(
+      [...this.#functions.keys()].map((name) => [name, []]),
+    )
+    for (const container of containers) {
+      const own = byFunction.get(container.functionName)
+      if (own) own.push(container)
+      else byFunction.set(container.functionName, [container])
+    }
     // By name, the containers without one last.
-    const functions: FunctionReport[] = [...names]
-      .sort((a, b) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)))
-      .map((functionName) => {
-        const own = containers.filter((container) => container.functionName === functionName)
-        const summary = summarize(own, this.#functions.get(functionName) ?? new FunctionAccumulator(), 1)
-        return { functionName, summary }
-      })
+    const functions: FunctionReport[] = [...byFunction]
+      .sort(([a], [b]) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)))
+      .map(([functionName, own]) => ({
+        functionName,
+        summary: summarize(own, this.#functions.get(functionName) ?? new FunctionAccumulator(), 1),
+      }))
     return {
       schemaVersion: LIFECYCLE_SCHEMA_VERSION,
       timeRange: containers.length === 0 ? null : { from: this.#from, to: this.#to },

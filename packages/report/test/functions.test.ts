@@ -129,6 +129,32 @@ describe('the report per function (issue 15)', () => {
     expect(summary.initMs).toEqual({ count: 1, min: 300, median: 300, p90: 300, max: 300 })
   })
 
+  it('tells 1,000 functions apart and counts the lines of any further one under (other functions)', async () => {
+    // Prepare: a log that names a new function on every line
+    const lines = Array.from({ length: 1_010 }, (_, index) =>
+      end(`c${index}`, `fn-${String(index).padStart(4, '0')}`, 1_000 + index, {
+        invocation: 1,
+        duration_ms: 3,
+      }),
+    )
+
+    // Act
+    const model = await buildReport(lines, { bins: 1 })
+
+    // Assess
+    expect(model.functions).toHaveLength(1_001)
+    const other = model.functions.find((entry) => entry.functionName === '(other functions)')
+    expect(other?.summary).toMatchObject({
+      containers: 10,
+      invocations: 10,
+      latencyMs: { all: { count: 10 } },
+    })
+    expect(
+      model.containers.filter((container) => container.functionName === '(other functions)'),
+    ).toHaveLength(10)
+    expect(model.summary.latencyMs.all?.count).toBe(1_010)
+  })
+
   it('ignores a duration that is not a non-negative number', async () => {
     // Act
     const { summary } = await buildReport([
