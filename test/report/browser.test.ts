@@ -97,9 +97,80 @@ describe('the HTML report in headless Chromium', () => {
       expect(ids).toContain(byLifetime.at(-1)?.containerId)
       await expect(page.locator('p.note').isVisible()).resolves.toBe(true)
       await expect(page.locator('p.note').textContent()).resolves.toContain('Showing 60 of 300 containers')
-      await expect(page.locator('svg[role="img"]').getAttribute('aria-label')).resolves.toBe(
+      await expect(page.locator('div.chart svg[role="img"]').getAttribute('aria-label')).resolves.toBe(
         'Timeline of 60 containers (sampled)',
       )
+      expect(watch.consoleErrors).toEqual([])
+      expect(watch.pageErrors).toEqual([])
+      expect(watch.requests).toEqual([url])
+    } finally {
+      await page.close()
+    }
+  }, 60_000)
+
+  it('filters by function, sorts the container table by mouse and keyboard, and draws charts with axes', async () => {
+    // Prepare
+    const model = await buildReport(
+      generateLifecycleLines({
+        lines: 20_000,
+        containers: 18,
+        seed: 7,
+        functions: ['orders-api', 'payments'],
+      }),
+    )
+    const payments = model.containers.filter((container) => container.functionName === 'payments')
+
+    // Act
+    const { page, watch, url } = await open(renderHtml(model), 'report-functions')
+
+    // Assess
+    try {
+      const lifetimes = () =>
+        page
+          .locator('#containers tbody tr:not([hidden]) td:nth-child(7)')
+          .evaluateAll((cells) => cells.map((cell) => Number(cell.getAttribute('data-value'))))
+      await page.locator('#containers thead th:nth-child(7) button').click()
+      const ascending = await lifetimes()
+      expect(ascending).toEqual([...ascending].sort((a, b) => a - b))
+      await expect(page.locator('#containers thead th:nth-child(7)').getAttribute('aria-sort')).resolves.toBe(
+        'ascending',
+      )
+      await page.locator('#containers thead th:nth-child(7) button').focus()
+      await page.keyboard.press('Enter')
+      const descending = await lifetimes()
+      expect(descending).toEqual([...ascending].reverse())
+      // The top 10% of 18 containers, rounded up
+      await expect(page.locator('#containers tbody tr.longest').count()).resolves.toBe(2)
+      await expect(page.locator('#containers tbody tr').first().getAttribute('class')).resolves.toBe(
+        'longest',
+      )
+
+      await page.selectOption('#function-filter', { label: `payments (${payments.length} containers)` })
+      const shownFunctions = await page
+        .locator('#containers tbody tr:not([hidden]) td:first-child')
+        .allTextContents()
+      expect(shownFunctions).toEqual(payments.map(() => 'payments'))
+      await expect(page.locator('#containers-shown').textContent()).resolves.toBe(String(payments.length))
+      const visibleViews = page.locator('section.view:not([hidden])')
+      await expect(visibleViews.count()).resolves.toBe(1)
+      await expect(visibleViews.locator('h2').first().textContent()).resolves.toBe('Summary: payments')
+      await expect(visibleViews.locator('svg g.container-row').count()).resolves.toBe(payments.length)
+
+      const charts = visibleViews.locator('figure.chart-card')
+      await expect(charts.count()).resolves.toBe(5)
+      for (let index = 0; index < 5; index += 1) {
+        const chart = charts.nth(index)
+        const xAxis = await chart.locator('line.x-axis').boundingBox()
+        const yAxis = await chart.locator('line.y-axis').boundingBox()
+        expect(xAxis?.width).toBeGreaterThan(400)
+        expect(yAxis?.height).toBeGreaterThan(100)
+        await expect(chart.locator('text.axis-title').count()).resolves.toBe(2)
+        await expect(chart.locator('text.axis-label').count()).resolves.toBeGreaterThanOrEqual(5)
+        await expect(chart.locator('.reading').isVisible()).resolves.toBe(true)
+      }
+      const fleet = await visibleViews.locator('figure.fleet-size polyline.step').boundingBox()
+      expect(fleet?.width).toBeGreaterThan(400)
+      await expect(visibleViews.locator('figure.lifetimes rect.bar').count()).resolves.toBe(10)
       expect(watch.consoleErrors).toEqual([])
       expect(watch.pageErrors).toEqual([])
       expect(watch.requests).toEqual([url])

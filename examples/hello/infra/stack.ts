@@ -3,12 +3,13 @@
  * (the local one, never Docker) into one ES module, because the handler uses top-level `await`.
  */
 import { fileURLToPath } from 'node:url'
+import { SAVED_INSIGHTS_QUERIES } from '@lambda-lifetime/report'
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib'
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2'
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations'
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda'
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
+import { CfnQueryDefinition, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
 
 const here = (relative: string): string => fileURLToPath(new URL(relative, import.meta.url))
@@ -55,6 +56,15 @@ export class HelloStack extends Stack {
 
     const api = new HttpApi(this, 'HelloApi', {
       defaultIntegration: new HttpLambdaIntegration('HelloIntegration', hello),
+    })
+
+    // The report's Logs Insights queries, saved so that they show in the console's query list.
+    Object.entries(SAVED_INSIGHTS_QUERIES).forEach(([name, queryString], index) => {
+      new CfnQueryDefinition(this, `LifecycleQuery${index}`, {
+        name: `lambda-lifetime/hello/${name}`,
+        queryString,
+        logGroupNames: [logGroup.logGroupName],
+      })
     })
 
     new CfnOutput(this, 'Url', { value: `${api.apiEndpoint}/hello` })

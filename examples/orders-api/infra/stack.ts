@@ -4,6 +4,7 @@
  * no scan, no query, no delete, no table-level action.
  */
 import { fileURLToPath } from 'node:url'
+import { SAVED_INSIGHTS_QUERIES } from '@lambda-lifetime/report'
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib'
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2'
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations'
@@ -11,7 +12,7 @@ import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb'
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam'
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda'
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
+import { CfnQueryDefinition, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
 
 const here = (relative: string): string => fileURLToPath(new URL(relative, import.meta.url))
@@ -94,6 +95,15 @@ export class OrdersApiStack extends Stack {
 
     const api = new HttpApi(this, 'OrdersHttpApi', {
       defaultIntegration: new HttpLambdaIntegration('OrdersIntegration', orders),
+    })
+
+    // The report's Logs Insights queries, saved so that they show in the console's query list.
+    Object.entries(SAVED_INSIGHTS_QUERIES).forEach(([name, queryString], index) => {
+      new CfnQueryDefinition(this, `LifecycleQuery${index}`, {
+        name: `lambda-lifetime/orders-api/${name}`,
+        queryString,
+        logGroupNames: [logGroup.logGroupName],
+      })
     })
 
     new CfnOutput(this, 'Url', { value: api.apiEndpoint })

@@ -4,10 +4,12 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type CloudWatchProgress, sinceToStartTime } from './cloudwatch.js'
 import { escapeControls, formatCount, newerSchemaWarning } from './format.js'
+import { buildInsightsReport, chooseEngine, type InsightsProgress } from './insights.js'
 import { buildReport } from './model.js'
 import { type LineSource, readLifecycleLines } from './read.js'
 import { renderHtml } from './render-html.js'
 import { renderJson, renderTable } from './render-table.js'
+import type { ReportModel } from './types.js'
 
 /** Streams of {@link runReportCli}; default the process's own. */
 export interface ReportCliIo {
@@ -27,6 +29,9 @@ Reads lifecycle lines (@lambda-lifetime/logger) and reports how long containers 
   --log-group NAME   read a CloudWatch Logs group (FilterLogEvents; needs logs:FilterLogEvents)
   --since DURATION   how far back in CloudWatch: 30s, 90m, 24h, 7d, 1w or an ISO date (default 24h)
   --region REGION    AWS region of the log group (default: the SDK's configuration)
+  --engine ENGINE    how to read the log group: filter (FilterLogEvents: every lifecycle line, no query
+                     charge), insights (Logs Insights aggregates, billed per GB scanned) or auto (insights
+                     when the group stores 1 GiB or more; the default)
   --out FILE         write the HTML report (timeline and statistics) to FILE
   --json             print the report as JSON instead of the table
   --max-rows N       timeline rows at most before sampling (default 60)
@@ -41,6 +46,7 @@ const OPTIONS = {
   'log-group': { type: 'string' },
   since: { type: 'string' },
   region: { type: 'string' },
+  engine: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
   'max-rows': { type: 'string' },
@@ -84,8 +90,15 @@ const parseCli = (argv: string[], stderr: NonNullable<ReportCliIo['stderr']>) =>
   if (logGroup !== undefined && positionals.length > 0) {
     throw new UsageError('read either files or a --log-group, not both')
   }
-  if (logGroup === undefined && (values.since !== undefined || values.region !== undefined)) {
-    throw new UsageError('--since and --region apply to --log-group only')
+  if (
+    logGroup === undefined &&
+    (values.since !== undefined || values.region !== undefined || values.engine !== undefined)
+  ) {
+    throw new UsageError('--since, --region and --engine apply to --log-group only')
+  }
+  const engine = values.engine ?? 'auto'
+  if (engine !== 'auto' && engine !== 'filter' && engine !== 'insights') {
+    throw new UsageError(`--engine takes filter, insights or auto, not ${engine}`)
   }
   // Checked here, so that a typo is a usage error before any call to AWS.
   if (values.since !== undefined) {
@@ -99,7 +112,33 @@ const parseCli = (argv: string[], stderr: NonNullable<ReportCliIo['stderr']>) =>
     logGroup === undefined
       ? positionals
       : { logGroup, since: values.since ?? '24h', region: values.region, onProgress: progressBar(stderr) }
-  return { values, source, maxRows }
+  return { values, source, maxRows, engine }
+}
+
+const insightsProgress =
+  (stderr: NonNullable<ReportCliIo['stderr']>) =>
+  ({ queriesDone, queriesStarted, bytesScanned }: InsightsProgress) => {
+    const text = `Logs Insights: ${queriesDone} of ${queriesStarted} queries done, ${(bytesScanned / 1e6).toFixed(1)} MB scanned`
+    stderr.write(stderr.isTTY ? `\r${text}` : `${text}\n`)
+  }
+
+/** The model: from Insights aggregates when the engine says so, else from every line read. */
+const readModel = async (
+  cli: ReturnType<typeof parseCli>,
+  io: ReportCliIo,
+  stderr: NonNullable<ReportCliIo['stderr']>,
+): Promise<ReportModel> => {
+  const { source } = cli
+  if (!Array.isArray(source) && 'logGroup' in source && cli.engine !== 'filter') {
+    const engine = cli.engine === 'auto' ? await chooseEngine(source) : 'insights'
+    if (engine === 'insights') {
+      const model = await buildInsightsReport({ ...source, onProgress: insightsProgress(stderr) })
+      if (stderr.isTTY) stderr.write('\n')
+      return model
+    }
+  }
+  const onWarning = (message: string) => stderr.write(`lambda-lifetime report: ${escapeControls(message)}\n`)
+  return buildReport(readLifecycleLines(source, { onWarning, ...(io.stdin ? { stdin: io.stdin } : {}) }))
 }
 
 /**
@@ -129,11 +168,7 @@ export const runReportCli = async (argv: string[], io: ReportCliIo = {}): Promis
     return 0
   }
   try {
-    const onWarning = (message: string) =>
-      stderr.write(`lambda-lifetime report: ${escapeControls(message)}\n`)
-    const model = await buildReport(
-      readLifecycleLines(cli.source, { onWarning, ...(io.stdin ? { stdin: io.stdin } : {}) }),
-    )
+    const model = await readModel(cli, io, stderr)
     if (cli.values.out !== undefined) {
       await writeFile(cli.values.out, renderHtml(model, { maxRows: cli.maxRows, title: cli.values.title }))
       stderr.write(`wrote ${cli.values.out} (${formatCount(model.summary.containers)} containers)\n`)

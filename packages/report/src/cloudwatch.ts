@@ -53,9 +53,10 @@ export class LogGroupNotFoundError extends Error {
 
 /** The credentials in use may not read the log group. */
 export class LogAccessDeniedError extends Error {
-  constructor(logGroup: string, cause: unknown) {
+  /** `actions`: the permissions the read needs, as the message names them. */
+  constructor(logGroup: string, cause: unknown, actions = 'logs:FilterLogEvents') {
     super(
-      `${PACKAGE}: access denied reading ${logGroup}; the credentials need logs:FilterLogEvents on arn:aws:logs:<region>:<account>:log-group:${logGroup}:*`,
+      `${PACKAGE}: access denied reading ${logGroup}; the credentials need ${actions} on arn:aws:logs:<region>:<account>:log-group:${logGroup}:*`,
       { cause: { package: PACKAGE, error: cause } },
     )
     this.name = 'LogAccessDeniedError'

@@ -1,5 +1,11 @@
 import { createRequire } from 'node:module'
-import type { ContainerReport, Distribution, ReportModel } from './types.js'
+import type {
+  ContainerReport,
+  Distribution,
+  LatencyDistribution,
+  ReportModel,
+  ReportSummary,
+} from './types.js'
 
 /**
  * This package's version, for messages that tell which version reads what; null when its package.json is
@@ -96,9 +102,27 @@ export const newerSchemaWarning = (model: ReportModel): string | null => {
   return `${formatCount(count)} ${count === 1 ? 'line uses' : 'lines use'} lifecycle_schema ${model.newestSchemaSeen}, newer than this report reads: @lambda-lifetime/report ${reportVersion() ?? '(bundled)'} reads lifecycle_schema ${model.schemaVersion}; ${count === 1 ? 'it was' : 'they were'} skipped. To read them, install a version of @lambda-lifetime/report that reads schema ${model.newestSchemaSeen} (npm install @lambda-lifetime/report@latest).`
 }
 
+/** A duration of an invocation: `0.42 ms`, `12.3 ms`, `350 ms`, `2.1 s`. */
+export const formatLatency = (ms: number): string => {
+  if (ms < 10) return `${ms.toFixed(2)} ms`
+  if (ms < 100) return `${ms.toFixed(1)} ms`
+  return formatDuration(ms)
+}
+
+/** `p50 ~12.0 ms  p90 ~40.1 ms  p99 ~180 ms  max 203 ms (1,234)`; percentiles are approximate (sketch). */
+export const formatLatencyDistribution = (latency: LatencyDistribution | null): string =>
+  latency
+    ? `p50 ~${formatLatency(latency.p50)}  p90 ~${formatLatency(latency.p90)}  p99 ~${formatLatency(latency.p99)}  max ${formatLatency(latency.max)}  (${formatCount(latency.count)})`
+    : 'n/a'
+
+/** The name shown for a function: its `function_name`, or `(no function_name)`. */
+export const functionLabel = (functionName: string | null): string => functionName ?? '(no function_name)'
+
 /** Key / value rows of the summary, shared by the terminal table and the HTML page. */
-export const summaryRows = (model: ReportModel): Array<[string, string]> => {
-  const { summary } = model
+export const summaryRows = (model: ReportModel): Array<[string, string]> => summaryRowsOf(model.summary)
+
+/** Key / value rows of one summary (the overall one or a function's). */
+export const summaryRowsOf = (summary: ReportSummary): Array<[string, string]> => {
   const reasons = Object.entries(summary.shutdownReasons)
     .map(([reason, count]) => `${reason} ${count}`)
     .join(', ')
@@ -109,11 +133,21 @@ export const summaryRows = (model: ReportModel): Array<[string, string]> => {
     .join('; ')
   const perContainer = summary.invocationsPerContainer
   return [
+    ['functions', formatCount(summary.functions)],
     ['containers', `${formatCount(summary.containers)} (${formatCount(summary.environments)} environments)`],
     ['invocations', formatCount(summary.invocations)],
     [
       'cold starts',
       `${formatCount(summary.coldStarts)} (${formatRatio(summary.coldStartRatio)} of invocations), ${formatCount(summary.preInitialized)} pre-initialized`,
+    ],
+    ['latency', formatLatencyDistribution(summary.latencyMs.all)],
+    ['latency, cold', formatLatencyDistribution(summary.latencyMs.cold)],
+    ['latency, warm', formatLatencyDistribution(summary.latencyMs.warm)],
+    [
+      'init (cold starts)',
+      summary.initMs
+        ? `${formatDistribution(summary.initMs, formatLatency)}  (${formatCount(summary.initMs.count)})`
+        : 'n/a',
     ],
     ['restarts', formatCount(summary.restarts)],
     ['shutdowns', `${formatCount(summary.shutdowns)}${reasons ? ` (${reasons})` : ''}`],
@@ -132,7 +166,7 @@ export const summaryRows = (model: ReportModel): Array<[string, string]> => {
     ],
     [
       'errors',
-      `${formatCount(summary.errors)} thrown or 5xx, ${formatCount(summary.clientErrors)} client errors (4xx), ${formatCount(summary.timeoutWarnings)} timeout warnings`,
+      `${formatCount(summary.errors)} thrown or 5xx (${formatRatio(summary.invocations === 0 ? null : summary.errors / summary.invocations)}), ${formatCount(summary.clientErrors)} client errors (4xx, ${formatRatio(summary.invocations === 0 ? null : summary.clientErrors / summary.invocations)}), ${formatCount(summary.timeoutWarnings)} timeout warnings`,
     ],
     ['breakers', breakers || 'none'],
   ]

@@ -7,6 +7,18 @@ export {
   readCloudWatchLines,
   sinceToStartTime,
 } from './cloudwatch.js'
+export type { InsightsProgress, InsightsSource } from './insights.js'
+export {
+  buildInsightsReport,
+  chooseEngine,
+  INSIGHTS_AUTO_BYTES,
+  INSIGHTS_RESULT_LIMIT,
+  InsightsQueryError,
+  insightsBinMs,
+  insightsQueries,
+  SAVED_INSIGHTS_QUERIES,
+} from './insights.js'
+export type { BucketAggregate, InvocationAggregate } from './model.js'
 export { buildReport, ReportBuilder } from './model.js'
 export { parseLifecycleLine } from './parse.js'
 export type { LineSource, ReadLinesOptions } from './read.js'
@@ -19,7 +31,11 @@ export type {
   ActivityBins,
   BuildReportOptions,
   ContainerReport,
+  CountClass,
   Distribution,
+  FunctionReport,
+  LatencyDistribution,
+  LatencySummary,
   LifecycleFields,
   ParsedLine,
   ReportModel,

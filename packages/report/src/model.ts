@@ -1,11 +1,14 @@
 import { rules, validateOptions } from '@lambda-lifetime/commons'
-import { LogHistogram, TimeBins } from './bins.js'
+import { DurationSketch, LogHistogram, TimeBins } from './bins.js'
 import { parseLifecycleLine } from './parse.js'
 import {
   BIN_FLAGS,
   type BuildReportOptions,
   type ContainerReport,
+  type CountClass,
   type Distribution,
+  type FunctionReport,
+  type LatencyDistribution,
   LIFECYCLE_SCHEMA_VERSION,
   type LifecycleFields,
   type ReportModel,
@@ -17,6 +20,10 @@ type StartType = ContainerReport['startType']
 type BreakerCounts = { open: number; halfOpen: number; close: number }
 
 const DEFAULT_BINS = 240
+/** Functions told apart: each keeps 13 KB of sketches, and a log may name a new one on every line. */
+export const MAX_FUNCTIONS = 1_000
+/** The name the lines of functions beyond {@link MAX_FUNCTIONS} are counted under. */
+export const OTHER_FUNCTIONS = '(other functions)'
 // A timeline is 1,200 pixels wide: more bins than pixels show nothing more and cost memory per container.
 const MAX_BINS = 10_000
 const BUILD_REPORT_SCHEMA = { bins: rules.number({ min: 1, max: MAX_BINS, integer: true }) }
@@ -33,11 +40,35 @@ const startTypeOf = (value: unknown): StartType =>
  * error is the function's (an error). The logger writes `outcome` and, when the response has one,
  * `status_code`.
  */
-const endingOf = (fields: LifecycleFields): 'ok' | 'clientError' | 'error' => {
-  const status = finite((fields as { readonly status_code?: unknown }).status_code)
+export const endingOf = (fields: { readonly outcome?: unknown; readonly status_code?: unknown }): Ending => {
+  const status = finite(fields.status_code)
   if (status !== null && status >= 400 && status < 500) return 'clientError'
   if (fields.outcome === 'error' || (status !== null && status >= 500)) return 'error'
   return 'ok'
+}
+
+type Ending = 'ok' | 'clientError' | 'error'
+
+/** One row of an aggregate of `invocation.end` lines: one container, one time bin, one way of ending. */
+export interface InvocationAggregate {
+  readonly containerId: string
+  readonly functionName: string | null
+  readonly environmentId: string | null
+  readonly workerId: number | null
+  readonly binStartMs: number
+  readonly ending: Ending
+  readonly count: number
+  readonly highestInvocation: number
+  readonly firstAt: number
+  readonly lastAt: number
+}
+
+/** Values counted in one bucket of a log histogram, with their least and greatest. */
+export interface BucketAggregate {
+  readonly index: number
+  readonly count: number
+  readonly min: number
+  readonly max: number
 }
 
 const ENDING_FLAGS = { ok: 0, clientError: BIN_FLAGS.clientError, error: BIN_FLAGS.error } as const
@@ -67,6 +98,7 @@ class ContainerAccumulator {
   clientErrors = 0
   timeoutWarnings = 0
   breakerChanges = 0
+  initMs: number | null = null
   readonly bins: TimeBins
 
   constructor(containerId: string, bins: number) {
@@ -111,6 +143,7 @@ class ContainerAccumulator {
       timeoutWarnings: this.timeoutWarnings,
       breakerChanges: this.breakerChanges,
       lifetimeMs: Math.max(0, endedAt - startedAt),
+      initMs: this.initMs,
       activity: this.bins.toJSON(),
     }
   }
@@ -129,6 +162,50 @@ const distribution = (values: readonly number[]): Distribution | null => {
     max: sorted[sorted.length - 1] as number,
   }
 }
+
+/** What is known about one function's invocations so far: fixed-size sketches, mergeable into the overall. */
+class FunctionAccumulator {
+  readonly idle = new LogHistogram()
+  readonly cold = new DurationSketch()
+  readonly warm = new DurationSketch()
+  readonly breakers = new Map<string, BreakerCounts>()
+
+  merge(other: FunctionAccumulator): void {
+    this.idle.merge(other.idle)
+    this.cold.merge(other.cold)
+    this.warm.merge(other.warm)
+    for (const [name, counts] of other.breakers) {
+      const mine = this.breakers.get(name) ?? { open: 0, halfOpen: 0, close: 0 }
+      this.breakers.set(name, {
+        open: mine.open + counts.open,
+        halfOpen: mine.halfOpen + counts.halfOpen,
+        close: mine.close + counts.close,
+      })
+    }
+  }
+}
+
+/** Edges (ms) of the idle gap classes the chart draws: how long an environment waited frozen before a warm request. */
+const IDLE_GAP_EDGES = [100, 1_000, 10_000, 60_000, 300_000, 900_000, 1_800_000, 3_600_000]
+
+const latencyOf = (sketch: DurationSketch): LatencyDistribution | null =>
+  sketch.count === 0
+    ? null
+    : {
+        count: sketch.count,
+        min: sketch.min,
+        p50: sketch.quantile(0.5),
+        p90: sketch.quantile(0.9),
+        p99: sketch.quantile(0.99),
+        max: sketch.max,
+      }
+
+const idleClasses = (idle: LogHistogram): CountClass[] =>
+  idle.classify(IDLE_GAP_EDGES).map((count, index) => ({
+    fromMs: IDLE_GAP_EDGES[index - 1] ?? 0,
+    toMs: IDLE_GAP_EDGES[index] ?? null,
+    count,
+  }))
 
 /**
  * Streams log lines into a report with memory bounded by the number of containers, not of lines. Use it
@@ -154,8 +231,7 @@ export class ReportBuilder {
     newerSchema: 0,
     tooLong: 0,
   }
-  readonly #idle = new LogHistogram()
-  readonly #breakers = new Map<string, BreakerCounts>()
+  readonly #functions = new Map<string | null, FunctionAccumulator>()
   #total = 0
   #lifecycle = 0
   #newestSchema: number | null = null
@@ -184,13 +260,96 @@ export class ReportBuilder {
   #addLifecycle(at: number, fields: LifecycleFields): void {
     this.#from = Math.min(this.#from, at)
     this.#to = Math.max(this.#to, at)
-    let container = this.#containers.get(fields.container_id)
-    if (!container) {
-      container = new ContainerAccumulator(fields.container_id, this.#bins)
-      this.#containers.set(fields.container_id, container)
-    }
+    const container = this.#containerOf(fields.container_id)
     container.see(at, fields)
+    container.functionName = this.#cappedName(container.functionName)
     this.#applyEvent(container, at, fields)
+  }
+
+  #containerOf(containerId: string): ContainerAccumulator {
+    let container = this.#containers.get(containerId)
+    if (!container) {
+      container = new ContainerAccumulator(containerId, this.#bins)
+      this.#containers.set(containerId, container)
+    }
+    return container
+  }
+
+  /**
+   * Adds `invocation.end` lines counted elsewhere (one row of a CloudWatch Logs Insights aggregate): `count`
+   * invocations of one container ending one way in the time bin starting at `binStartMs`.
+   */
+  addInvocationAggregate(row: InvocationAggregate): void {
+    const { firstAt, lastAt } = row
+    this.#total += row.count
+    this.#lifecycle += row.count
+    this.#from = Math.min(this.#from, firstAt)
+    this.#to = Math.max(this.#to, lastAt)
+    const container = this.#containerOf(row.containerId)
+    container.firstSeenAt = Math.min(container.firstSeenAt, firstAt)
+    container.lastSeenAt = Math.max(container.lastSeenAt, lastAt)
+    container.functionName = this.#cappedName(container.functionName ?? row.functionName)
+    container.environmentId ??= row.environmentId
+    container.workerId ??= row.workerId
+    container.highestInvocation = Math.max(container.highestInvocation, row.highestInvocation)
+    if (row.ending === 'error') container.errors += row.count
+    if (row.ending === 'clientError') container.clientErrors += row.count
+    container.bins.add(row.binStartMs, row.count, ENDING_FLAGS[row.ending])
+  }
+
+  /** Adds `count` invocation durations bucketed elsewhere (see {@link DurationSketch.addBucket}). */
+  addDurationAggregate(functionName: string | null, cold: boolean, bucket: BucketAggregate): void {
+    const accumulator = this.#functionNamed(functionName)
+    ;(cold ? accumulator.cold : accumulator.warm).addBucket(
+      bucket.index,
+      bucket.count,
+      bucket.min,
+      bucket.max,
+    )
+  }
+
+  /** Adds `count` idle gaps before warm invocations bucketed elsewhere (see {@link LogHistogram.addBucket}). */
+  addIdleGapAggregate(functionName: string | null, bucket: BucketAggregate): void {
+    this.#functionNamed(functionName).idle.addBucket(bucket.index, bucket.count, bucket.min, bucket.max)
+  }
+
+  #functionNamed(functionName: string | null): FunctionAccumulator {
+    const name = this.#cappedName(functionName)
+    let accumulator = this.#functions.get(name)
+    if (!accumulator) {
+      accumulator = new FunctionAccumulator()
+      this.#functions.set(name, accumulator)
+    }
+    return accumulator
+  }
+
+  /**
+   * The name lines of this function are counted under: its own (its accumulator made on first sight), or
+   * {@link OTHER_FUNCTIONS} for a new one beyond {@link MAX_FUNCTIONS}, as each keeps 13 KB of sketches.
+   */
+  #cappedName(functionName: string | null): string | null {
+    if (functionName === null || this.#functions.has(functionName)) return functionName
+    const name = this.#functions.size < MAX_FUNCTIONS ? functionName : OTHER_FUNCTIONS
+    if (!this.#functions.has(name)) this.#functions.set(name, new FunctionAccumulator())
+    return name
+  }
+
+  #functionOf(container: ContainerAccumulator): FunctionAccumulator {
+    return this.#functionNamed(container.functionName)
+  }
+
+  #applyInvocationEnd(container: ContainerAccumulator, at: number, fields: LifecycleFields): void {
+    const ending = endingOf(fields)
+    if (ending === 'error') container.errors += 1
+    if (ending === 'clientError') container.clientErrors += 1
+    container.bins.add(at, 1, ENDING_FLAGS[ending])
+    const accumulator = this.#functionOf(container)
+    const idle = finite(fields.idle_ms)
+    if (idle !== null && (finite(fields.invocation) ?? 0) > 1) accumulator.idle.add(idle)
+    const duration = finite((fields as { readonly duration_ms?: unknown }).duration_ms)
+    if (duration === null || duration < 0) return
+    const cold = fields.cold_start === true || fields.start_type === 'cold'
+    ;(cold ? accumulator.cold : accumulator.warm).add(duration)
   }
 
   #applyEvent(container: ContainerAccumulator, at: number, fields: LifecycleFields): void {
@@ -201,17 +360,13 @@ export class ReportBuilder {
         if (!Number.isNaN(startedAt)) container.runtimeStartedAt = startedAt
         container.startType = startTypeOf(fields.start_type) ?? container.startType
         container.restartOf ??= text(fields.restart_of)
+        const init = finite((fields as { readonly since_runtime_start_ms?: unknown }).since_runtime_start_ms)
+        if (container.startType === 'cold' && init !== null && init >= 0) container.initMs = init
         return
       }
-      case 'invocation.end': {
-        const ending = endingOf(fields)
-        if (ending === 'error') container.errors += 1
-        if (ending === 'clientError') container.clientErrors += 1
-        container.bins.add(at, 1, ENDING_FLAGS[ending])
-        const idle = finite(fields.idle_ms)
-        if (idle !== null && (finite(fields.invocation) ?? 0) > 1) this.#idle.add(idle)
+      case 'invocation.end':
+        this.#applyInvocationEnd(container, at, fields)
         return
-      }
       case 'invocation.timeout-warning':
         container.timeoutWarnings += 1
         container.bins.add(at, 0, BIN_FLAGS.timeoutWarning)
@@ -233,9 +388,10 @@ export class ReportBuilder {
     container.breakerChanges += 1
     container.bins.add(at, 0, breakerEvent.flag)
     const name = text(fields.breaker) ?? '(unnamed)'
-    const counts = this.#breakers.get(name) ?? { open: 0, halfOpen: 0, close: 0 }
+    const { breakers } = this.#functionOf(container)
+    const counts = breakers.get(name) ?? { open: 0, halfOpen: 0, close: 0 }
     counts[breakerEvent.state] += 1
-    this.#breakers.set(name, counts)
+    breakers.set(name, counts)
   }
 
   /** The report of every line added so far. */
@@ -243,55 +399,91 @@ export class ReportBuilder {
     const containers = [...this.#containers.values()]
       .map((container) => container.toReport())
       .sort((a, b) => a.startedAt - b.startedAt || a.containerId.localeCompare(b.containerId))
+    const overall = new FunctionAccumulator()
+    for (const accumulator of this.#functions.values()) overall.merge(accumulator)
+    // One pass, not a filter per function: there may be as many functions as containers.
+    const byFunction = new Map<string | null, ContainerReport[]>(
+      [...this.#functions.keys()].map((name) => [name, []]),
+    )
+    for (const container of containers) {
+      const own = byFunction.get(container.functionName)
+      if (own) own.push(container)
+      else byFunction.set(container.functionName, [container])
+    }
+    // By name, the containers without one last.
+    const functions: FunctionReport[] = [...byFunction]
+      .sort(([a], [b]) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)))
+      .map(([functionName, own]) => ({
+        functionName,
+        summary: summarize(own, this.#functions.get(functionName) ?? new FunctionAccumulator(), 1),
+      }))
     return {
       schemaVersion: LIFECYCLE_SCHEMA_VERSION,
       timeRange: containers.length === 0 ? null : { from: this.#from, to: this.#to },
       lines: { total: this.#total, lifecycle: this.#lifecycle },
       skipped: { ...this.#skipped },
       newestSchemaSeen: this.#newestSchema,
-      summary: this.#summarize(containers),
+      summary: summarize(containers, overall, functions.length),
       containers,
+      functions,
     }
   }
+}
 
-  #summarize(containers: readonly ContainerReport[]): ReportSummary {
-    const invocations = containers.reduce((sum, container) => sum + container.invocations, 0)
-    const coldStarts = containers.filter((container) => container.startType === 'cold').length
-    const shutdownReasons: Record<string, number> = {}
-    for (const { shutdown } of containers) {
-      if (shutdown)
-        shutdownReasons[shutdown.reason ?? 'unknown'] =
-          (shutdownReasons[shutdown.reason ?? 'unknown'] ?? 0) + 1
-    }
-    const perContainer = distribution(containers.map((container) => container.invocations))
-    return {
-      containers: containers.length,
-      environments: new Set(containers.map((container) => container.environmentId ?? container.containerId))
-        .size,
-      invocations,
-      coldStarts,
-      preInitialized: containers.filter((container) => container.startType === 'pre-initialized').length,
-      coldStartRatio: invocations === 0 ? null : coldStarts / invocations,
-      restarts: containers.filter((container) => container.restartOf !== null).length,
-      shutdowns: containers.filter((container) => container.shutdown !== null).length,
-      shutdownReasons,
-      errors: containers.reduce((sum, container) => sum + container.errors, 0),
-      clientErrors: containers.reduce((sum, container) => sum + container.clientErrors, 0),
-      timeoutWarnings: containers.reduce((sum, container) => sum + container.timeoutWarnings, 0),
-      lifetimeMs: distribution(containers.map((container) => container.lifetimeMs)),
-      invocationsPerContainer: perContainer && { ...perContainer, mean: invocations / containers.length },
-      idleGapMs:
-        this.#idle.count === 0
-          ? null
-          : {
-              count: this.#idle.count,
-              min: Math.round(this.#idle.min),
-              median: this.#idle.quantile(0.5),
-              p90: this.#idle.quantile(0.9),
-              max: Math.round(this.#idle.max),
-            },
-      breakers: Object.fromEntries(this.#breakers),
-    }
+const summarize = (
+  containers: readonly ContainerReport[],
+  accumulator: FunctionAccumulator,
+  functionCount: number,
+): ReportSummary => {
+  const idle = accumulator.idle
+  const all = new DurationSketch()
+  all.merge(accumulator.cold)
+  all.merge(accumulator.warm)
+  const inits = distribution(
+    containers.flatMap((container) => (container.initMs === null ? [] : [container.initMs])),
+  )
+  const invocations = containers.reduce((sum, container) => sum + container.invocations, 0)
+  const coldStarts = containers.filter((container) => container.startType === 'cold').length
+  const shutdownReasons: Record<string, number> = {}
+  for (const { shutdown } of containers) {
+    if (shutdown)
+      shutdownReasons[shutdown.reason ?? 'unknown'] = (shutdownReasons[shutdown.reason ?? 'unknown'] ?? 0) + 1
+  }
+  const perContainer = distribution(containers.map((container) => container.invocations))
+  return {
+    containers: containers.length,
+    environments: new Set(containers.map((container) => container.environmentId ?? container.containerId))
+      .size,
+    invocations,
+    coldStarts,
+    preInitialized: containers.filter((container) => container.startType === 'pre-initialized').length,
+    coldStartRatio: invocations === 0 ? null : coldStarts / invocations,
+    restarts: containers.filter((container) => container.restartOf !== null).length,
+    shutdowns: containers.filter((container) => container.shutdown !== null).length,
+    shutdownReasons,
+    errors: containers.reduce((sum, container) => sum + container.errors, 0),
+    clientErrors: containers.reduce((sum, container) => sum + container.clientErrors, 0),
+    timeoutWarnings: containers.reduce((sum, container) => sum + container.timeoutWarnings, 0),
+    lifetimeMs: distribution(containers.map((container) => container.lifetimeMs)),
+    invocationsPerContainer: perContainer && { ...perContainer, mean: invocations / containers.length },
+    idleGapMs:
+      idle.count === 0
+        ? null
+        : {
+            count: idle.count,
+            min: Math.round(idle.min),
+            median: idle.quantile(0.5),
+            p90: idle.quantile(0.9),
+            max: Math.round(idle.max),
+          },
+    breakers: Object.fromEntries(accumulator.breakers),
+    functions: functionCount,
+    latencyMs: { all: latencyOf(all), cold: latencyOf(accumulator.cold), warm: latencyOf(accumulator.warm) },
+    initMs: inits && {
+      ...inits,
+      count: containers.filter((container) => container.initMs !== null).length,
+    },
+    idleGapClasses: idleClasses(idle),
   }
 }
 

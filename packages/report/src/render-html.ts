@@ -3,13 +3,17 @@ import {
   endOf,
   formatCount,
   formatDuration,
+  formatLatency,
+  formatRatio,
   formatSkipped,
   formatTime,
+  functionLabel,
   newerSchemaWarning,
   shortContainerLabel,
-  summaryRows,
+  summaryRowsOf,
 } from './format.js'
-import { BIN_FLAGS, type ContainerReport, type ReportModel } from './types.js'
+import { escapeXml, renderCharts } from './render-charts.js'
+import { BIN_FLAGS, type ContainerReport, type ReportModel, type ReportSummary } from './types.js'
 
 /** Options of {@link renderHtml}. */
 export interface RenderHtmlOptions {
@@ -25,14 +29,21 @@ const WIDTH = 1200
 const LABEL_WIDTH = 150
 const RIGHT_MARGIN = 20
 const AXIS_HEIGHT = 34
-const ROW_HEIGHT = 16
+// Tall enough for an 11 px label and the tallest tick (±7 px) with air between rows.
+const ROW_HEIGHT = 22
+/** Containers highlighted as the longest-lived, in the timeline and the table: the top 10%, 1 to 5 of them. */
+const LONGEST_HIGHLIGHTED = 5
+const longestCount = (containers: number): number =>
+  Math.min(LONGEST_HIGHLIGHTED, Math.max(1, Math.ceil(containers / 10)))
+/** Rows of the container table at most (the longest-lived); the statistics cover every container. */
+const MAX_TABLE_ROWS = 2_000
+/** Functions that get a view of their own in the filter; the overall view covers all of them. */
+const MAX_FUNCTION_VIEWS = 20
 const PLOT_WIDTH = WIDTH - LABEL_WIDTH - RIGHT_MARGIN
 const AXIS_STEPS_MS = [
   1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000,
   21_600_000, 43_200_000, 86_400_000, 604_800_000,
 ]
-
-const escapeXml = (value: string): string => value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
 
 const round = (value: number): string => value.toFixed(1)
 
@@ -56,18 +67,24 @@ export const selectRows = (
 
 type Scale = (epochMs: number) => number
 
-const timeScale = (
-  rows: readonly ContainerReport[],
-  model: ReportModel,
-): { x: Scale; from: number; to: number } => {
-  const from = Math.min(model.timeRange?.from ?? 0, ...rows.map((row) => row.startedAt))
-  const to = Math.max(
-    model.timeRange?.to ?? 0,
-    ...rows.map((row) => row.shutdown?.at ?? row.lastSeenAt),
-    from + 1_000,
+/** From the earliest start to the latest end or line (reduced, not spread: there may be 100,000 containers). */
+const fullRange = (model: ReportModel): { from: number; to: number } => {
+  const from = model.containers.reduce(
+    (earliest, row) => Math.min(earliest, row.startedAt),
+    model.timeRange?.from ?? 0,
   )
-  return { x: (epochMs) => LABEL_WIDTH + ((epochMs - from) / (to - from)) * PLOT_WIDTH, from, to }
+  const to = model.containers.reduce(
+    (latest, row) => Math.max(latest, row.shutdown?.at ?? row.lastSeenAt),
+    Math.max(model.timeRange?.to ?? 0, from + 1_000),
+  )
+  return { from, to }
 }
+
+const timeScale = ({ from, to }: { from: number; to: number }): { x: Scale; from: number; to: number } => ({
+  x: (epochMs) => LABEL_WIDTH + ((epochMs - from) / (to - from)) * PLOT_WIDTH,
+  from,
+  to,
+})
 
 const axisLabel = (epochMs: number, step: number, first: boolean): string => {
   const iso = new Date(epochMs).toISOString()
@@ -143,7 +160,7 @@ const rowTitle = (container: ContainerReport): string =>
     .filter((line) => line !== null)
     .join('\n')
 
-const renderRow = (container: ContainerReport, index: number, x: Scale): string => {
+const renderRow = (container: ContainerReport, index: number, x: Scale, longest: boolean): string => {
   const top = AXIS_HEIGHT + index * ROW_HEIGHT
   const middle = top + ROW_HEIGHT / 2
   const start = x(container.startedAt)
@@ -153,9 +170,13 @@ const renderRow = (container: ContainerReport, index: number, x: Scale): string 
       ? `<circle class="cold-start" cx="${round(start)}" cy="${middle}" r="4"/>`
       : `<circle class="warm-start" cx="${round(start)}" cy="${middle}" r="3.5"/>`
   return [
-    `<g class="container-row" data-container-id="${escapeXml(container.containerId)}">`,
-    `<title>${escapeXml(rowTitle(container))}</title>`,
-    index % 2 === 0 ? `<rect class="stripe" x="0" y="${top}" width="${WIDTH}" height="${ROW_HEIGHT}"/>` : '',
+    `<g class="container-row" data-container-id="${escapeXml(container.containerId)}"${longest ? ' data-longest="true"' : ''}>`,
+    `<title>${escapeXml(`${longest ? 'one of the longest-lived\n' : ''}${rowTitle(container)}`)}</title>`,
+    longest
+      ? `<rect class="longest-band" x="0" y="${top}" width="${WIDTH}" height="${ROW_HEIGHT}"/><text class="longest-mark" x="4" y="${middle + 4}">★</text>`
+      : index % 2 === 0
+        ? `<rect class="stripe" x="0" y="${top}" width="${WIDTH}" height="${ROW_HEIGHT}"/>`
+        : '',
     `<text class="row-label" x="${LABEL_WIDTH - 8}" y="${middle + 4}" text-anchor="end">${escapeXml(shortContainerLabel(container))}</text>`,
     `<rect class="${container.shutdown ? 'lifespan' : 'lifespan open-ended'}" x="${round(start)}" y="${middle - 2}" width="${round(Math.max(1, end - start))}" height="4"/>`,
     renderActivity(container, x, middle),
@@ -168,14 +189,19 @@ const renderRow = (container: ContainerReport, index: number, x: Scale): string 
   ].join('')
 }
 
-const renderSvg = (model: ReportModel, rows: readonly ContainerReport[], note: string | null): string => {
-  const { x, from, to } = timeScale(rows, model)
+const renderSvg = (
+  range: { from: number; to: number },
+  rows: readonly ContainerReport[],
+  note: string | null,
+  longest: ReadonlySet<string>,
+): string => {
+  const { x, from, to } = timeScale(range)
   const height = AXIS_HEIGHT + rows.length * ROW_HEIGHT + 8
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="Timeline of ${rows.length} containers${note ? ' (sampled)' : ''}">`,
     '<defs><path id="diamond" d="M0,-5 L5,0 L0,5 L-5,0 Z"/><path id="triangle" d="M-1,-7 L7,-7 L3,-1 Z"/></defs>',
     renderAxis(from, to, x, height - 8),
-    ...rows.map((row, index) => renderRow(row, index, x)),
+    ...rows.map((row, index) => renderRow(row, index, x, longest.has(row.containerId))),
     '</svg>',
   ].join('\n')
 }
@@ -198,6 +224,23 @@ svg .cold-start{fill:#1c4ed8}svg .warm-start{fill:#fff;stroke:#1c4ed8;stroke-wid
 svg .restart{fill:#f57c00}svg .shutdown{fill:#1f2933}
 svg .breaker-open{fill:#d93025}svg .breaker-half-open{fill:#f5a623}svg .breaker-close{fill:#2e7d32}
 svg .timeout-warning{fill:#8e24aa}
+svg .longest-band{fill:#fff4d6}svg .longest-mark{font-size:12px;fill:#b7791f}svg [data-longest] .row-label{font-weight:700}
+.filter{margin:8px 0 4px}.filter select{font:inherit;padding:2px 4px}
+table.functions,table.containers{border-collapse:collapse;font-variant-numeric:tabular-nums}
+table.functions,table.containers{font-size:13px}
+table.functions th,table.functions td,table.containers th,table.containers td{padding:3px 7px;border-bottom:1px solid #e4e7eb;text-align:left;white-space:nowrap}
+table.containers td.number,table.functions td.number{text-align:right}
+table.containers th button{font:inherit;font-weight:600;background:none;border:0;padding:0;cursor:pointer;color:#1f2933}
+table.containers th button:focus-visible{outline:2px solid #1c4ed8;outline-offset:2px}
+table.containers th[aria-sort=ascending] button::after{content:" ▲"}table.containers th[aria-sort=descending] button::after{content:" ▼"}
+table.containers tr.longest td{background:#fff4d6}table.containers tr.longest td:first-child::before{content:"★ ";color:#b7791f}
+.table-wrap{overflow-x:auto;max-height:600px;overflow-y:auto}
+.table-wrap thead th{position:sticky;top:0;background:#fff}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:16px}
+figure.chart-card{margin:0}figure.chart-card figcaption{display:flex;flex-direction:column;margin-bottom:4px}
+figure.chart-card .reading{color:#52606d;font-size:13px}
+svg .axis-line{stroke:#52606d}svg .axis-title{font-size:12px;fill:#323f4b}
+svg .bar{fill:#2f80ed}svg .step{fill:none;stroke:#1c4ed8;stroke-width:1.5}svg .area{fill:#2f80ed;fill-opacity:.15}
 `
 
 const LEGEND = [
@@ -212,15 +255,199 @@ const LEGEND = [
   ['<path class="breaker-half-open" d="M7,2 L12,7 L7,12 L2,7 Z"/>', 'half-open'],
   ['<path class="breaker-close" d="M7,2 L12,7 L7,12 L2,7 Z"/>', 'closed'],
   ['<path class="timeout-warning" d="M7,2 L12,7 L7,12 L2,7 Z"/>', 'timeout warning'],
+  ['<text x="1" y="12" style="fill:#b7791f;font-size:12px">★</text>', 'among the longest-lived'],
 ]
   .map(([shape, label]) => `<span><svg width="14" height="14">${shape}</svg>${label}</span>`)
   .join('')
 
+// Offline, no dependency: the function filter shows one view and the container rows of that function; a
+// header button sorts the container table (buttons, so the keyboard works as the mouse does).
+const SCRIPT = `(() => {
+  const filter = document.getElementById('function-filter')
+  const table = document.getElementById('containers')
+  const count = document.getElementById('containers-shown')
+  const apply = () => {
+    const view = filter ? filter.value : 'all'
+    for (const section of document.querySelectorAll('section.view')) section.hidden = section.dataset.view !== view
+    let shown = 0
+    for (const row of table.tBodies[0].rows) {
+      row.hidden = view !== 'all' && row.dataset.function !== view
+      if (!row.hidden) shown += 1
+    }
+    count.textContent = String(shown)
+  }
+  if (filter) filter.addEventListener('change', apply)
+  for (const button of table.querySelectorAll('thead button')) {
+    button.addEventListener('click', () => {
+      const header = button.parentElement
+      const column = [...header.parentElement.children].indexOf(header)
+      const ascending = header.getAttribute('aria-sort') !== 'ascending'
+      for (const other of header.parentElement.children) other.setAttribute('aria-sort', 'none')
+      header.setAttribute('aria-sort', ascending ? 'ascending' : 'descending')
+      const numeric = header.dataset.type === 'number'
+      const value = (row) => row.cells[column].dataset.value
+      const rows = [...table.tBodies[0].rows].sort((a, b) => {
+        const order = numeric ? Number(value(a)) - Number(value(b)) : value(a).localeCompare(value(b))
+        return ascending ? order : -order
+      })
+      table.tBodies[0].append(...rows)
+    })
+  }
+  apply()
+})()`
+
+/** The ids of the longest-lived containers, highlighted in the timeline and the table. */
+const longestLived = (containers: readonly ContainerReport[]): Set<string> =>
+  new Set(
+    [...containers]
+      .sort((a, b) => b.lifetimeMs - a.lifetimeMs)
+      .slice(0, longestCount(containers.length))
+      .map((container) => container.containerId),
+  )
+
+const summaryTable = (summary: ReportSummary): string =>
+  `<table class="summary">${summaryRowsOf(summary)
+    .map(([key, value]) => `<tr><th>${escapeXml(key)}</th><td>${escapeXml(value)}</td></tr>`)
+    .join('')}</table>`
+
+const numberCell = (value: number, text: string): string =>
+  `<td class="number" data-value="${value}">${escapeXml(text)}</td>`
+const textCell = (value: string, title?: string): string =>
+  `<td data-value="${escapeXml(value)}"${title ? ` title="${escapeXml(title)}"` : ''}>${escapeXml(value)}</td>`
+
+const FUNCTION_HEADERS = [
+  'function',
+  'containers',
+  'invocations',
+  'cold starts',
+  'p50',
+  'p90',
+  'p99',
+  'max',
+  'init p50',
+  'errors (5xx, thrown)',
+  'client errors (4xx)',
+]
+
+const functionsTable = (model: ReportModel): string => {
+  const rows = [
+    ...model.functions.map(({ functionName, summary }) => [functionLabel(functionName), summary] as const),
+    ['all functions', model.summary] as const,
+  ].map(([name, summary]) => {
+    const latency = summary.latencyMs.all
+    const cells = [
+      `<th scope="row">${escapeXml(name)}</th>`,
+      numberCell(summary.containers, formatCount(summary.containers)),
+      numberCell(summary.invocations, formatCount(summary.invocations)),
+      numberCell(
+        summary.coldStarts,
+        `${formatCount(summary.coldStarts)} (${formatRatio(summary.coldStartRatio)})`,
+      ),
+      ...(['p50', 'p90', 'p99', 'max'] as const).map((key) =>
+        numberCell(
+          latency?.[key] ?? 0,
+          latency ? `${key === 'max' ? '' : '~'}${formatLatency(latency[key])}` : 'n/a',
+        ),
+      ),
+      numberCell(summary.initMs?.median ?? 0, summary.initMs ? formatLatency(summary.initMs.median) : 'n/a'),
+      numberCell(summary.errors, formatCount(summary.errors)),
+      numberCell(summary.clientErrors, formatCount(summary.clientErrors)),
+    ]
+    return `<tr>${cells.join('')}</tr>`
+  })
+  return `<table class="functions"><thead><tr>${FUNCTION_HEADERS.map((header) => `<th scope="col">${escapeXml(header)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`
+}
+
+const CONTAINER_COLUMNS: ReadonlyArray<readonly [string, 'text' | 'number']> = [
+  ['function', 'text'],
+  ['container', 'text'],
+  ['environment', 'text'],
+  ['started (UTC)', 'number'],
+  ['start type', 'text'],
+  ['init', 'number'],
+  ['lifetime', 'number'],
+  ['invocations', 'number'],
+  ['errors', 'number'],
+  ['4xx', 'number'],
+  ['timeouts', 'number'],
+  ['end', 'text'],
+]
+
+const containerRow = (container: ContainerReport, view: string, longest: boolean): string =>
+  [
+    `<tr data-function="${escapeXml(view)}"${longest ? ' class="longest"' : ''}>`,
+    textCell(functionLabel(container.functionName)),
+    textCell(shortContainerLabel(container), container.containerId),
+    textCell(container.environmentId?.slice(-12) ?? '-', container.environmentId ?? undefined),
+    `<td data-value="${container.startedAt}">${escapeXml(formatTime(container.startedAt))}</td>`,
+    textCell(container.startType ?? 'unknown'),
+    numberCell(container.initMs ?? -1, container.initMs === null ? '-' : formatLatency(container.initMs)),
+    numberCell(container.lifetimeMs, formatDuration(container.lifetimeMs)),
+    numberCell(container.invocations, formatCount(container.invocations)),
+    numberCell(container.errors, formatCount(container.errors)),
+    numberCell(container.clientErrors, formatCount(container.clientErrors)),
+    numberCell(container.timeoutWarnings, formatCount(container.timeoutWarnings)),
+    textCell(endOf(container)),
+    '</tr>',
+  ].join('')
+
+const containerTable = (
+  model: ReportModel,
+  viewOf: (container: ContainerReport) => string,
+  longest: ReadonlySet<string>,
+): string => {
+  const listed =
+    model.containers.length <= MAX_TABLE_ROWS
+      ? model.containers
+      : [...model.containers].sort((a, b) => b.lifetimeMs - a.lifetimeMs).slice(0, MAX_TABLE_ROWS)
+  const note =
+    listed.length < model.containers.length
+      ? `<p class="note">Listing the ${formatCount(listed.length)} longest-lived of ${formatCount(model.containers.length)} containers.</p>`
+      : ''
+  const headers = CONTAINER_COLUMNS.map(
+    ([name, type]) =>
+      `<th scope="col" aria-sort="none" data-type="${type}"><button type="button">${escapeXml(name)}</button></th>`,
+  ).join('')
+  return `${note}<p><span id="containers-shown">${formatCount(listed.length)}</span> containers listed; click a header (or press Enter on it) to sort, ★ marks the ${longest.size === 1 ? 'longest-lived' : `${longest.size} longest-lived`}.</p>
+<div class="table-wrap"><table class="containers" id="containers"><thead><tr>${headers}</tr></thead><tbody>${listed
+    .map((container) => containerRow(container, viewOf(container), longest.has(container.containerId)))
+    .join('')}</tbody></table></div>`
+}
+
+interface View {
+  readonly key: string
+  readonly label: string
+  readonly containers: readonly ContainerReport[]
+  readonly summary: ReportSummary
+}
+
+const renderView = (
+  view: View,
+  range: { from: number; to: number },
+  maxRows: number,
+  longest: ReadonlySet<string>,
+  hidden: boolean,
+): string => {
+  const { rows, note } = selectRows(view.containers, maxRows)
+  return `<section class="view" data-view="${escapeXml(view.key)}"${hidden ? ' hidden' : ''}>
+<h2>Summary: ${escapeXml(view.label)}</h2>
+${summaryTable(view.summary)}
+<h2>Charts: ${escapeXml(view.label)}</h2>
+${renderCharts(view.containers, view.summary, range)}
+<h2>Timeline: ${escapeXml(view.label)}</h2>
+${note ? `<p class="note">${escapeXml(note)}</p>` : ''}
+<p class="legend">${LEGEND}</p>
+<div class="chart">${renderSvg(range, rows, note, longest)}</div>
+</section>`
+}
+
 /**
- * A self-contained HTML page (inline CSS and SVG, nothing fetched): the summary statistics and a timeline
- * with one row per container from start to shutdown or last line, a tick per busy time bin, and markers for
- * cold starts, restarts, shutdowns, breaker changes and timeout warnings. Above `maxRows` containers, rows
- * are sampled and the page says so.
+ * A self-contained HTML page (inline CSS, SVG and a small script, nothing fetched): a function filter, the
+ * summary per function and overall, charts (fleet size and cold starts over time, lifetimes, invocations
+ * per container, idle gaps), a timeline with one row per container from start to shutdown or last line
+ * (a tick per busy time bin, markers for cold starts, restarts, shutdowns, breaker changes and timeout
+ * warnings, the longest-lived highlighted) and a sortable table of the containers. Above `maxRows`
+ * containers, timeline rows are sampled and the page says so.
  *
  * @example
  * ```ts
@@ -233,12 +460,38 @@ const LEGEND = [
 export const renderHtml = (model: ReportModel, options: RenderHtmlOptions = {}): string => {
   validateOptions('@lambda-lifetime/report', RENDER_HTML_SCHEMA, options, { label: 'renderHtml options' })
   const title = options.title ?? 'Container lifetimes'
-  const { rows, note } = selectRows(model.containers, options.maxRows ?? 60)
+  const maxRows = options.maxRows ?? 60
   const warning = newerSchemaWarning(model)
   const range = model.timeRange
-  const summary = summaryRows(model)
-    .map(([key, value]) => `<tr><th>${escapeXml(key)}</th><td>${escapeXml(value)}</td></tr>`)
-    .join('')
+  const span = fullRange(model)
+  const longest = longestLived(model.containers)
+  const keyed = model.functions
+    .slice(0, MAX_FUNCTION_VIEWS)
+    .map((entry, index) => ({ ...entry, key: `f${index}` }))
+  const keyOf = new Map(keyed.map((entry) => [entry.functionName, entry.key]))
+  const viewOf = (container: ContainerReport) => keyOf.get(container.functionName) ?? 'other'
+  const views: View[] = [
+    { key: 'all', label: 'all functions', containers: model.containers, summary: model.summary },
+    ...(keyed.length > 1
+      ? keyed.map((entry) => ({
+          key: entry.key,
+          label: functionLabel(entry.functionName),
+          containers: model.containers.filter((container) => container.functionName === entry.functionName),
+          summary: entry.summary,
+        }))
+      : []),
+  ]
+  const filter =
+    views.length > 1
+      ? `<p class="filter"><label for="function-filter">Function </label><select id="function-filter">${views
+          .map(
+            (view) =>
+              `<option value="${escapeXml(view.key)}">${escapeXml(view.label)} (${formatCount(view.summary.containers)} containers)</option>`,
+          )
+          .join(
+            '',
+          )}</select>${model.functions.length > MAX_FUNCTION_VIEWS ? ` (the first ${MAX_FUNCTION_VIEWS} of ${formatCount(model.functions.length)} functions; "all functions" covers every one)` : ''}</p>`
+      : ''
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head>
@@ -246,13 +499,15 @@ export const renderHtml = (model: ReportModel, options: RenderHtmlOptions = {}):
 <h1>${escapeXml(title)}</h1>
 <p class="range">${range ? `${formatTime(range.from)} to ${formatTime(range.to)} (${formatDuration(range.to - range.from)})` : 'No lifecycle lines found.'} · ${formatCount(model.lines.total)} lines read, ${formatCount(model.lines.lifecycle)} lifecycle lines</p>
 ${warning ? `<p class="warning">${escapeXml(warning)}</p>` : ''}
-<table class="summary">${summary}</table>
-<h2>Timeline</h2>
-${note ? `<p class="note">${escapeXml(note)}</p>` : ''}
-<p class="legend">${LEGEND}</p>
-<div class="chart">${renderSvg(model, rows, note)}</div>
+<h2>Functions</h2>
+${functionsTable(model)}
+${filter}
+${views.map((view, index) => renderView(view, span, maxRows, longest, index > 0)).join('\n')}
+<h2>Containers</h2>
+${containerTable(model, viewOf, longest)}
 <h2>Skipped lines</h2>
 <p>${escapeXml(formatSkipped(model))}</p>
+<script>${SCRIPT}</script>
 </body></html>
 `
 }

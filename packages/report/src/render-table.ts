@@ -4,8 +4,11 @@ import {
   escapeControls,
   formatCount,
   formatDuration,
+  formatLatency,
+  formatRatio,
   formatSkipped,
   formatTime,
+  functionLabel,
   newerSchemaWarning,
   shortContainerLabel,
   summaryRows,
@@ -25,12 +28,13 @@ const columns = (cells: readonly string[], widths: readonly number[]): string =>
     .trimEnd()
 
 const topContainers = (model: ReportModel, top: number): string[] => {
-  const header = ['container', 'environment', 'started', 'lifetime', 'invocations', 'end']
+  const header = ['function', 'container', 'environment', 'started', 'lifetime', 'invocations', 'end']
   const rows = [...model.containers]
     .sort((a, b) => b.lifetimeMs - a.lifetimeMs)
     .slice(0, top)
     .map((container) =>
       [
+        functionLabel(container.functionName),
         shortContainerLabel(container),
         container.environmentId?.slice(-12) ?? '-',
         formatTime(container.startedAt),
@@ -39,14 +43,35 @@ const topContainers = (model: ReportModel, top: number): string[] => {
         endOf(container),
       ].map(escapeControls),
     )
+  return [
+    `Longest-lived containers (${rows.length} of ${formatCount(model.containers.length)})`,
+    ...aligned(header, rows),
+  ]
+}
+
+const aligned = (header: readonly string[], rows: readonly string[][]): string[] => {
   const widths = header.map((cell, index) =>
     Math.max(cell.length, ...rows.map((row) => (row[index] as string).length)),
   )
-  return [
-    `Longest-lived containers (${rows.length} of ${formatCount(model.containers.length)})`,
-    `  ${columns(header, widths)}`,
-    ...rows.map((row) => `  ${columns(row, widths)}`),
-  ]
+  return [`  ${columns(header, widths)}`, ...rows.map((row) => `  ${columns(row, widths)}`)]
+}
+
+/** One line per function: the figures to compare functions by. */
+const perFunction = (model: ReportModel): string[] => {
+  const header = ['function', 'containers', 'invocations', 'cold starts', 'p50', 'p99', 'errors', '4xx']
+  const rows = model.functions.map(({ functionName, summary }) =>
+    [
+      functionLabel(functionName),
+      formatCount(summary.containers),
+      formatCount(summary.invocations),
+      `${formatCount(summary.coldStarts)} (${formatRatio(summary.coldStartRatio)})`,
+      summary.latencyMs.all ? `~${formatLatency(summary.latencyMs.all.p50)}` : 'n/a',
+      summary.latencyMs.all ? `~${formatLatency(summary.latencyMs.all.p99)}` : 'n/a',
+      formatCount(summary.errors),
+      formatCount(summary.clientErrors),
+    ].map(escapeControls),
+  )
+  return ['Per function', ...aligned(header, rows)]
 }
 
 /**
@@ -77,6 +102,7 @@ export const renderTable = (model: ReportModel, options: RenderTableOptions = {}
     ...rows.map(([key, value]) => `  ${key.padEnd(width)}  ${value}`),
     `Lines: ${formatCount(model.lines.total)} read, ${formatCount(model.lines.lifecycle)} lifecycle; skipped: ${formatSkipped(model)}`,
     ...(warning ? [`! ${warning}`] : []),
+    ...(model.functions.length > 0 ? ['', ...perFunction(model)] : []),
     ...(model.containers.length > 0 ? ['', ...topContainers(model, options.top ?? 10)] : []),
   ]
   return `${lines.map(escapeControls).join('\n')}\n`

@@ -95,6 +95,8 @@ export interface ContainerReport {
   readonly breakerChanges: number
   /** From start to shutdown, or to the last line seen. */
   readonly lifetimeMs: number
+  /** Cold start only: runtime start to its first invocation (`since_runtime_start_ms`), the init as the handler saw it. */
+  readonly initMs: number | null
   readonly activity: ActivityBins
 }
 
@@ -128,6 +130,14 @@ export interface ReportSummary {
   /** Idle gaps before warm invocations; median and p90 are approximate (log buckets, within 9%). */
   readonly idleGapMs: (Distribution & { readonly count: number }) | null
   readonly breakers: Readonly<Record<string, { open: number; halfOpen: number; close: number }>>
+  /** Functions seen (`function_name`); a container without one counts as one unnamed function. */
+  readonly functions: number
+  /** `duration_ms` of `invocation.end` lines, all, cold (first invocation of a cold start) and warm apart. */
+  readonly latencyMs: LatencySummary
+  /** Init of cold-started containers: runtime start to the first invocation (exact). */
+  readonly initMs: (Distribution & { readonly count: number }) | null
+  /** Idle gaps before warm invocations in classes, for the chart (a gap near an edge may land one class up). */
+  readonly idleGapClasses: readonly CountClass[]
 }
 
 /** Everything a report shows. Plain data: `JSON.stringify` works on it. */
@@ -142,10 +152,43 @@ export interface ReportModel {
   readonly summary: ReportSummary
   /** Sorted by start time. */
   readonly containers: readonly ContainerReport[]
+  /** The summary of each function, by name (unnamed last). */
+  readonly functions: readonly FunctionReport[]
 }
 
 /** Options of {@link buildReport}. */
 export interface BuildReportOptions {
   /** Time bins kept per container for the timeline (memory per container is fixed by it). Default 240. */
   bins?: number
+}
+
+/** Percentiles of durations from a fixed-size log-linear sketch: within 4.4% of exact; min and max exact. */
+export interface LatencyDistribution {
+  readonly count: number
+  readonly min: number
+  readonly p50: number
+  readonly p90: number
+  readonly p99: number
+  readonly max: number
+}
+
+/** Invocation durations, all together and cold and warm apart (pre-initialized and unknown starts count as warm). */
+export interface LatencySummary {
+  readonly all: LatencyDistribution | null
+  readonly cold: LatencyDistribution | null
+  readonly warm: LatencyDistribution | null
+}
+
+/** A count of values from `fromMs` (inclusive) to `toMs` (exclusive; null: no upper bound). */
+export interface CountClass {
+  readonly fromMs: number
+  readonly toMs: number | null
+  readonly count: number
+}
+
+/** One function's part of the report. */
+export interface FunctionReport {
+  /** `function_name` of its lines; null for containers whose lines carry none. */
+  readonly functionName: string | null
+  readonly summary: ReportSummary
 }

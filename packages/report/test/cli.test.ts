@@ -130,8 +130,8 @@ describe('runReportCli', () => {
       ['--log-group', 'g', '--since', 'last week'],
       '--since takes 30s, 90m, 24h, 7d, 1w or an ISO date, not last week',
     ],
-    [['a.log', '--since', '1w'], '--since and --region apply to --log-group only'],
-    [['a.log', '--region', 'eu-west-1'], '--since and --region apply to --log-group only'],
+    [['a.log', '--since', '1w'], '--since, --region and --engine apply to --log-group only'],
+    [['a.log', '--region', 'eu-west-1'], '--since, --region and --engine apply to --log-group only'],
   ])('exits 2 with the usage for %j', async (argv, message) => {
     // Prepare: a folder without emulator logs
     const { out, io } = capture()

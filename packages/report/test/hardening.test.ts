@@ -81,7 +81,8 @@ describe('values out of any sane range (issue 12, item 18)', () => {
 
     // Assess
     expect(model.lines.lifecycle).toBe(2)
-    const ticks = html.match(/class="axis-label"/g) ?? []
+    const timeline = html.slice(html.indexOf('<div class="chart">'), html.indexOf('</section>'))
+    const ticks = timeline.match(/class="axis-label"/g) ?? []
     expect(ticks.length).toBeGreaterThan(1)
     expect(ticks.length).toBeLessThanOrEqual(12)
   })
@@ -191,7 +192,8 @@ describe('control characters in the terminal table (issue 12, item 20)', () => {
 
     // Assess
     expect(html).not.toContain('<img')
-    expect(html).not.toContain('<script')
+    // The page's own script, and nothing from the logs.
+    expect(html.match(/<script/g)).toHaveLength(1)
     expect(html).not.toContain('alert(1)>')
     expect(html).toContain('&#60;script&#62;')
   })

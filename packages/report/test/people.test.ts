@@ -36,7 +36,9 @@ describe('what a person reads in the report (issue 11, bugs 7 and 8)', () => {
     const flags = model.containers[0]?.activity.flags ?? []
     expect(flags.filter((flag) => flag & BIN_FLAGS.clientError)).toHaveLength(2)
     expect(flags.filter((flag) => flag & BIN_FLAGS.error)).toHaveLength(3)
-    expect(table).toMatch(/errors\s+3 thrown or 5xx, 2 client errors \(4xx\), 0 timeout warnings/)
+    expect(table).toMatch(
+      /errors\s+3 thrown or 5xx \(50\.00%\), 2 client errors \(4xx, 33\.33%\), 0 timeout warnings/,
+    )
     const timeline = html.slice(html.indexOf('<div class="chart">'))
     expect(timeline.match(/class="tick client-error"/g)).toHaveLength(2)
     expect(timeline.match(/class="tick error"/g)).toHaveLength(3)
@@ -51,7 +53,7 @@ describe('what a person reads in the report (issue 11, bugs 7 and 8)', () => {
     const html = renderHtml(model)
 
     // Assess
-    expect(table).toMatch(/\n {2}3f2b9c1e {2}/)
+    expect(table).toMatch(/\n {2}orders-api {2}3f2b9c1e {2}/)
     expect(table).not.toContain('3f2b9c1e-')
     expect(html).toContain('>3f2b9c1e</text>')
     expect(html).toContain(`container ${CONTAINER}`)

@@ -29,6 +29,8 @@ export interface GenerateOptions {
   shutdownRate?: number
   /** How the lines are wrapped: bare JSON, the runtime client's text or JSON format, or any. Default 'mixed'. */
   format?: 'bare' | 'text' | 'json' | 'mixed'
+  /** Function names, given to containers in turn (draws nothing: a seeded log stays the same). Default `['orders-api']`. */
+  functions?: readonly string[]
 }
 
 /** The known answers of a generated log, for tests and benchmarks. */
@@ -64,6 +66,7 @@ const seededRandom = (seed: number): (() => number) => {
 
 interface PlannedContainer {
   id: string
+  functionName: string
   environmentId: string
   workerId: number | null
   startMs: number
@@ -119,7 +122,7 @@ class LogWriter {
       message: fields.event,
       timestamp,
       service: 'orders',
-      function_name: 'orders-api',
+      function_name: container.functionName,
       ...(requestId ? { function_request_id: requestId } : {}),
       lifecycle_schema: 1,
       container_id: container.id,
@@ -179,7 +182,10 @@ const planContainers = (
       : (peer?.startMs ?? options.startMs + random() * (options.spanMs - lifetime))
     const endMs = Math.min(endOfLog, startMs + lifetime)
     if (replaces) replaces.crashes = true
+    const functions = options.functions
     planned.push({
+      functionName:
+        replaces?.functionName ?? peer?.functionName ?? (functions[index % functions.length] as string),
       id: `${writer.hex(8)}-${writer.hex(4)}-4${writer.hex(3)}-a${writer.hex(3)}-${writer.hex(12)}`,
       environmentId:
         replaces?.environmentId ?? peer?.environmentId ?? `2026/11/26/[$LATEST]${writer.hex(32)}`,
@@ -350,6 +356,7 @@ const withDefaults = (options: GenerateOptions): Required<GenerateOptions> => ({
   restartRate: 0.05,
   shutdownRate: 0.7,
   format: 'mixed',
+  functions: ['orders-api'],
   ...options,
 })
 
