@@ -16,7 +16,7 @@ import {
 } from './intrinsics.js'
 import { type HttpRoute, type LoadProjectOptions, TemplateError } from './model.js'
 
-/** Types that have no local meaning worth a line (permissions, log groups, deployments, CDK bookkeeping). */
+/** Types that have no local meaning worth a line (permissions, log groups and saved queries, deployments, CDK bookkeeping). */
 const NOT_NEEDED_LOCALLY = new Set([
   'AWS::CDK::Metadata',
   'AWS::IAM::Role',
@@ -25,6 +25,7 @@ const NOT_NEEDED_LOCALLY = new Set([
   'AWS::Lambda::Permission',
   'AWS::Lambda::Version',
   'AWS::Logs::LogGroup',
+  'AWS::Logs::QueryDefinition',
   'AWS::ApiGateway::Account',
   'AWS::ApiGateway::Deployment',
   'AWS::ApiGateway::Stage',
