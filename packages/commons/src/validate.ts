@@ -152,6 +152,20 @@ const recordOfRule =
     return undefined
   }
 
+/**
+ * An object recognised by the methods the caller will use (duck typing, so subclasses and children fit):
+ * `withMethods('a Powertools Logger (2.36 or later)', ['info', 'addContext'])`.
+ */
+const withMethodsRule =
+  (expected: string, methods: readonly string[]): Rule =>
+  (value, path) => {
+    if (!isRecord(value)) return fail(path, expected, value)
+    const missing = methods.find((method) => typeof value[method] !== 'function')
+    return missing === undefined
+      ? undefined
+      : { path, problem: `must be ${expected}: it has no ${missing}()` }
+  }
+
 /** A rule from a predicate: `custom((v) => v instanceof URL, 'a URL')`. */
 const customRule =
   (accepts: (value: unknown) => boolean, expected: string): Rule =>
@@ -213,6 +227,7 @@ export const rules = {
   objectOf: objectOfRule,
   recordOf: recordOfRule,
   custom: customRule,
+  withMethods: withMethodsRule,
 } as const
 
 /** Options of `validateOptions`. */

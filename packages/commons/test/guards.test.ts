@@ -46,6 +46,18 @@ describe('rule messages', () => {
     expect(rule(value, 'opt')?.problem).toContain(expected)
   })
 
+  it('recognises an object by its methods and names the first one missing', () => {
+    // Prepare
+    const rule = rules.withMethods('a Powertools Logger (2.36 or later)', ['info', 'resetKeys'])
+
+    // Act and Assess
+    expect(rule({ info: () => 1, resetKeys: () => 1 }, 'logger')).toBeUndefined()
+    expect(rule({ info: () => 1 }, 'logger')?.problem).toBe(
+      'must be a Powertools Logger (2.36 or later): it has no resetKeys()',
+    )
+    expect(rule('x', 'logger')?.problem).toBe('must be a Powertools Logger (2.36 or later), got "x"')
+  })
+
   it('passes a record whose keys and values pass', () => {
     expect(rules.recordOf(rules.number(), rules.string())({ a: 1 }, 'opt')).toBeUndefined()
     expect(rules.objectOf({ a: rules.number() }, { allowUnknown: true })({ b: 1 }, 'opt')).toBeUndefined()

@@ -60,13 +60,8 @@ const LOGGER_METHODS = [
 const isLevelKey = (key: unknown): key is LifecycleLevelKey =>
   typeof key === 'string' && (Object.hasOwn(DEFAULT_LEVELS, key) || SIBLING_KEY.test(key))
 
-/** A Powertools Logger is recognised by the methods this package calls, so children and subclasses fit. */
-const powertoolsLogger: Rule = (value, path) => {
-  if (!isRecord(value)) return { path, problem: `must be a Powertools Logger, got ${describeValue(value)}` }
-  const missing = LOGGER_METHODS.find((method) => typeof value[method] !== 'function')
-  if (missing === undefined) return undefined
-  return { path, problem: `must be a Powertools Logger (2.36 or later): it has no ${missing}()` }
-}
+/** Recognised by the methods this package calls, so children and subclasses fit. */
+const powertoolsLogger = rules.withMethods('a Powertools Logger (2.36 or later)', LOGGER_METHODS)
 
 const loggers = rules.arrayOf(powertoolsLogger, { nonEmpty: true })
 const nonEmptyStrings = rules.arrayOf(rules.string({ nonEmpty: true }))

@@ -55,7 +55,11 @@ describe('lifecycleLoggerValidateOptions', () => {
       'logger',
       { logger: Object.assign(Object.create(logger), { resetKeys: undefined }) },
     ],
-    ['option "logger[1]" must be a Powertools Logger, got "x"', 'logger[1]', { logger: [logger, 'x'] }],
+    [
+      'option "logger[1]" must be a Powertools Logger (2.36 or later), got "x"',
+      'logger[1]',
+      { logger: [logger, 'x'] },
+    ],
     ['option "logger" must not be an empty array', 'logger', { logger: [] }],
     ['option "levels" must be an object, got "info"', 'levels', { logger, levels: 'info' }],
     [

@@ -20,13 +20,8 @@ const METRICS_METHODS = [
   'clearMetadata',
 ] as const satisfies readonly (keyof ContainerMetricsTarget)[]
 
-/** A Powertools Metrics is recognised by the methods this package calls, so subclasses fit. */
-const powertoolsMetrics: Rule = (value, path) => {
-  if (!isRecord(value)) return { path, problem: `must be a Powertools Metrics, got ${describeValue(value)}` }
-  const missing = METRICS_METHODS.find((method) => typeof value[method] !== 'function')
-  if (missing === undefined) return undefined
-  return { path, problem: `must be a Powertools Metrics (2.36 or later): it has no ${missing}()` }
-}
+/** Recognised by the methods this package calls, so children and subclasses fit. */
+const powertoolsMetrics = rules.withMethods('a Powertools Metrics (2.36 or later)', METRICS_METHODS)
 
 const schema = {
   metrics: powertoolsMetrics,

@@ -18,13 +18,8 @@ const TRACER_METHODS = [
   'getSegment',
 ] as const satisfies readonly (keyof ContainerTracingTarget)[]
 
-/** A Powertools Tracer is recognised by the methods this package calls, so subclasses fit. */
-const powertoolsTracer: Rule = (value, path) => {
-  if (!isRecord(value)) return { path, problem: `must be a Powertools Tracer, got ${describeValue(value)}` }
-  const missing = TRACER_METHODS.find((method) => typeof value[method] !== 'function')
-  if (missing === undefined) return undefined
-  return { path, problem: `must be a Powertools Tracer (2.36 or later): it has no ${missing}()` }
-}
+/** Recognised by the methods this package calls, so children and subclasses fit. */
+const powertoolsTracer = rules.withMethods('a Powertools Tracer (2.36 or later)', TRACER_METHODS)
 
 const schema = {
   tracer: powertoolsTracer,
