@@ -1,7 +1,20 @@
 /**
- * The lifecycle log lines of schema v1, built from container events. The field names and types here are
- * the contract @lambda-lifetime/report reads: change them only with a new `LIFECYCLE_SCHEMA_VERSION`.
+ * The lifecycle log lines of schema v1, built from container events. Their keys, types, version and event
+ * names are the schema in @lambda-lifetime/commons (lifecycle.ts), the contract @lambda-lifetime/report
+ * reads: the line types below come from there, so a key renamed here no longer type-checks, and the
+ * contract test (test/contract) fails.
  */
+import {
+  type ContainerShutdownLine,
+  type ContainerStartLine,
+  type ContainerThawLine,
+  type InvocationEndLine,
+  LIFECYCLE_EVENTS,
+  LIFECYCLE_SCHEMA_VERSION,
+  SIBLING_EVENT_FAMILIES,
+  type SiblingEventLine,
+  type TimeoutWarningLine,
+} from '@lambda-lifetime/commons'
 import type {
   ContainerShutdownEvent,
   ContainerSnapshot,
@@ -9,25 +22,9 @@ import type {
   InvocationEndEvent,
   InvocationView,
 } from '@lambda-lifetime/container'
-import type {
-  ContainerShutdownLine,
-  ContainerStartLine,
-  ContainerThawLine,
-  InvocationEndLine,
-  SiblingEventLine,
-  TimeoutWarningLine,
-} from './types.js'
 
-/**
- * Version of the lifecycle line schema this package writes, in the `lifecycle_schema` field of each
- * line. Readers skip lines without it and report lines with a greater version than they know.
- *
- * @example
- * ```ts
- * if (line.lifecycle_schema > LIFECYCLE_SCHEMA_VERSION) skipped.push(line)
- * ```
- */
-export const LIFECYCLE_SCHEMA_VERSION = 1
+/** The schema version this package writes (defined, with the rest of the schema, in commons). */
+export { LIFECYCLE_SCHEMA_VERSION }
 
 const MANAGED_INSTANCES = 'lambda-managed-instances'
 
@@ -71,7 +68,7 @@ const invocationLineKeys = <TEvent extends string>(event: TEvent, view: Invocati
 export const containerStartLine = (event: ContainerStartEvent): ContainerStartLine => {
   const view = event.view
   return {
-    ...invocationLineKeys('container.start', view, view.ageMs),
+    ...invocationLineKeys(LIFECYCLE_EVENTS.containerStart, view, view.ageMs),
     init_type: view.initType,
     since_runtime_start_ms: roundMs(event.sinceRuntimeStartMs),
     runtime_started_at: new Date(event.container.startedAt).toISOString(),
@@ -80,7 +77,7 @@ export const containerStartLine = (event: ContainerStartEvent): ContainerStartLi
 }
 
 export const containerThawLine = (view: InvocationView): ContainerThawLine =>
-  invocationLineKeys('container.thaw', view, view.ageMs)
+  invocationLineKeys(LIFECYCLE_EVENTS.containerThaw, view, view.ageMs)
 
 const statusCodeOf = (response: unknown): number | undefined => {
   if (typeof response !== 'object' || response === null) return undefined
@@ -112,7 +109,7 @@ export const invocationEndLine = (
 ): InvocationEndLine => {
   const { view, request } = event
   const line: Mutable<InvocationEndLine> = {
-    event: 'invocation.end',
+    event: LIFECYCLE_EVENTS.invocationEnd,
     lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
     container_age_ms: roundMs(view.ageMs + event.durationMs),
     invocation: view.invocation,
@@ -134,7 +131,11 @@ export const invocationEndLine = (
 }
 
 export const timeoutWarningLine = (view: InvocationView, remainingMs: number): TimeoutWarningLine => ({
-  ...invocationLineKeys('invocation.timeout-warning', view, view.ageMs + (Date.now() - view.startedAt)),
+  ...invocationLineKeys(
+    LIFECYCLE_EVENTS.invocationTimeoutWarning,
+    view,
+    view.ageMs + (Date.now() - view.startedAt),
+  ),
   remaining_ms: remainingMs,
 })
 
@@ -149,7 +150,7 @@ export const NOT_AN_INVOCATION = { function_request_id: null, cold_start: null, 
 export const containerShutdownLine = (event: ContainerShutdownEvent): ContainerShutdownLine => {
   const container = event.container
   return {
-    event: 'container.shutdown',
+    event: LIFECYCLE_EVENTS.containerShutdown,
     lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
     container_id: container.containerId ?? undefined,
     environment_id: environmentIdOf(container),
@@ -170,7 +171,7 @@ const isScalar = (value: unknown): value is string | number | boolean =>
   (typeof value === 'number' && Number.isFinite(value))
 
 export const isSiblingEvent = (type: string): boolean =>
-  type.startsWith('breaker.') || type.startsWith('pool.')
+  SIBLING_EVENT_FAMILIES.some((family) => type.startsWith(`${family}.`))
 
 /** A `breaker.*` or `pool.*` event from a sibling package: its scalar fields, renamed to snake_case. */
 export const siblingEventLine = (

@@ -1,3 +1,4 @@
+import { LIFECYCLE_EVENTS } from '@lambda-lifetime/commons'
 import { LogHistogram, TimeBins } from './bins.js'
 import { parseLifecycleLine } from './parse.js'
 import {
@@ -24,9 +25,9 @@ const startTypeOf = (value: unknown): StartType =>
   value === 'cold' || value === 'warm' || value === 'pre-initialized' ? value : null
 
 const BREAKER_EVENTS: Record<string, { flag: number; state: keyof BreakerCounts }> = {
-  'breaker.open': { flag: BIN_FLAGS.breakerOpen, state: 'open' },
-  'breaker.halfOpen': { flag: BIN_FLAGS.breakerHalfOpen, state: 'halfOpen' },
-  'breaker.close': { flag: BIN_FLAGS.breakerClose, state: 'close' },
+  [LIFECYCLE_EVENTS.breakerOpen]: { flag: BIN_FLAGS.breakerOpen, state: 'open' },
+  [LIFECYCLE_EVENTS.breakerHalfOpen]: { flag: BIN_FLAGS.breakerHalfOpen, state: 'halfOpen' },
+  [LIFECYCLE_EVENTS.breakerClose]: { flag: BIN_FLAGS.breakerClose, state: 'close' },
 }
 
 /** What is known about one container so far; every field is bounded. */
