@@ -125,7 +125,12 @@ describe('under the invoke store (Managed Instances)', () => {
 
     // Assess
     for (const { requestId, seen } of results) {
-      expect(seen.map((view) => view?.requestId)).toEqual([requestId, requestId, requestId, requestId])
+      expect(seen.map((view: InvocationView | undefined) => view?.requestId)).toEqual([
+        requestId,
+        requestId,
+        requestId,
+        requestId,
+      ])
     }
     expect(lingering).toEqual(Array.from({ length: 20 }, () => undefined))
     expect(getContainer()).toMatchObject({ invocations: 20, inFlight: 0 })
