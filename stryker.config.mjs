@@ -5,8 +5,9 @@
  *
  * It mutates `packages/<name>/src` and runs only that package's own tests (`packages/<name>/test`) against
  * each mutant: a mutant that no test of the package kills is a gap in that package's tests, whatever a
- * cross-package test might catch. Never part of `npm test`: a run takes minutes. The HTML report and the
- * sandboxes go to `.stryker-tmp/` (git-ignored); incremental mode is off, so no state file is kept.
+ * cross-package test might catch. Never part of `npm test`: a run takes minutes. The reports go to
+ * `reports/mutation/<name>.html|json`, the sandboxes to `.stryker-tmp/` (both git-ignored); incremental mode is
+ * off, so no state file is kept.
  *
  * Jest runs as in `npm test` (ESM through @swc/jest, hence --experimental-vm-modules in the test runner's
  * Node options). `MUTATE_MUTATORS_EXCLUDED` (comma-separated mutator names) narrows a run on a slow machine.
@@ -59,11 +60,13 @@ export default {
   ],
   coverageAnalysis: 'perTest',
   concurrency: 2,
-  timeoutMS: 10_000,
+  // A package's tests take about a second: a mutant that makes them wait for a timer is hung, not slow.
+  timeoutMS: 2_500,
   incremental: false,
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
-  reporters: ['clear-text', 'progress', 'html'],
-  htmlReporter: { fileName: `.stryker-tmp/reports/${name}.html` },
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
   thresholds: { high: 90, low: 85, break: null },
 }
