@@ -86,6 +86,12 @@ export const resetContainerState = (): void => {
   containerState().originMs = performance.now()
 }
 
+/**
+ * Below this much of the budget a hook is skipped: nothing useful fits, and a timer set from the event
+ * loop's cached clock can fire a few ms before `performance.now()` says its time is up.
+ */
+const MIN_HOOK_MS = 5
+
 const runHook = async (registered: RegisteredHook, timeoutMs: number): Promise<ShutdownHookReport> => {
   const started = performance.now()
   try {
@@ -116,7 +122,7 @@ const drain = async (state: ContainerState, reason: 'SIGTERM'): Promise<Shutdown
   for (let index = 0; index < hooks.length; index++) {
     const registered = hooks[index] as RegisteredHook
     const remaining = deadline - performance.now()
-    if (remaining <= 1) {
+    if (remaining < MIN_HOOK_MS) {
       reports.push({ name: registered.name, status: 'skipped', durationMs: 0 })
       continue
     }
