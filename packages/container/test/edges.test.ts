@@ -197,8 +197,8 @@ describe('getContainer after the first invocation', () => {
     process.env.AWS_LAMBDA_LOG_STREAM_NAME = STREAM
     const handler = middy()
       .use(containerLifetime())
-      .handler(async () => undefined)
-    await handler({}, lambdaContext('a'))
+      .handler(async (_event, context) => context.container)
+    const view = await handler({}, lambdaContext('a'))
 
     // Act
     process.env.AWS_LAMBDA_LOG_STREAM_NAME = '2026/12/04/[$LATEST]ffffffffffffffffffffffffffffffff'
@@ -207,6 +207,7 @@ describe('getContainer after the first invocation', () => {
 
     // Assess
     expect(snapshot).toMatchObject({ environmentId: STREAM, initType: 'on-demand', invocations: 1 })
+    expect(view.ageMs).toBeLessThanOrEqual(performance.now() - clockBefore)
     expect(snapshot.ageMs).toBeLessThanOrEqual(performance.now() - clockBefore)
   })
 })
