@@ -1,10 +1,10 @@
 /**
  * Test helpers shared by every package's tests: a fresh container state per test, and a way to run
- * the SIGTERM path without exiting the Jest worker. They reach the state through its global symbol,
- * the same door two bundled copies of the package share.
+ * the SIGTERM path without exiting the Jest worker. `deliverSigterm` reaches the state through its global
+ * symbol, the same door two bundled copies of the package share.
  */
 import { InvokeStore } from '@aws/lambda-invoke-store'
-import { containerState } from '../../packages/container/src/state.js'
+import { resetContainerState } from '@lambda-lifetime/container'
 
 const STATE_KEY = Symbol.for('lambda-lifetime.container')
 
@@ -13,14 +13,9 @@ type Holder = Record<symbol, { exitAfterShutdown: boolean; shutdown: Promise<unk
 /**
  * Forgets the container state and starts a new one whose runtime "started" now, as a new runtime would
  * (a long Jest run would otherwise look like a proactive init); removes this package's SIGTERM listener.
+ * The package's own `resetContainerState()`, under the name the tests have always used.
  */
-export const resetContainer = (): void => {
-  delete (globalThis as unknown as Holder)[STATE_KEY]
-  for (const listener of process.listeners('SIGTERM')) {
-    if (listener.toString().includes('runShutdown')) process.removeListener('SIGTERM', listener)
-  }
-  containerState().originMs = performance.now()
-}
+export const resetContainer = (): void => resetContainerState()
 
 /** Delivers SIGTERM the way Lambda does and waits for the shutdown hooks, without exiting the process. */
 export const deliverSigterm = async (): Promise<unknown> => {

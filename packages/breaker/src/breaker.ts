@@ -274,7 +274,7 @@ export class ContainerBreaker<TArgs extends unknown[], TResult> implements Break
     previous.close() // clears its reset timer; nobody listens any more
     this.#circuit = circuit
     this.#attach(circuit)
-    this.#publish('breaker.halfOpen', source)
+    this.#publish('breaker.half-open', source)
   }
 
   readonly #onOpen = (): void => {

@@ -147,14 +147,14 @@ interface BreakerEventBase<TType extends string> {
 }
 
 export interface BreakerOpenEvent extends BreakerEventBase<'breaker.open'> {}
-export interface BreakerHalfOpenEvent extends BreakerEventBase<'breaker.halfOpen'> {}
+export interface BreakerHalfOpenEvent extends BreakerEventBase<'breaker.half-open'> {}
 export interface BreakerCloseEvent extends BreakerEventBase<'breaker.close'> {}
 export type BreakerLifecycleEvent = BreakerOpenEvent | BreakerHalfOpenEvent | BreakerCloseEvent
 
 declare module '@lambda-lifetime/container' {
   interface LifecycleEventMap {
     'breaker.open': BreakerOpenEvent
-    'breaker.halfOpen': BreakerHalfOpenEvent
+    'breaker.half-open': BreakerHalfOpenEvent
     'breaker.close': BreakerCloseEvent
   }
 }

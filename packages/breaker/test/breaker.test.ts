@@ -178,7 +178,7 @@ describe('half-open', () => {
     }
     expect(waitWhileProbing).toBe(1_000)
     expect(getBreaker('dep')?.state).toBe('closed')
-    expect(events.map((event) => event.type)).toEqual(['breaker.open', 'breaker.halfOpen', 'breaker.close'])
+    expect(events.map((event) => event.type)).toEqual(['breaker.open', 'breaker.half-open', 'breaker.close'])
     expect(events[0]).toMatchObject({
       breaker: 'dep',
       failures: 2,

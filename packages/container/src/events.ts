@@ -1,3 +1,5 @@
+import { emitPackageWarning, optionError } from '@lambda-lifetime/commons'
+import { PACKAGE } from './package.js'
 import { containerState } from './state.js'
 import type { LifecycleEvent, LifecycleListener } from './types.js'
 
@@ -15,9 +17,7 @@ import type { LifecycleEvent, LifecycleListener } from './types.js'
  */
 export const onLifecycle = (listener: LifecycleListener): (() => void) => {
   if (typeof listener !== 'function') {
-    throw new TypeError('@lambda-lifetime/container: onLifecycle(listener) needs a function', {
-      cause: { package: '@lambda-lifetime/container' },
-    })
+    throw optionError(PACKAGE, 'onLifecycle(listener) needs a function')
   }
   const state = containerState()
   // Copy on write: an emit in progress keeps iterating the array it started with.
@@ -42,10 +42,11 @@ export const emitLifecycle = (event: LifecycleEvent): void => {
     try {
       listeners[index]?.(event)
     } catch (error) {
-      process.emitWarning(`a listener of "${event.type}" threw: ${String(error)}`, {
-        type: 'LambdaLifetimeWarning',
-        code: 'LAMBDA_LIFETIME_LISTENER_ERROR',
-      })
+      emitPackageWarning(
+        PACKAGE,
+        `a listener of "${event.type}" threw: ${String(error)}`,
+        'LAMBDA_LIFETIME_LISTENER_ERROR',
+      )
     }
   }
 }

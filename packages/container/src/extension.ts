@@ -3,30 +3,33 @@
  * extension Lambda SIGKILLs the runtime and no shutdown hook ever runs.
  */
 import { request } from 'node:http'
+import { emitPackageWarning, type OptionSchema, rules, validateOptions } from '@lambda-lifetime/commons'
 import { readRuntimeApi } from './environment.js'
+import { PACKAGE } from './package.js'
 import { installSigtermListener } from './shutdown.js'
 import { containerState } from './state.js'
 import type { GracefulShutdownOptions, GracefulShutdownResult } from './types.js'
 
-const PACKAGE = '@lambda-lifetime/container'
 const REGISTER_TIMEOUT_MS = 2_000
 
-const invalid = (message: string): TypeError =>
-  new TypeError(`${PACKAGE}: ${message}`, { cause: { package: PACKAGE } })
+const schema = {
+  extensionName: rules.string({ nonEmpty: true }),
+  // Lambda gives a runtime with an internal extension 500 ms after SIGTERM; 2 s with an external one.
+  budgetMs: rules.number({ above: 0, max: 2_000 }),
+  exitAfterShutdown: rules.boolean(),
+} satisfies OptionSchema & Record<keyof GracefulShutdownOptions, unknown>
 
+/**
+ * Checks `enableGracefulShutdown` options; throws a `TypeError` that names the package and the bad option.
+ *
+ * @example
+ * ```ts
+ * gracefulShutdownValidateOptions({ budgetMs: 300 })   // passes
+ * gracefulShutdownValidateOptions({ budgetMs: 5_000 }) // throws TypeError
+ * ```
+ */
 export const gracefulShutdownValidateOptions = (options: GracefulShutdownOptions): void => {
-  const { extensionName, budgetMs, exitAfterShutdown } = options
-  if (extensionName !== undefined && (typeof extensionName !== 'string' || extensionName.length === 0)) {
-    throw invalid('enableGracefulShutdown option "extensionName" must be a non-empty string')
-  }
-  if (budgetMs !== undefined && !(Number.isFinite(budgetMs) && budgetMs > 0 && budgetMs <= 2_000)) {
-    throw invalid(
-      `enableGracefulShutdown option "budgetMs" must be a number in (0, 2000], got ${String(budgetMs)}`,
-    )
-  }
-  if (exitAfterShutdown !== undefined && typeof exitAfterShutdown !== 'boolean') {
-    throw invalid('enableGracefulShutdown option "exitAfterShutdown" must be a boolean')
-  }
+  validateOptions(PACKAGE, schema, options, { label: 'enableGracefulShutdown options' })
 }
 
 /** `AWS_LAMBDA_RUNTIME_API` is `host:port`. */
@@ -101,7 +104,7 @@ const enable = async (options: GracefulShutdownOptions): Promise<GracefulShutdow
     return { enabled: true, extensionId, extensionName }
   } catch (error) {
     const reason = `could not register the internal extension: ${(error as Error).message}`
-    process.emitWarning(reason, { type: 'LambdaLifetimeWarning', code: 'LAMBDA_LIFETIME_EXTENSION' })
+    emitPackageWarning(PACKAGE, reason, 'LAMBDA_LIFETIME_EXTENSION')
     return { enabled: false, reason }
   }
 }

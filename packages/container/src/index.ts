@@ -2,7 +2,7 @@ export { emitLifecycle, onLifecycle } from './events.js'
 export { enableGracefulShutdown, gracefulShutdownValidateOptions } from './extension.js'
 export { currentInvocation, getContainer } from './invocation.js'
 export { containerLifetime, containerLifetimeValidateOptions } from './middleware.js'
-export { onShutdown } from './shutdown.js'
+export { onShutdown, resetContainerState } from './shutdown.js'
 export type {
   ContainerContext,
   ContainerLifetimeOptions,

@@ -9,12 +9,15 @@ import { type PreviousRuntime, takeOverRestartMarker } from './marker.js'
 import { type ContainerState, containerState, epochOf } from './state.js'
 import type {
   ContainerSnapshot,
+  InitType,
   InvocationOutcome,
   InvocationView,
   LifecycleRequest,
   MiddyRequestLike,
   StartType,
 } from './types.js'
+
+const MANAGED_INSTANCES: InitType = 'lambda-managed-instances'
 
 /** An on-demand runtime whose first request came this long after it started was initialized proactively. */
 export const PROACTIVE_INIT_MS = 10_000
@@ -27,6 +30,8 @@ export interface InvocationSettings {
 
 /** What the middleware keeps on the request between its phases. */
 interface InvocationRecord {
+  /** The state that opened it: the invocation ends against it even if the state was reset meanwhile. */
+  readonly state: ContainerState
   readonly view: InvocationView
   readonly startMs: number
   readonly settings: InvocationSettings
@@ -134,7 +139,7 @@ export const beginInvocation = (request: MiddyRequestLike, settings: InvocationS
     requestId: requestIdOf(request.context),
     startedAt: epochOf(nowMs),
   })
-  const record: InvocationRecord = { view, startMs: nowMs, settings, responded: false, ended: false }
+  const record: InvocationRecord = { state, view, startMs: nowMs, settings, responded: false, ended: false }
   tracked[RECORD] = record
   state.lastRecord = record
   tracked[RESPONSE] = request.response
@@ -203,7 +208,7 @@ export const endInvocation = (request: MiddyRequestLike, outcome: InvocationOutc
   if (record === undefined || record.ended) return
   record.ended = true
   const nowMs = performance.now()
-  const state = containerState()
+  const state = record.state
   state.inFlight--
   state.lastEndMs = nowMs
   const header = record.settings.header
@@ -234,10 +239,15 @@ export const endInvocation = (request: MiddyRequestLike, outcome: InvocationOutc
 export const currentInvocation = (): InvocationView | undefined => {
   const store = invokeStore()
   if (store?.hasContext()) {
+    // The store knows which invocation this code runs for; one that has not opened (or has ended) has no
+    // view here, whatever else runs: never fall back on another invocation's.
     const record = store.get(STORE_KEY) as InvocationRecord | undefined
-    if (record !== undefined) return record.ended ? undefined : record.view
+    return record === undefined || record.ended ? undefined : record.view
   }
   const state = containerState()
+  // Under Managed Instances, code outside every context of a running store runs for no invocation (Init,
+  // a timer set then): no fallback on the invocation that happens to run alone.
+  if (store !== undefined && state.initType === MANAGED_INSTANCES) return undefined
   const last = state.lastRecord
   return state.inFlight === 1 && last !== null && !last.ended ? last.view : undefined
 }

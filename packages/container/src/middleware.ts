@@ -1,7 +1,7 @@
+import { type OptionSchema, rules, validateOptions } from '@lambda-lifetime/commons'
 import { beginInvocation, endInvocation, type InvocationSettings } from './invocation.js'
+import { PACKAGE } from './package.js'
 import type { ContainerContext, ContainerLifetimeOptions, MiddlewareLike } from './types.js'
-
-const PACKAGE = '@lambda-lifetime/container'
 
 const defaults = {
   header: false,
@@ -9,12 +9,17 @@ const defaults = {
   restartMarker: true,
 } satisfies Required<ContainerLifetimeOptions>
 
-const OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(defaults))
 /** RFC 9110 token: what a header name may contain. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
-const invalid = (message: string): TypeError =>
-  new TypeError(`${PACKAGE}: ${message}`, { cause: { package: PACKAGE } })
+const schema = {
+  header: rules.anyOf(
+    [rules.custom((value) => value === false, 'false'), rules.string({ pattern: HEADER_NAME })],
+    'false or a valid HTTP header name',
+  ),
+  thawThresholdMs: rules.number({ min: 0 }),
+  restartMarker: rules.boolean(),
+} satisfies OptionSchema & Record<keyof ContainerLifetimeOptions, unknown>
 
 /**
  * Checks `containerLifetime` options; throws a `TypeError` that names the package and the bad option.
@@ -26,26 +31,7 @@ const invalid = (message: string): TypeError =>
  * ```
  */
 export const containerLifetimeValidateOptions = (options: unknown): void => {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalid(`options must be an object, got ${options === null ? 'null' : typeof options}`)
-  }
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name))
-      throw invalid(`unknown option "${name}" (known: ${[...OPTION_NAMES].join(', ')})`)
-  }
-  const { header, thawThresholdMs, restartMarker } = options as ContainerLifetimeOptions
-  if (header !== undefined && header !== false && !(typeof header === 'string' && HEADER_NAME.test(header))) {
-    throw invalid(`option "header" must be false or a valid HTTP header name, got ${JSON.stringify(header)}`)
-  }
-  if (
-    thawThresholdMs !== undefined &&
-    !(typeof thawThresholdMs === 'number' && thawThresholdMs >= 0 && thawThresholdMs < Infinity)
-  ) {
-    throw invalid(`option "thawThresholdMs" must be a finite number >= 0, got ${String(thawThresholdMs)}`)
-  }
-  if (restartMarker !== undefined && typeof restartMarker !== 'boolean') {
-    throw invalid(`option "restartMarker" must be a boolean, got ${typeof restartMarker}`)
-  }
+  validateOptions(PACKAGE, schema, options)
 }
 
 /**

@@ -4,15 +4,25 @@
  * with an internal extension. Hooks run in reverse registration order, each within its own share of
  * one overall budget, so one that hangs or throws never keeps the others from running.
  */
+import {
+  emitPackageWarning,
+  type OptionSchema,
+  optionError,
+  rules,
+  TIMED_OUT,
+  validateOptions,
+  withinMs,
+} from '@lambda-lifetime/commons'
 import { emitLifecycle } from './events.js'
 import { snapshotOf } from './invocation.js'
-import { type ContainerState, containerState, type RegisteredHook } from './state.js'
+import { PACKAGE } from './package.js'
+import { type ContainerState, containerState, forgetContainerState, type RegisteredHook } from './state.js'
 import type { ShutdownHook, ShutdownHookOptions, ShutdownHookReport } from './types.js'
 
-const PACKAGE = '@lambda-lifetime/container'
-
-const invalid = (message: string): TypeError =>
-  new TypeError(`${PACKAGE}: ${message}`, { cause: { package: PACKAGE } })
+const hookSchema = {
+  name: rules.string(),
+  timeoutMs: rules.number({ above: 0 }),
+} satisfies OptionSchema & Record<keyof ShutdownHookOptions, unknown>
 
 /**
  * Registers drain work to run when the runtime receives SIGTERM. The first registration installs the
@@ -26,16 +36,14 @@ const invalid = (message: string): TypeError =>
  * ```
  */
 export const onShutdown = (hook: ShutdownHook, options: ShutdownHookOptions = {}): (() => void) => {
-  if (typeof hook !== 'function') throw invalid('onShutdown(hook) needs a function')
-  const { timeoutMs } = options
-  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-    throw invalid(`onShutdown option "timeoutMs" must be a positive number, got ${String(timeoutMs)}`)
-  }
-  if (options.name !== undefined && typeof options.name !== 'string') {
-    throw invalid('onShutdown option "name" must be a string')
-  }
+  if (typeof hook !== 'function') throw optionError(PACKAGE, 'onShutdown(hook) needs a function')
+  validateOptions(PACKAGE, hookSchema, options, { label: 'onShutdown options' })
   const state = containerState()
-  const registered: RegisteredHook = { hook, name: options.name || hook.name || 'anonymous', timeoutMs }
+  const registered: RegisteredHook = {
+    hook,
+    name: options.name || hook.name || 'anonymous',
+    timeoutMs: options.timeoutMs,
+  }
   state.hooks.push(registered)
   installSigtermListener(state)
   return () => {
@@ -44,32 +52,54 @@ export const onShutdown = (hook: ShutdownHook, options: ShutdownHookOptions = {}
   }
 }
 
+/** Installs this package's one SIGTERM listener, and keeps it on the state so a reset can remove it. */
 export const installSigtermListener = (state: ContainerState): void => {
-  if (state.sigtermInstalled) return
-  state.sigtermInstalled = true
-  process.once('SIGTERM', () => {
+  if (typeof state.sigtermListener === 'function') return
+  const runShutdownOnSigterm = (): void => {
     void runShutdown('SIGTERM').then(() => {
       if (containerState().exitAfterShutdown) process.exit(0)
     })
-  })
+  }
+  state.sigtermListener = runShutdownOnSigterm
+  process.once('SIGTERM', runShutdownOnSigterm)
 }
 
-const TIMED_OUT = Symbol('timed out')
+/**
+ * Forgets this runtime's container state and starts over as if a new runtime had started now: a new
+ * containerId at the next invocation, invocation numbers from 1, no listeners, no shutdown hooks, no
+ * graceful-shutdown settings; and removes the SIGTERM listener this package installed (no other).
+ *
+ * For tests, and for tools that host several handlers one after another in one process (a local server,
+ * a test runner); never inside a deployed function, where the state is the container's memory. An
+ * invocation still running when it is called ends against the state it began with.
+ *
+ * @example
+ * ```ts
+ * import { resetContainerState } from '@lambda-lifetime/container'
+ * beforeEach(() => resetContainerState())
+ * ```
+ */
+export const resetContainerState = (): void => {
+  const listener = containerState().sigtermListener
+  if (typeof listener === 'function') process.removeListener('SIGTERM', listener)
+  forgetContainerState()
+  containerState().originMs = performance.now()
+}
+
+/**
+ * Below this much of the budget a hook is skipped: nothing useful fits, and a timer set from the event
+ * loop's cached clock can fire a few ms before `performance.now()` says its time is up.
+ */
+const MIN_HOOK_MS = 5
 
 const runHook = async (registered: RegisteredHook, timeoutMs: number): Promise<ShutdownHookReport> => {
   const started = performance.now()
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs, TIMED_OUT)
-  })
   try {
-    const outcome = await Promise.race([Promise.resolve().then(registered.hook), timeout])
+    const outcome = await withinMs(registered.hook, timeoutMs)
     const status = outcome === TIMED_OUT ? 'timeout' : 'ok'
     return { name: registered.name, status, durationMs: performance.now() - started }
   } catch {
     return { name: registered.name, status: 'error', durationMs: performance.now() - started }
-  } finally {
-    clearTimeout(timer)
   }
 }
 
@@ -92,7 +122,7 @@ const drain = async (state: ContainerState, reason: 'SIGTERM'): Promise<Shutdown
   for (let index = 0; index < hooks.length; index++) {
     const registered = hooks[index] as RegisteredHook
     const remaining = deadline - performance.now()
-    if (remaining <= 1) {
+    if (remaining < MIN_HOOK_MS) {
       reports.push({ name: registered.name, status: 'skipped', durationMs: 0 })
       continue
     }
@@ -100,10 +130,11 @@ const drain = async (state: ContainerState, reason: 'SIGTERM'): Promise<Shutdown
     const share = remaining / (hooks.length - index)
     const report = await runHook(registered, Math.min(registered.timeoutMs ?? share, remaining))
     if (report.status !== 'ok') {
-      process.emitWarning(`shutdown hook "${report.name}" ended with ${report.status}`, {
-        type: 'LambdaLifetimeWarning',
-        code: 'LAMBDA_LIFETIME_SHUTDOWN_HOOK',
-      })
+      emitPackageWarning(
+        PACKAGE,
+        `shutdown hook "${report.name}" ended with ${report.status}`,
+        'LAMBDA_LIFETIME_SHUTDOWN_HOOK',
+      )
     }
     reports.push(report)
   }

@@ -28,7 +28,8 @@ export interface ContainerState {
   lastEndMs: number
   listeners: LifecycleListener[]
   readonly hooks: RegisteredHook[]
-  sigtermInstalled: boolean
+  /** This package's SIGTERM listener, once installed: kept so that a reset removes exactly it. */
+  sigtermListener: (() => void) | null
   shuttingDown: boolean
   shutdownBudgetMs: number
   exitAfterShutdown: boolean
@@ -57,7 +58,7 @@ const createState = (): ContainerState => ({
   lastEndMs: -1,
   listeners: [],
   hooks: [],
-  sigtermInstalled: false,
+  sigtermListener: null,
   shuttingDown: false,
   shutdownBudgetMs: DEFAULT_SHUTDOWN_BUDGET_MS,
   exitAfterShutdown: true,
@@ -73,6 +74,11 @@ export const containerState = (): ContainerState => {
     holder[STATE_KEY] = state
   }
   return state
+}
+
+/** Drops the state; the next `containerState()` makes a new one. */
+export const forgetContainerState = (): void => {
+  delete (globalThis as StateHolder)[STATE_KEY]
 }
 
 /** Epoch milliseconds for a `performance.now()` reading. */

@@ -421,7 +421,8 @@ describe('containerLifetimeValidateOptions', () => {
     [{ thawThresholdMs: Number.NaN }, 'option "thawThresholdMs"'],
     [{ thawThresholdMs: '5' }, 'option "thawThresholdMs"'],
     [{ restartMarker: 'yes' }, 'option "restartMarker"'],
-    [{ thawTreshold: 5 }, 'unknown option "thawTreshold"'],
+    [{ thawTreshold: 5 }, 'option "thawTreshold" is not a known option'],
+    [{ thawThresholdMs: Number.POSITIVE_INFINITY }, 'option "thawThresholdMs"'],
   ])('rejects %j', (options, message) => {
     expect(() => containerLifetimeValidateOptions(options)).toThrow(message)
     expect(() => containerLifetimeValidateOptions(options)).toThrow(/^@lambda-lifetime\/container: /)
@@ -446,6 +447,9 @@ describe('containerLifetimeValidateOptions', () => {
       caught = error
     }
     expect(caught).toBeInstanceOf(TypeError)
-    expect((caught as Error).cause).toEqual({ package: '@lambda-lifetime/container' })
+    expect((caught as Error).cause).toEqual({
+      package: '@lambda-lifetime/container',
+      option: 'thawThresholdMs',
+    })
   })
 })

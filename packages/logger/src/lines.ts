@@ -1,7 +1,20 @@
 /**
- * The lifecycle log lines of schema v1, built from container events. The field names and types here are
- * the contract @lambda-lifetime/report reads: change them only with a new `LIFECYCLE_SCHEMA_VERSION`.
+ * The lifecycle log lines of schema v1, built from container events. Their keys, types, version and event
+ * names are the schema in @lambda-lifetime/commons (lifecycle.ts), the contract @lambda-lifetime/report
+ * reads: the line types below come from there, so a key renamed here no longer type-checks, and the
+ * contract test (test/contract) fails.
  */
+import {
+  type ContainerShutdownLine,
+  type ContainerStartLine,
+  type ContainerThawLine,
+  type InvocationEndLine,
+  LIFECYCLE_EVENTS,
+  LIFECYCLE_SCHEMA_VERSION,
+  SIBLING_EVENT_FAMILIES,
+  type SiblingEventLine,
+  type TimeoutWarningLine,
+} from '@lambda-lifetime/commons'
 import type {
   ContainerShutdownEvent,
   ContainerSnapshot,
@@ -10,25 +23,9 @@ import type {
   InvocationView,
 } from '@lambda-lifetime/container'
 import { describeError, statusCodeOf, thrownErrorOf } from './outcome.js'
-import type {
-  ContainerShutdownLine,
-  ContainerStartLine,
-  ContainerThawLine,
-  InvocationEndLine,
-  SiblingEventLine,
-  TimeoutWarningLine,
-} from './types.js'
 
-/**
- * Version of the lifecycle line schema this package writes, in the `lifecycle_schema` field of each
- * line. Readers skip lines without it and report lines with a greater version than they know.
- *
- * @example
- * ```ts
- * if (line.lifecycle_schema > LIFECYCLE_SCHEMA_VERSION) skipped.push(line)
- * ```
- */
-export const LIFECYCLE_SCHEMA_VERSION = 1
+/** The schema version this package writes (defined, with the rest of the schema, in commons). */
+export { LIFECYCLE_SCHEMA_VERSION }
 
 const MANAGED_INSTANCES = 'lambda-managed-instances'
 
@@ -72,7 +69,7 @@ const invocationLineKeys = <TEvent extends string>(event: TEvent, view: Invocati
 export const containerStartLine = (event: ContainerStartEvent): ContainerStartLine => {
   const view = event.view
   return {
-    ...invocationLineKeys('container.start', view, view.ageMs),
+    ...invocationLineKeys(LIFECYCLE_EVENTS.containerStart, view, view.ageMs),
     init_type: view.initType,
     since_runtime_start_ms: roundMs(event.sinceRuntimeStartMs),
     runtime_started_at: new Date(event.container.startedAt).toISOString(),
@@ -81,7 +78,7 @@ export const containerStartLine = (event: ContainerStartEvent): ContainerStartLi
 }
 
 export const containerThawLine = (view: InvocationView): ContainerThawLine =>
-  invocationLineKeys('container.thaw', view, view.ageMs)
+  invocationLineKeys(LIFECYCLE_EVENTS.containerThaw, view, view.ageMs)
 
 /**
  * The per-request line, on the hot path: it carries only what this line adds. The container keys come
@@ -94,7 +91,7 @@ export const invocationEndLine = (
 ): InvocationEndLine => {
   const { view, request } = event
   const line: Mutable<InvocationEndLine> = {
-    event: 'invocation.end',
+    event: LIFECYCLE_EVENTS.invocationEnd,
     lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
     container_age_ms: roundMs(view.ageMs + event.durationMs),
     invocation: view.invocation,
@@ -118,7 +115,11 @@ export const invocationEndLine = (
 }
 
 export const timeoutWarningLine = (view: InvocationView, remainingMs: number): TimeoutWarningLine => ({
-  ...invocationLineKeys('invocation.timeout-warning', view, view.ageMs + (Date.now() - view.startedAt)),
+  ...invocationLineKeys(
+    LIFECYCLE_EVENTS.invocationTimeoutWarning,
+    view,
+    view.ageMs + (Date.now() - view.startedAt),
+  ),
   remaining_ms: remainingMs,
 })
 
@@ -133,7 +134,7 @@ export const NOT_AN_INVOCATION = { function_request_id: null, cold_start: null, 
 export const containerShutdownLine = (event: ContainerShutdownEvent): ContainerShutdownLine => {
   const container = event.container
   return {
-    event: 'container.shutdown',
+    event: LIFECYCLE_EVENTS.containerShutdown,
     lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
     container_id: container.containerId ?? undefined,
     environment_id: environmentIdOf(container),
@@ -154,7 +155,7 @@ const isScalar = (value: unknown): value is string | number | boolean =>
   (typeof value === 'number' && Number.isFinite(value))
 
 export const isSiblingEvent = (type: string): boolean =>
-  type.startsWith('breaker.') || type.startsWith('pool.')
+  SIBLING_EVENT_FAMILIES.some((family) => type.startsWith(`${family}.`))
 
 /** A `breaker.*` or `pool.*` event from a sibling package: its scalar fields, renamed to snake_case. */
 export const siblingEventLine = (

@@ -41,7 +41,7 @@ export const DEFAULT_LEVELS: Readonly<Record<string, LifecycleLevel>> = {
   'pool.*': 'info',
 }
 
-const SIBLING_KEY = /^(breaker|pool)\.([A-Za-z][A-Za-z0-9-]*|\*)$/
+const SIBLING_KEY = /^(breaker|pool)\.([a-z][a-z0-9-]*|\*)$/
 const LOGGER_METHODS = [
   'debug',
   'info',

@@ -3,7 +3,7 @@
  * contract @lambda-lifetime/report reads).
  */
 import type { Logger } from '@aws-lambda-powertools/logger'
-import type { InvocationOutcome, StartType } from '@lambda-lifetime/container'
+import type { LifecycleLineKind } from '@lambda-lifetime/commons'
 
 /** The Powertools `Logger` methods this package calls; any `Logger` (or child logger) fits. */
 export type LifecycleLoggerTarget = Pick<
@@ -29,17 +29,9 @@ export type LifecycleLevel = 'debug' | 'info' | 'warn' | 'error'
  * What `levels` can set: every line kind, `invocation.end.error` (the `invocation.end` line of a failed
  * invocation), `invocation.end.client-error` (a failed invocation answered with a 4xx, such as a 400 for
  * a malformed body), one sibling event (`breaker.open`), or all of a family (`breaker.*`, `pool.*`).
+ * The kinds are part of the lifecycle schema (`LIFECYCLE_LINE_KINDS` in @lambda-lifetime/commons).
  */
-export type LifecycleLevelKey =
-  | 'container.start'
-  | 'container.thaw'
-  | 'invocation.end'
-  | 'invocation.end.error'
-  | 'invocation.end.client-error'
-  | 'invocation.timeout-warning'
-  | 'container.shutdown'
-  | `breaker.${string}`
-  | `pool.${string}`
+export type LifecycleLevelKey = LifecycleLineKind
 
 /** Level per line kind; `false` turns a kind off. */
 export type LifecycleLevels = { [K in LifecycleLevelKey]?: LifecycleLevel | false }
@@ -88,75 +80,18 @@ export interface LifecycleLoggerOptions {
   flushBufferOnUncaughtError?: boolean
 }
 
-/** Keys on every lifecycle line (besides Powertools' own: level, message, timestamp, service, ...). */
-export interface LifecycleLineBase {
-  readonly event: string
-  readonly lifecycle_schema: 1
-  /** Absent only on the shutdown line of a runtime that never served an invocation. */
-  readonly container_id?: string
-  /** Absent when the log stream is not a real Lambda one. */
-  readonly environment_id?: string
-  /** Only under Lambda Managed Instances. */
-  readonly worker_id?: number
-  readonly container_age_ms: number
-}
-
-/** Keys on lines about one invocation, and on every line written through the logger during one. */
-export interface InvocationKeys {
-  readonly invocation: number
-  readonly cold_start: boolean
-  readonly start_type: StartType
-  readonly idle_ms: number
-  /** Absent when the Lambda context has no request id. */
-  readonly function_request_id?: string
-}
-
-export interface ContainerStartLine extends LifecycleLineBase, InvocationKeys {
-  readonly event: 'container.start'
-  readonly init_type: string
-  readonly since_runtime_start_ms: number
-  /** ISO 8601. */
-  readonly runtime_started_at: string
-  readonly restart_of?: string
-}
-
-export interface InvocationEndLine extends LifecycleLineBase, InvocationKeys {
-  readonly event: 'invocation.end'
-  readonly duration_ms: number
-  readonly outcome: InvocationOutcome
-  readonly status_code?: number
-  readonly error_name?: string
-  readonly error_message?: string
-  /** The thrown error's stack, when it has one. */
-  readonly error_stack?: string
-  /** Only when `endSampleRate` is below 1: the line stands for 1 / sample_rate invocations. */
-  readonly sample_rate?: number
-}
-
-export interface ContainerThawLine extends LifecycleLineBase, InvocationKeys {
-  readonly event: 'container.thaw'
-}
-
-export interface TimeoutWarningLine extends LifecycleLineBase, InvocationKeys {
-  readonly event: 'invocation.timeout-warning'
-  readonly remaining_ms: number
-}
-
-export interface ContainerShutdownLine extends LifecycleLineBase {
-  readonly event: 'container.shutdown'
-  readonly invocations: number
-  readonly reason: string
-}
-
-/** A `breaker.*` or `pool.*` event from a sibling package: its scalar fields in snake_case. */
-export interface SiblingEventLine extends LifecycleLineBase {
-  readonly [field: string]: unknown
-}
-
-export type LifecycleLine =
-  | ContainerStartLine
-  | InvocationEndLine
-  | ContainerThawLine
-  | TimeoutWarningLine
-  | ContainerShutdownLine
-  | SiblingEventLine
+/**
+ * The lifecycle lines this package writes: the schema lives in @lambda-lifetime/commons, shared with the
+ * report that reads them. Re-exported so that users keep importing them from here.
+ */
+export type {
+  ContainerShutdownLine,
+  ContainerStartLine,
+  ContainerThawLine,
+  InvocationEndLine,
+  InvocationKeys,
+  LifecycleLine,
+  LifecycleLineBase,
+  SiblingEventLine,
+  TimeoutWarningLine,
+} from '@lambda-lifetime/commons'

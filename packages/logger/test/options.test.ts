@@ -68,6 +68,12 @@ describe('lifecycleLoggerValidateOptions', () => {
       { logger, levels: { 'invocation.start': 'info' } },
     ],
     [
+      // Renamed to breaker.half-open in the one event-name style: the old key would silently match nothing.
+      'option "levels" has an unknown key "breaker.halfOpen"',
+      'levels',
+      { logger, levels: { 'breaker.halfOpen': 'warn' } },
+    ],
+    [
       'option "levels["invocation.end"]" must be one of "debug", "info", "warn", "error", false, got "INFO"',
       'levels["invocation.end"]',
       { logger, levels: { 'invocation.end': 'INFO' } },

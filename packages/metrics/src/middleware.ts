@@ -52,7 +52,7 @@ type OwnedRequest = { [OWNER]?: Settings }
 const COUNTED_EVENTS: Readonly<Record<string, ContainerMetricName>> = {
   'pool.recreate': 'PoolRecreate',
   'breaker.open': 'BreakerOpen',
-  'breaker.halfOpen': 'BreakerHalfOpen',
+  'breaker.half-open': 'BreakerHalfOpen',
   'breaker.close': 'BreakerClose',
 }
 

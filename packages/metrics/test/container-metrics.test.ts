@@ -226,7 +226,7 @@ describe('containerMetrics: EMF about the container, from real Middy invocations
   it('counts pool recreations and breaker state changes, inside an invocation or before the next one', async () => {
     // Prepare
     const metrics = newMetrics()
-    const breakerEvent = (type: 'breaker.open' | 'breaker.halfOpen' | 'breaker.close') =>
+    const breakerEvent = (type: 'breaker.open' | 'breaker.half-open' | 'breaker.close') =>
       emitLifecycle({
         type,
         at: Date.now(),
@@ -259,7 +259,7 @@ describe('containerMetrics: EMF about the container, from real Middy invocations
 
     // Act
     await handler({}, lambdaContext('r1'))
-    breakerEvent('breaker.halfOpen') // a reset timer between invocations
+    breakerEvent('breaker.half-open') // a reset timer between invocations
     await handler({}, lambdaContext('r2'))
 
     // Assess

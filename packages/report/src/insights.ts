@@ -22,8 +22,9 @@ export const insightsBinMs = (spanMs: number): number =>
   ) ?? 86_400_000
 
 const LIFECYCLE = 'lifecycle_schema = 1 and ispresent(container_id)'
+// `breaker.halfOpen` is the name writers used before the one event-name style; older logs still carry it.
 const MARKER_EVENTS =
-  '["container.start", "container.shutdown", "invocation.timeout-warning", "breaker.open", "breaker.halfOpen", "breaker.close"]'
+  '["container.start", "container.shutdown", "invocation.timeout-warning", "breaker.open", "breaker.half-open", "breaker.halfOpen", "breaker.close"]'
 
 /**
  * The Logs Insights queries of the report, for a time bin of `binMs`. The same strings are saved as

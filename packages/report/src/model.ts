@@ -1,4 +1,4 @@
-import { rules, validateOptions } from '@lambda-lifetime/commons'
+import { LIFECYCLE_EVENTS, rules, validateOptions } from '@lambda-lifetime/commons'
 import { DurationSketch, LogHistogram, TimeBins } from './bins.js'
 import { parseLifecycleLine } from './parse.js'
 import {
@@ -74,9 +74,9 @@ export interface BucketAggregate {
 const ENDING_FLAGS = { ok: 0, clientError: BIN_FLAGS.clientError, error: BIN_FLAGS.error } as const
 
 const BREAKER_EVENTS: Record<string, { flag: number; state: keyof BreakerCounts }> = {
-  'breaker.open': { flag: BIN_FLAGS.breakerOpen, state: 'open' },
-  'breaker.halfOpen': { flag: BIN_FLAGS.breakerHalfOpen, state: 'halfOpen' },
-  'breaker.close': { flag: BIN_FLAGS.breakerClose, state: 'close' },
+  [LIFECYCLE_EVENTS.breakerOpen]: { flag: BIN_FLAGS.breakerOpen, state: 'open' },
+  [LIFECYCLE_EVENTS.breakerHalfOpen]: { flag: BIN_FLAGS.breakerHalfOpen, state: 'halfOpen' },
+  [LIFECYCLE_EVENTS.breakerClose]: { flag: BIN_FLAGS.breakerClose, state: 'close' },
 }
 
 /** What is known about one container so far; every field is bounded. */

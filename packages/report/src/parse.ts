@@ -1,4 +1,4 @@
-import { isRecord } from '@lambda-lifetime/commons'
+import { canonicalEventName, isRecord } from '@lambda-lifetime/commons'
 import { hasSaneValues, isSaneTime, MAX_LINE_CHARS } from './limits.js'
 import { LIFECYCLE_SCHEMA_VERSION, type LifecycleFields, type ParsedLine } from './types.js'
 
@@ -87,5 +87,13 @@ const readFields = (fields: JsonObject, prefix: string): ParsedLine => {
   if (typeof fields.container_id !== 'string' || fields.container_id === '') return INVALID
   const at = timestampOf(fields, prefix)
   if (!isSaneTime(at) || !hasSaneValues(fields)) return INVALID
-  return { kind: 'lifecycle', at, fields: fields as unknown as LifecycleFields }
+  return { kind: 'lifecycle', at, fields: withTodaysEventName(fields) as unknown as LifecycleFields }
+}
+
+/** Lines of older writers carry legacy event names (`breaker.halfOpen`): read them under today's. */
+const withTodaysEventName = (fields: JsonObject): JsonObject => {
+  const event = fields.event
+  if (typeof event !== 'string') return fields
+  const name = canonicalEventName(event)
+  return name === event ? fields : { ...fields, event: name }
 }

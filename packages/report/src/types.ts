@@ -1,28 +1,26 @@
-/** Lifecycle line schema version this package reads (see the logger package's README). */
-export const LIFECYCLE_SCHEMA_VERSION = 1
+import { LIFECYCLE_SCHEMA_VERSION, type LifecycleKey } from '@lambda-lifetime/commons'
+
+/**
+ * Lifecycle line schema version this package reads: the schema (keys, types, event names) is defined once,
+ * in @lambda-lifetime/commons, and shared with the logger that writes the lines.
+ */
+export { LIFECYCLE_SCHEMA_VERSION }
 
 /** Why a line was not used: the kinds counted in {@link SkippedLines}. */
 export type SkipKind = 'platform' | 'text' | 'json' | 'invalid' | 'newerSchema' | 'tooLong'
 
-/** The keys of a lifecycle line this report reads (snake_case, as the logger writes them). */
-export interface LifecycleFields {
-  readonly event?: unknown
+/**
+ * The keys of a lifecycle line as this report reads them: every key of the schema (snake_case, as the
+ * logger writes them), untrusted (`unknown`) but for the two the parser checked, plus `function_name`
+ * (Powertools' own) and `breaker` (the breaker's name on `breaker.*` lines). `event` is today's name:
+ * the parser turns legacy names (`breaker.halfOpen`) into theirs.
+ */
+export type LifecycleFields = {
+  readonly [K in Exclude<LifecycleKey, 'lifecycle_schema' | 'container_id'>]?: unknown
+} & {
   readonly lifecycle_schema: number
   readonly container_id: string
-  readonly environment_id?: unknown
-  readonly worker_id?: unknown
-  readonly container_age_ms?: unknown
   readonly function_name?: unknown
-  readonly invocation?: unknown
-  readonly cold_start?: unknown
-  readonly start_type?: unknown
-  readonly init_type?: unknown
-  readonly idle_ms?: unknown
-  readonly restart_of?: unknown
-  readonly runtime_started_at?: unknown
-  readonly outcome?: unknown
-  readonly invocations?: unknown
-  readonly reason?: unknown
   readonly breaker?: unknown
 }
 

@@ -90,6 +90,7 @@ const insightsAnswer = (stored: readonly Stored[], input: StartQueryCommandInput
             'container.shutdown',
             'invocation.timeout-warning',
             'breaker.open',
+            'breaker.half-open',
             'breaker.halfOpen',
             'breaker.close',
           ].includes(String(fields.event)),
@@ -246,7 +247,7 @@ describe('the report from Logs Insights aggregates (issue 15)', () => {
     )
     expect(started.map((input) => input.queryString)).toEqual([
       `fields @timestamp, @message
-| filter lifecycle_schema = 1 and ispresent(container_id) and event in ["container.start", "container.shutdown", "invocation.timeout-warning", "breaker.open", "breaker.halfOpen", "breaker.close"]
+| filter lifecycle_schema = 1 and ispresent(container_id) and event in ["container.start", "container.shutdown", "invocation.timeout-warning", "breaker.open", "breaker.half-open", "breaker.halfOpen", "breaker.close"]
 | sort @timestamp asc
 | limit 10000`,
       `filter lifecycle_schema = 1 and ispresent(container_id) and event = "invocation.end"

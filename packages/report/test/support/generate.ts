@@ -338,7 +338,7 @@ function* breakerLines(
     yield writer.lifecycle(container, at, { event: 'breaker.open', ...counts }, requestId)
   } else if (container.breaker === 'open') {
     container.breaker = 'halfOpen'
-    yield writer.lifecycle(container, at, { event: 'breaker.halfOpen', ...counts }, requestId)
+    yield writer.lifecycle(container, at, { event: 'breaker.half-open', ...counts }, requestId)
   } else if (container.breaker === 'halfOpen') {
     container.breaker = 'closed'
     yield writer.lifecycle(container, at, { event: 'breaker.close', ...counts }, requestId)

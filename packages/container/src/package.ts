@@ -1,0 +1,2 @@
+/** The package name every error and warning of this package carries. */
+export const PACKAGE = '@lambda-lifetime/container'
