@@ -113,7 +113,8 @@ describe('RuntimeProcess', () => {
 
     // Assess
     expect(members).toEqual(expect.arrayContaining([runtime.pid, child]))
-    expect(markedProcesses(MARK)).toEqual([])
+    // SIGKILL is delivered at once but a process leaves /proc only when it is gone: wait, with a bound.
+    await waitFor(() => (markedProcesses(MARK).length === 0 ? true : undefined), 'no marked process left')
     await waitFor(() => (isAlive(child) || isAlive(orphan) ? undefined : true), 'the children to die')
     expect(exits).toHaveLength(1)
     await runtime.terminate(10_000)
