@@ -6,11 +6,11 @@
 export const CLIENT_SCRIPT = `
 const BASE = '/_lambda-lifetime/dashboard'
 const TOKEN = document.querySelector('meta[name="lambda-lifetime-token"]').content
-const MAX_MOMENTS = 5000
+const MAX_MOMENTS = 10000
 const MAX_LATEST = 30
 const ANNOUNCED = { 'cold-start': 1, 'init-failed': 1, restart: 1, shutdown: 1, throttle: 1 }
 
-const state = { offset: 0, windowMs: 300000, functions: [], rows: new Map(), history: [], scheduled: false }
+const state = { offset: 0, windowMs: 300000, keptMs: 900000, functions: [], rows: new Map(), history: [], scheduled: false }
 
 const byId = (id) => document.getElementById(id)
 const serverNow = () => Date.now() + state.offset
@@ -82,11 +82,10 @@ const connect = () => {
   source.addEventListener('snapshot', (message) => {
     const snapshot = JSON.parse(message.data)
     state.offset = snapshot.now - Date.now()
-    state.windowMs = snapshot.windowMs
+    state.keptMs = snapshot.windowMs
     state.functions = snapshot.functions
     state.rows = new Map(snapshot.environments.map((row) => [row.id, row]))
     state.history = snapshot.history.slice()
-    byId('window-minutes').textContent = String(Math.round(snapshot.windowMs / 60000))
     byId('connection').textContent = 'Live'
     fillFunctions()
     draw()
@@ -235,15 +234,17 @@ const drawLanes = () => {
     for (const row of rows) lanes.push({ row })
   }
   const height = 24 + lanes.length * laneHeight + 4
-  const label = 'Lanes of ' + (lanes.length - state.functions.length) + ' environments over the last ' + Math.round(state.windowMs / 60000) + ' minutes'
+  const label = 'Lanes of ' + (lanes.length - state.functions.length) + ' environments over the last ' + duration(state.windowMs)
   const root = svg('svg', { width, height, viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': label })
   const axis = svg('g', { class: 'axis' })
-  const minutes = Math.round(state.windowMs / 60000)
-  for (let minute = 0; minute <= minutes; minute++) {
-    const at = from + minute * 60000
+  const step = state.windowMs <= 60000 ? 10000 : state.windowMs <= 300000 ? 60000 : 180000
+  const ticks = Math.round(state.windowMs / step)
+  for (let tick = 0; tick <= ticks; tick++) {
+    const at = from + tick * step
+    const ago = (ticks - tick) * step
     axis.append(svg('line', { class: 'grid', x1: x(at), x2: x(at), y1: 16, y2: height }))
-    const text = minute === minutes ? 'now' : '−' + (minutes - minute) + ' min'
-    axis.append(svg('text', { x: x(at), y: 12, 'text-anchor': minute === 0 ? 'start' : minute === minutes ? 'end' : 'middle' }, text))
+    const text = ago === 0 ? 'now' : '−' + (step < 60000 ? ago / 1000 + ' s' : ago / 60000 + ' min')
+    axis.append(svg('text', { x: x(at), y: 12, 'text-anchor': tick === 0 ? 'start' : tick === ticks ? 'end' : 'middle' }, text))
   }
   root.append(axis)
   lanes.forEach((lane, index) => {
@@ -348,6 +349,10 @@ const showAnswer = (answer) => {
   byId('answer-log').textContent = body.log
 }
 
+byId('lanes-window').addEventListener('change', (changed) => {
+  state.windowMs = Math.min(Number(changed.target.value), state.keptMs)
+  drawLanes()
+})
 byId('invoke-payload').addEventListener('input', checkPayload)
 byId('invoke-form').addEventListener('submit', async (submitted) => {
   submitted.preventDefault()

@@ -20,8 +20,11 @@ main { display: grid; grid-template-columns: minmax(0, 1fr) 26rem; gap: 1rem; pa
 .board { display: flex; flex-direction: column; gap: 1rem; min-width: 0; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; }
 .panel h2 { font-size: 1.05rem; margin: 0 0 .5rem; }
-.invoke { grid-row: span 2; }
-main > section:last-child { grid-column: 1; }
+main > .invoke { align-self: start; }
+.lanes-head { display: flex; align-items: baseline; gap: .6rem; }
+.lanes-head h2 { margin-right: auto; }
+.lanes-head label { display: inline; margin: 0; font-weight: 400; color: var(--muted); }
+.lanes-head select { width: auto; }
 h3 { font-size: 1rem; margin: .75rem 0 .25rem; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 600; padding: .25rem 0; }
@@ -64,5 +67,5 @@ textarea[aria-invalid="true"] { border-color: var(--danger); }
 .latest { margin: 0; padding-left: 1.25rem; max-height: 12rem; overflow: auto; font-size: .9rem; }
 .latest time { color: var(--muted); font-variant-numeric: tabular-nums; margin-right: .5rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-@media (max-width: 1100px) { main { grid-template-columns: minmax(0, 1fr); } .invoke { grid-row: auto; } }
+@media (max-width: 1100px) { main { grid-template-columns: minmax(0, 1fr); } }
 `

@@ -82,15 +82,15 @@ export interface FunctionSummary {
 
 /** Bounds of what the model keeps. */
 export interface ModelLimits {
-  /** How far back the lanes look. Default 5 minutes. */
+  /** How far back the lanes can look (shut-down rows and moments are kept this long). Default 15 minutes. */
   readonly windowMs?: number
-  /** Most moments kept (the oldest go first). Default 5000. */
+  /** Most moments kept (the oldest go first). Default 10000. */
   readonly maxMoments?: number
   /** Most shut-down environments kept as rows. Default 100. */
   readonly maxEnded?: number
 }
 
-const DEFAULT_LIMITS = { windowMs: 5 * 60_000, maxMoments: 5_000, maxEnded: 100 } as const
+const DEFAULT_LIMITS = { windowMs: 15 * 60_000, maxMoments: 10_000, maxEnded: 100 } as const
 
 const stateOf = (info: EnvironmentInfo): DashboardState => {
   if (info.state === 'stopped') return 'shut down'

@@ -32,7 +32,15 @@ export const dashboardPage = (token: string): string => `<!doctype html>
 <main>
   <div class="board">
     <section aria-labelledby="lanes-title" class="panel">
-      <h2 id="lanes-title">Last <span id="window-minutes">5</span> minutes</h2>
+      <div class="lanes-head">
+        <h2 id="lanes-title">Lanes</h2>
+        <label for="lanes-window">Show the last</label>
+        <select id="lanes-window">
+          <option value="60000">1 minute</option>
+          <option value="300000" selected>5 minutes</option>
+          <option value="900000">15 minutes</option>
+        </select>
+      </div>
       <div id="lanes" class="lanes"></div>
       <ul class="legend" aria-label="Legend of the lanes">
         <li><span class="swatch init"></span>initializing</li>
@@ -49,6 +57,10 @@ export const dashboardPage = (token: string): string => `<!doctype html>
     <section aria-labelledby="environments-title" class="panel">
       <h2 id="environments-title">Functions and environments</h2>
       <div id="functions"></div>
+    </section>
+    <section aria-labelledby="latest-title" class="panel">
+      <h2 id="latest-title">Latest lifecycle moments</h2>
+      <ol id="latest" class="latest" aria-live="polite" aria-relevant="additions"></ol>
     </section>
   </div>
   <section aria-labelledby="invoke-title" class="panel invoke">
@@ -69,10 +81,6 @@ export const dashboardPage = (token: string): string => `<!doctype html>
       <pre id="answer-payload" tabindex="0" aria-label="Answer payload"></pre>
       <details><summary>Log of this invocation</summary><pre id="answer-log" tabindex="0"></pre></details>
     </div>
-  </section>
-  <section aria-labelledby="latest-title" class="panel">
-    <h2 id="latest-title">Latest lifecycle moments</h2>
-    <ol id="latest" class="latest" aria-live="polite" aria-relevant="additions"></ol>
   </section>
 </main>
 </body>
