@@ -3,9 +3,9 @@ import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { shortId } from '@lambda-lifetime/emulator'
-import sparticuz from '@sparticuz/chromium'
-import { type Browser, chromium, type Page } from 'playwright-core'
-import { packagedChromium, watchPage } from '../support/browser.js'
+import type { Browser, Page } from 'playwright-core'
+import { watchPage } from '../support/browser.js'
+import { launchSecureBrowser } from './dashboard-browser.js'
 import { fn, waitFor, withEmulator } from './harness.js'
 
 /**
@@ -15,24 +15,6 @@ import { fn, waitFor, withEmulator } from './harness.js'
  */
 const ARTIFACTS = join(process.cwd(), 'test', 'artifacts')
 const README_SHOT = join(process.cwd(), 'packages', 'emulator', 'docs', 'dashboard.png')
-
-/**
- * Chromium with the same-origin policy on: launchBrowser() passes @sparticuz/chromium's arguments,
- * which include --disable-web-security (fine for a report opened from a file, wrong for a test of
- * what another origin can do).
- */
-const launchSecureBrowser = async (): Promise<Browser> => {
-  const system = process.env.CHROMIUM_PATH
-  if (system) return chromium.launch({ executablePath: system, headless: true, args: ['--no-sandbox'] })
-  const executablePath = await packagedChromium()
-  const unsafe = new Set(['--single-process', '--disable-web-security', '--allow-running-insecure-content'])
-  return chromium.launch({
-    executablePath,
-    headless: true,
-    args: sparticuz.args.filter((arg) => !unsafe.has(arg)),
-    env: { ...process.env, FONTCONFIG_FILE: join(executablePath, '..', 'fonts.conf') },
-  })
-}
 
 const rowOf = (page: Page, functionName: string, id: string) =>
   page.locator(`section.function[data-name="${functionName}"] tbody tr[data-id="${id}"]`)
@@ -73,11 +55,10 @@ describe('the dashboard in headless Chromium', () => {
           const seenFrom = Date.now()
           const id = emulator.environments('hello')[0]?.id as string
           await rowOf(page, 'hello', id).waitFor({ timeout: 1_000 })
-          await page.waitForFunction(
-            (selector) => document.querySelector(selector)?.children[3]?.textContent === '1',
-            `section.function[data-name="hello"] tr[data-id="${id}"]`,
-            { timeout: 1_000 },
-          )
+          await rowOf(page, 'hello', id)
+            .locator(':nth-child(4)')
+            .filter({ hasText: /^1$/ })
+            .waitFor({ timeout: 1_000 })
           const appearedMs = Date.now() - seenFrom
 
           // Assess: the row, in words
@@ -104,11 +85,7 @@ describe('the dashboard in headless Chromium', () => {
           const stop = page.getByRole('button', { name: `Stop environment ${shortId(id)} of hello` })
           await stop.focus()
           await page.keyboard.press('Enter')
-          await page.waitForFunction(
-            (selector) => document.querySelector(selector)?.getAttribute('data-state') === 'shut down',
-            `tr[data-id="${id}"]`,
-            { timeout: 10_000 },
-          )
+          await page.locator(`tr[data-id="${id}"][data-state="shut down"]`).waitFor({ timeout: 10_000 })
 
           // Assess: shut down on the page and in the emulator
           expect(emulator.environments('hello')).toEqual([])
@@ -201,7 +178,7 @@ Promise.all(attempts).then((results) => {
       try {
         // Act
         await page.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`)
-        await page.waitForFunction(() => document.title.startsWith('done'), undefined, { timeout: 10_000 })
+        await page.waitForFunction("document.title.startsWith('done')", undefined, { timeout: 10_000 })
         const sink = page.frame({ name: 'sink' })
         await waitFor(
           async () => (await sink?.content().catch(() => ''))?.includes('another site') === true,

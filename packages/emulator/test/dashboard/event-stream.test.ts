@@ -106,7 +106,9 @@ describe('the event stream', () => {
 
     // Assess
     expect(second.status).toBe(503)
-    expect((await second.json()).message).toContain('too many dashboards are open (1)')
+    expect(((await second.json()) as { message: string }).message).toContain(
+      'too many dashboards are open (1)',
+    )
     expect(text.startsWith('retry: 1000\nevent: snapshot\ndata: {"snapshot":true}\n\n')).toBe(true)
     expect(stream.size).toBeLessThanOrEqual(1)
   })
