@@ -114,9 +114,9 @@ const refuse = (response: ServerResponse, status: number, message: string): void
  * ```
  */
 export const isLocalHost = (host: string | undefined): boolean => {
-  if (host === undefined) return false
+  if (host === undefined || /[@/\\?#\s]/.test(host)) return false
   const url = requestTarget(`http://${host}/`)
-  if (url === null || url.host !== host.toLowerCase()) return false
+  if (url === null) return false
   const name = url.hostname
   return name === 'localhost' || name.endsWith('.localhost') || isIP(name.replace(/^\[|\]$/g, '')) !== 0
 }

@@ -174,6 +174,7 @@ describe('the dashboard routes', () => {
     expect(isLocalHost('app.localhost:80')).toBe(true)
     expect(isLocalHost('127.0.0.1.evil.example')).toBe(false)
     expect(isLocalHost('a b')).toBe(false)
+    expect(isLocalHost('[::1')).toBe(false)
   })
 
   it.each([
