@@ -161,6 +161,7 @@ export class DashboardModel {
   /** Takes one emulator event in; returns what the browsers need to know about it. */
   apply(event: EmulatorEvent): DashboardUpdate {
     const environment = 'environment' in event ? event.environment : null
+    const detail = detailOf(event)
     const moment: Moment = {
       at: event.at,
       kind: KIND_OF[event.type],
@@ -170,7 +171,7 @@ export class DashboardModel {
         ? { requestId: event.requestId }
         : {}),
       ...(event.type === 'invocation.end' ? { durationMs: event.durationMs } : {}),
-      ...(detailOf(event) === undefined ? {} : { detail: detailOf(event) as string }),
+      ...(detail === undefined ? {} : { detail }),
     }
     this.#remember(moment)
     const row = environment === null ? null : this.#update(event, environment)

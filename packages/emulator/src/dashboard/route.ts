@@ -258,7 +258,7 @@ export const createDashboard = (backend: DashboardBackend, options: DashboardOpt
     [`${DASHBOARD_PREFIX}/stop`]: stop,
   }
 
-  const get = async (path: string, response: ServerResponse): Promise<void> => {
+  const get = async (path: string, head: boolean, response: ServerResponse): Promise<void> => {
     switch (path) {
       case '/':
       case `${DASHBOARD_PREFIX}/`:
@@ -273,6 +273,8 @@ export const createDashboard = (backend: DashboardBackend, options: DashboardOpt
       case `${DASHBOARD_PREFIX}/samples`:
         return sendJson(response, 200, samples(backend))
       case `${DASHBOARD_PREFIX}/events`:
+        // A HEAD has no body to stream: it would hold a place among the clients for nothing.
+        if (head) return send(response, 200, 'text/event-stream; charset=utf-8', '')
         stream.open(response, JSON.stringify(model.snapshot(Date.now())))
         return
       case `${DASHBOARD_PREFIX}/report`:
@@ -299,7 +301,7 @@ export const createDashboard = (backend: DashboardBackend, options: DashboardOpt
       }
       if (reading) {
         leaveBodyUnread(request, response)
-        return get(path, response)
+        return get(path, request.method === 'HEAD', response)
       }
       const action = actions[path]
       if (request.method !== 'POST' || action === undefined) {

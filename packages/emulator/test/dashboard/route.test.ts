@@ -241,6 +241,44 @@ describe('the dashboard routes', () => {
     expect(calls.invoked).toEqual(['hello { "a": 1 }'])
   })
 
+  it('says when the function failed, and answers an Event-like result with no environment and no log', async () => {
+    // Prepare
+    const { url, dashboard } = await serve({
+      invokeRaw: async () => ({
+        statusCode: 200,
+        requestId: 'r-2',
+        payload: '{"errorType":"Error"}',
+        environmentId: null,
+        functionError: 'Unhandled',
+      }),
+    })
+
+    // Act
+    const answer = await act(url, dashboard.token, 'invoke', { functionName: 'hello', payload: '{}' })
+    const head = await raw(url, '/_lambda-lifetime/dashboard/events', { method: 'HEAD' })
+
+    // Assess
+    expect(JSON.parse(answer.body)).toMatchObject({ environment: null, functionError: 'Unhandled', log: '' })
+    expect(head.status).toBe(200)
+    expect(dashboard.stream.size).toBe(0)
+  })
+
+  it('refuses an action without a content type', async () => {
+    // Prepare
+    const { url, dashboard } = await serve()
+
+    // Act
+    const answer = await raw(url, '/_lambda-lifetime/dashboard/stop', {
+      method: 'POST',
+      headers: { [TOKEN_HEADER]: dashboard.token },
+      body: '{"id":"known"}',
+    })
+
+    // Assess
+    expect(answer.status).toBe(403)
+    expect(JSON.parse(answer.body).message).toContain('JSON')
+  })
+
   it.each([
     ['an unknown function', { functionName: 'nope', payload: '{}' }, 404, 'no function named'],
     ['a payload that is not text', { functionName: 'hello', payload: {} }, 400, 'JSON text'],
