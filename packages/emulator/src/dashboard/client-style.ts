@@ -16,7 +16,7 @@ body { margin: 0; }
 .top h1 { font-size: 1.2rem; margin: 0; }
 .top p { margin: 0; color: #d9e2ec; }
 .top .report-link { margin-left: auto; color: #fff; font-weight: 600; }
-main { display: grid; grid-template-columns: minmax(0, 1fr) 26rem; gap: 1rem; padding: 1rem 1.25rem; }
+main { display: grid; grid-template-columns: minmax(0, 1fr) 22rem; gap: 1rem; padding: 1rem 1.25rem; }
 .board { display: flex; flex-direction: column; gap: 1rem; min-width: 0; }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; }
 .panel h2 { font-size: 1.05rem; margin: 0 0 .5rem; }
@@ -29,7 +29,8 @@ h3 { font-size: 1rem; margin: .75rem 0 .25rem; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 600; padding: .25rem 0; }
 caption .fn-meta { font-weight: 400; color: var(--muted); margin-left: .5rem; }
-th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
+section.function { overflow-x: auto; }
+th, td { text-align: left; padding: .3rem .4rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th { color: var(--muted); font-weight: 600; font-size: .85rem; }
 td.num, th.num { text-align: right; }
 tr.ended td { color: var(--muted); }
