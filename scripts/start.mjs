@@ -129,6 +129,7 @@ const main = async () => {
   console.log(`
 lambda-lifetime is serving the examples on the emulator.
 
+  Dashboard    ${emulator.dashboardUrl}   live environments, lanes, invoke, stop, the lifetime report
   HTTP API     ${stack.httpUrl}   /hello → function hello, everything else → function orders-api
   Invoke API   ${emulator.invokeUrl}   functions hello and orders-api (the AWS SDK's LambdaClient works with this endpoint)
   PostgreSQL   ${postgres.connectionString}

@@ -250,6 +250,7 @@ const serve = async (args: string[], io: CliIo): Promise<number> => {
   const first = options.functions[0]?.name
   io.out.write(
     [
+      ...(emulator.dashboardUrl ? [`Dashboard   ${emulator.dashboardUrl}   (open it in a browser)`] : []),
       `Invoke API  ${emulator.invokeUrl}   (LambdaClient endpoint; lambda-lifetime invoke ${first} --endpoint ${emulator.invokeUrl})`,
       ...(emulator.httpUrl
         ? [`HTTP        ${emulator.httpUrl}   (open it in a browser, or curl ${emulator.httpUrl}/hello)`]

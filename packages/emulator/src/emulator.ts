@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
+import { createDashboard, type Dashboard } from './dashboard/route.js'
 import { findRuntimeClient, type InvocationResult } from './environment.js'
 import { InvokeApiError } from './errors.js'
 import { httpFrontDoorRoute, sendHttpError } from './http-api.js'
@@ -72,6 +73,7 @@ export const classifyAnswer = (
 class LambdaEmulator implements Emulator {
   invokeUrl = ''
   httpUrl: string | null = null
+  dashboardUrl: string | null = null
   readonly logDir: string
   readonly region: string
   readonly accountId: string
@@ -86,6 +88,7 @@ class LambdaEmulator implements Emulator {
   #stopping = false
   #invokeServer: Server | null = null
   #httpServer: Server | null = null
+  #dashboard: Dashboard | null = null
   #sweeper: NodeJS.Timeout | undefined
   readonly #killAll = (): void => {
     for (const info of this.environments()) {
@@ -117,8 +120,14 @@ class LambdaEmulator implements Emulator {
     const host = this.#options.host ?? '127.0.0.1'
     // Runtime processes live in their own process groups: if this process exits without stop(), kill them.
     process.on('exit', this.#killAll)
-    this.#invokeServer = createGuardedServer(invokeApiRoute(this), sendInvokeError)
+    const invokeRoute = invokeApiRoute(this)
+    this.#dashboard = this.#options.dashboard === false ? null : this.#createDashboard()
+    this.#invokeServer = createGuardedServer(
+      this.#dashboard?.route(invokeRoute) ?? invokeRoute,
+      sendInvokeError,
+    )
     this.invokeUrl = await listen(this.#invokeServer, this.#options.port ?? 0, host)
+    if (this.#dashboard) this.dashboardUrl = `${this.invokeUrl}/`
     const httpPort = this.#options.httpPort ?? false
     if (httpPort !== false) {
       const names = [...this.#pools.keys()]
@@ -143,6 +152,35 @@ class LambdaEmulator implements Emulator {
     }, sweepMs)
     this.#sweeper.unref()
     await Promise.all([...this.#pools.values()].map((pool) => pool.start()))
+  }
+
+  /** The page at the Invoke API's `/`: it listens from before the first environment starts. */
+  #createDashboard(): Dashboard {
+    return createDashboard({
+      logDir: this.logDir,
+      region: this.region,
+      accountId: this.accountId,
+      functions: [...this.#pools.values()].map(({ fn }) => ({
+        name: fn.name,
+        memoryMb: fn.memoryMb,
+        timeoutMs: fn.timeoutMs,
+      })),
+      subscribe: (listener) => this.subscribe(listener),
+      invokeRaw: (name, payload, options) => this.invokeRaw(name, payload, options),
+      stopEnvironment: (id) => this.#stopEnvironment(id),
+    })
+  }
+
+  /** Shuts one environment down now, as the dashboard's Stop button asks; false when none has that id. */
+  #stopEnvironment(id: string): boolean {
+    for (const pool of this.#pools.values()) {
+      const environment = pool.environments().find((candidate) => candidate.id === id)
+      if (environment && environment.state !== 'stopped') {
+        void environment.shutdown('stop')
+        return true
+      }
+    }
+    return false
   }
 
   #emit(event: EmulatorEvent): void {
@@ -270,6 +308,7 @@ class LambdaEmulator implements Emulator {
   async stop(): Promise<StopSummary> {
     this.#stopping = true
     clearInterval(this.#sweeper)
+    this.#dashboard?.close()
     await Promise.all([close(this.#invokeServer), close(this.#httpServer)])
     await Promise.all([...this.#pools.values()].map((pool) => pool.stop()))
     process.off('exit', this.#killAll)

@@ -125,6 +125,7 @@ const EMULATOR_SCHEMA: OptionSchema = {
   accountId: rules.string({ pattern: /^\d{12}$/, expected: 'a 12-digit account id' }),
   maxQueuedEvents: positiveInteger,
   maxQueuedEventBytes: positiveInteger,
+  dashboard: rules.boolean(),
   onEvent: rules.function(),
 }
 

@@ -72,6 +72,8 @@ export interface EmulatorOptions extends LifetimeRules {
   readonly maxQueuedEvents?: number
   /** Most payload bytes of those Events. Default 67108864 (64 MB). */
   readonly maxQueuedEventBytes?: number
+  /** Serve the dashboard page at the Invoke API's `/` (`dashboardUrl`). Default true. */
+  readonly dashboard?: boolean
   /** Called for every emulator event (live view, demos, tests). A listener that throws is ignored. */
   readonly onEvent?: (event: EmulatorEvent) => void
 }
@@ -202,6 +204,8 @@ export interface Emulator {
   readonly invokeUrl: string
   /** Base URL of the HTTP front door, null when disabled. */
   readonly httpUrl: string | null
+  /** The dashboard page (the Invoke API's `/`), null when disabled with `dashboard: false`. */
+  readonly dashboardUrl: string | null
   readonly logDir: string
   /** Snapshots of the live environments (stopped ones are dropped). */
   environments(functionName?: string): EnvironmentInfo[]
