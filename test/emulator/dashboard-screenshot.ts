@@ -8,7 +8,7 @@
  * It writes packages/emulator/docs/dashboard.png.
  */
 import { join } from 'node:path'
-import { launchSecureBrowser } from './dashboard-browser.js'
+import { launchBrowser } from '../support/browser.js'
 import { fn, withEmulator } from './harness.js'
 
 const OUT = join(process.cwd(), 'packages', 'emulator', 'docs', 'dashboard.png')
@@ -18,7 +18,7 @@ await withEmulator(
   [fn('hello', 'lifetime.handler', { memoryMb: 256 }), fn('orders', 'lifetime.handler', { memoryMb: 512 })],
   { idleTimeoutMs: 25_000, concurrency: 4 },
   async ({ emulator, invoke }) => {
-    const browser = await launchSecureBrowser()
+    const browser = await launchBrowser()
     try {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
       await page.goto(emulator.dashboardUrl as string)

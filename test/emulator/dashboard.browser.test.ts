@@ -4,8 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { shortId } from '@lambda-lifetime/emulator'
 import type { Browser, Page } from 'playwright-core'
-import { watchPage } from '../support/browser.js'
-import { launchSecureBrowser } from './dashboard-browser.js'
+import { launchBrowser, watchPage } from '../support/browser.js'
 import { fn, waitFor, withEmulator } from './harness.js'
 
 /**
@@ -31,7 +30,7 @@ describe('the dashboard in headless Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true })
-    browser = await launchSecureBrowser()
+    browser = await launchBrowser()
   }, 120_000)
 
   afterAll(async () => {

@@ -83,6 +83,13 @@ export const packagedChromium = async (): Promise<string> => {
 }
 
 /**
+ * @sparticuz/chromium's arguments that do not belong in tests. `--single-process`: Lambda needs one
+ * process (no prctl there); here it would make closing a page close the browser. The web-security ones:
+ * a test of what another origin can do (the dashboard's CSRF test) needs the same-origin policy on.
+ */
+const NOT_HERE = new Set(['--single-process', '--disable-web-security', '--allow-running-insecure-content'])
+
+/**
  * Launches headless Chromium: CHROMIUM_PATH when set (a system browser), else the packaged one.
  *
  * @example
@@ -98,8 +105,7 @@ export const launchBrowser = async (): Promise<Browser> => {
   return chromium.launch({
     executablePath,
     headless: true,
-    // Lambda needs one process (no prctl there); here it would make closing a page close the browser.
-    args: sparticuz.args.filter((arg) => arg !== '--single-process'),
+    args: sparticuz.args.filter((arg) => !NOT_HERE.has(arg)),
     // Its fonts come with it; without them a machine with no fonts installed draws no text.
     env: { ...process.env, FONTCONFIG_FILE: join(executablePath, '..', 'fonts.conf') },
   })
