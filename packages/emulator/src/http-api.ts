@@ -309,7 +309,8 @@ ${routes}
 </ul>
 </body></html>
 `
-  return { statusCode: 404, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from(html) }
+  // A page served as asked for: 200, so a browser (and a link checker) sees the address working.
+  return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from(html) }
 }
 
 const acceptsHtml = (request: IncomingMessage): boolean =>
