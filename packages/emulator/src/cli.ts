@@ -6,10 +6,12 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { MAX_TIMER_MS } from '@lambda-lifetime/commons'
+import { startDevServer } from './dev-server.js'
 import { startEmulator } from './emulator.js'
 import { reasonOf } from './errors.js'
 import { emulatorOptionsProblem, MAX_FUNCTION_TIMEOUT_MS } from './options.js'
-import type { EmulatorEvent, EmulatorOptions, FunctionConfig } from './types.js'
+import { findProjectFile } from './project/template.js'
+import type { Emulator, EmulatorEvent, EmulatorOptions, FunctionConfig, StopSummary } from './types.js'
 import { type AnswerCounts, countAnswer, describeEvent, renderEnvironments } from './view.js'
 
 /** Where the command writes, and what stops `serve` (SIGINT/SIGTERM by default). */
@@ -18,6 +20,10 @@ export interface CliIo {
   readonly err: NodeJS.WritableStream
   readonly signal?: AbortSignal
 }
+
+/** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
+const colorFor = (stream: { isTTY?: boolean }): boolean =>
+  stream.isTTY === true && (process.env.NO_COLOR ?? '') === '' && process.env.TERM !== 'dumb'
 
 const DURATIONS = "Durations: a bare number is seconds (as Lambda's Timeout); or 500ms, 10s, 5m, 2h."
 
@@ -34,6 +40,12 @@ One function from flags:
   --env KEY=VALUE           an environment variable of the function (repeatable)
 Or many from a file:
   --config emulator.json    the options of startEmulator (paths relative to the file)
+Or the project you deploy (found in the current directory when no function flag is given):
+  --template PATH           a SAM template, a cdk.out (after cdk synth) or a folder holding one:
+                            its functions (TypeScript bundled with esbuild, source maps on) and every
+                            API route on the HTTP port, matched as API Gateway matches them
+  --env-vars env.json       environment overrides per function, as sam local --env-vars
+  --no-watch                no hot reload (by default a saved source builds and deploys a new version)
 The emulator:
   --port 9001               the Invoke API's port
   --http-port 3000          the HTTP front door's port
@@ -121,6 +133,9 @@ const integer = (text: string | undefined, name: string): number | undefined => 
 
 const serveOptions = {
   config: { type: 'string' },
+  template: { type: 'string' },
+  'env-vars': { type: 'string' },
+  'no-watch': { type: 'boolean' },
   name: { type: 'string' },
   handler: { type: 'string' },
   'code-dir': { type: 'string' },
@@ -227,7 +242,39 @@ const waitForStop = (signal: AbortSignal | undefined): Promise<void> =>
     process.once('SIGTERM', () => resolve())
   })
 
-const NOTHING_TO_SERVE = `nothing to serve: give a function with --handler index.handler --code-dir DIR [--name NAME], or functions in a file with --config emulator.json (lambda-lifetime serve --help lists every flag)`
+const NOTHING_TO_SERVE = `nothing to serve: give a function with --handler index.handler --code-dir DIR [--name NAME], functions in a file with --config emulator.json, or a project with --template template.yaml|cdk.out (lambda-lifetime serve --help lists every flag)`
+
+/** The project to serve: `--template`, else one found in the working directory when no function flag is given. */
+const templateOf = (values: ServeValues): string | undefined => {
+  if (values.template !== undefined) return values.template
+  if (values.handler !== undefined || values.config !== undefined) return undefined
+  return findProjectFile(process.cwd())
+}
+
+/** Starts the emulator for `serve`: from a project (bundled, routed, hot reloaded) or from the options. */
+const startServing = async (
+  values: ServeValues,
+  options: EmulatorOptions,
+  io: CliIo,
+): Promise<{ emulator: Emulator; stop: () => Promise<StopSummary> }> => {
+  const template = templateOf(values)
+  if (template === undefined) {
+    if (options.functions.length === 0) throw new TypeError(NOTHING_TO_SERVE)
+    const emulator = await startEmulator(options)
+    return { emulator, stop: () => emulator.stop() }
+  }
+  const { functions: _flags, ...emulatorOptions } = options
+  io.out.write(`Project     ${resolve(template)}\n`)
+  const server = await startDevServer({
+    template,
+    ...optional('envVarsFile', values['env-vars']),
+    watch: values['no-watch'] !== true,
+    color: colorFor(io.out),
+    emulator: emulatorOptions,
+    print: (line) => io.out.write(`${line}\n`),
+  })
+  return { emulator: server.emulator, stop: () => server.stop() }
+}
 
 const serve = async (args: string[], io: CliIo): Promise<number> => {
   const { values } = parseArgs({ args, options: serveOptions, strict: true })
@@ -236,7 +283,6 @@ const serve = async (args: string[], io: CliIo): Promise<number> => {
     return 0
   }
   const options = serveArgsToOptions(values)
-  if (options.functions.length === 0) throw new TypeError(NOTHING_TO_SERVE)
   let dirty = true
   const counts = new Map<string, AnswerCounts>()
   const onEvent = (event: EmulatorEvent): void => {
@@ -246,13 +292,13 @@ const serve = async (args: string[], io: CliIo): Promise<number> => {
     const line = io.out.isTTY || values.quiet ? null : describeEvent(event)
     if (line !== null) io.out.write(`${line}\n`)
   }
-  const emulator = await startEmulator({ ...options, onEvent })
-  const first = options.functions[0]?.name
+  const { emulator, stop } = await startServing(values, { ...options, onEvent }, io)
+  const first = emulator.functionNames[0]
   io.out.write(
     [
       `Invoke API  ${emulator.invokeUrl}   (LambdaClient endpoint; lambda-lifetime invoke ${first} --endpoint ${emulator.invokeUrl})`,
       ...(emulator.httpUrl
-        ? [`HTTP        ${emulator.httpUrl}   (open it in a browser, or curl ${emulator.httpUrl}/hello)`]
+        ? [`HTTP        ${emulator.httpUrl}   (open it in a browser: the functions and routes)`]
         : []),
       `Logs        ${emulator.logDir}/<function>/<log stream>.log`,
       'Press Ctrl+C to stop.',
@@ -275,7 +321,7 @@ const serve = async (args: string[], io: CliIo): Promise<number> => {
   clearInterval(timer)
   draw()
   io.out.write('stopping: shutting every environment down\n')
-  const summary = await emulator.stop()
+  const summary = await stop()
   if (summary.unrunEvents > 0) {
     const where = dirname(summary.unrunEventFiles[0] as string)
     io.err.write(
