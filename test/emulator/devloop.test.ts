@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { stripVTControlCharacters } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { runCli } from '@lambda-lifetime/emulator'
+import { EVENT_SOURCES, runCli } from '@lambda-lifetime/emulator'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const fixtures = join(root, 'test', 'fixtures', 'projects')
@@ -131,6 +131,18 @@ Resources:
           Properties:
             Path: /hello/{name}
             Method: GET
+  Broken:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: broken
+      Handler: app.handler
+      CodeUri: broken/
+      Events:
+        Get:
+          Type: HttpApi
+          Properties:
+            Path: /broken
+            Method: GET
   Orders:
     Type: AWS::Serverless::Function
     Properties:
@@ -170,8 +182,11 @@ beforeAll(() => {
   writeFileSync(join(project, 'api', 'app.ts'), API_HANDLER)
   writeFileSync(join(project, 'api', 'greet.ts'), GREET_V1)
   writeFileSync(join(project, 'orders', 'app.mjs'), ORDERS_HANDLER)
+  mkdirSync(join(project, 'broken'), { recursive: true })
+  writeFileSync(join(project, 'broken', 'app.mjs'), "// fails its init\nthrow new Error('broken at init')\n")
   writeFileSync(join(project, 'env.json'), JSON.stringify({ orders: { TABLE: 'orders-local' } }))
   cpSync(join(fixtures, 'cdk-assembly'), join(work, 'cdk.out'), { recursive: true })
+  mkdirSync(join(work, 'events'))
 })
 
 afterAll(() => {
@@ -237,6 +252,20 @@ describe('lambda-lifetime serve --template', () => {
       )
       const [before] = await environmentsOf(served, 'api')
 
+      // Act: the terminal tells the story: a log line, a TypeScript error, an init error
+      const boom = await text(`${served.httpUrl}/hello/boom`)
+      const broken = await text(`${served.httpUrl}/broken`)
+
+      // Assess
+      expect(boom.status).toBe(500)
+      expect(broken.status).toBe(500)
+      await waitForOutput(served.output, /api [0-9a-f]{8} │ \d\d:\d\d:\d\d\.\d+ INFO {2}greeting ada/)
+      await waitForOutput(served.output, /api [0-9a-f]{8} │ .*Error: boom from TypeScript/)
+      await waitForOutput(served.output, /api [0-9a-f]{8} │ +at .*api\/app\.ts:\d+:\d+/)
+      await waitForOutput(served.output, /broken [0-9a-f]{8} │ .*broken at init/)
+      await waitForOutput(served.output, /broken [0-9a-f]{8} │ +at .*broken\/app\.mjs:2:\d+/)
+      await waitForOutput(served.output, /api [0-9a-f]{8} │ REPORT (cold|warm).*memory \d+ MB of 128 MB/)
+
       // Act: save a new version of an imported TypeScript file
       writeFileSync(join(project, 'api', 'greet.ts'), GREET_V2)
       await waitForOutput(
@@ -252,6 +281,7 @@ describe('lambda-lifetime serve --template', () => {
       expect(after.filter((environment) => environment.id !== before?.id)).toHaveLength(1)
       const oldShort = (before?.id ?? '').slice(-32, -24)
       await waitForOutput(served.output, new RegExp(`api env ${oldShort} shut down \\(redeploy, SIGTERM\\)`))
+      await waitForOutput(served.output, new RegExp(`api ${oldShort} │ .*SIGTERM received, draining`))
 
       // Act: a save that does not build
       writeFileSync(join(project, 'api', 'greet.ts'), GREET_BROKEN)
@@ -265,6 +295,74 @@ describe('lambda-lifetime serve --template', () => {
       expect(await served.stop()).toBe(0)
     }
   }, 120_000)
+
+  it('invokes with an event file, with standard input, with file:// and with every sample event', async () => {
+    // Prepare
+    const served = await serve([
+      '--template',
+      project,
+      '--log-dir',
+      join(work, 'events', 'logs'),
+      '--no-watch',
+    ])
+    const eventsDir = join(work, 'events')
+    const run = async (
+      args: string[],
+      stdin?: string,
+    ): Promise<{ code: number; out: string; err: string }> => {
+      const out = new PassThrough()
+      const err = new PassThrough()
+      let outText = ''
+      let errText = ''
+      out.on('data', (chunk: Buffer) => {
+        outText += chunk.toString()
+      })
+      err.on('data', (chunk: Buffer) => {
+        errText += chunk.toString()
+      })
+      const input = stdin === undefined ? undefined : Object.assign(new PassThrough(), { isTTY: false })
+      input?.end(stdin)
+      const code = await runCli(args, { out, err, ...(input === undefined ? {} : { stdin: input }) })
+      return { code, out: outText, err: errText }
+    }
+    try {
+      // Act
+      const results: Record<string, { code: number; route: unknown }> = {}
+      for (const source of EVENT_SOURCES.map((item) => item.name)) {
+        const sample = await run(['event', source, '--region', 'eu-west-1'])
+        const file = join(eventsDir, `${source}.json`)
+        writeFileSync(file, sample.out)
+        const invoked = await run(['invoke', 'orders', '--endpoint', served.invokeUrl, '--event', file])
+        results[source] = { code: invoked.code, route: JSON.parse(JSON.parse(invoked.out).body).route }
+      }
+      const routed = await run(['event', 'http-api', '--path', '/orders/7', '--route', 'GET /orders/{id}'])
+      const piped = await run(
+        ['invoke', 'orders', '--endpoint', served.invokeUrl, '--event', '-'],
+        routed.out,
+      )
+      const implicit = await run(['invoke', 'orders', '--endpoint', served.invokeUrl], routed.out)
+      const payloadFile = await run([
+        'invoke',
+        'orders',
+        '--endpoint',
+        served.invokeUrl,
+        '--payload',
+        `file://${join(eventsDir, 'rest-api.json')}`,
+      ])
+      const notJson = await run(['invoke', 'orders', '--endpoint', served.invokeUrl, '--event', '-'], '{"a":')
+
+      // Assess
+      for (const source of EVENT_SOURCES.map((item) => item.name)) expect(results[source]?.code).toBe(0)
+      expect(results['http-api']?.route).toBe('GET /')
+      expect(JSON.parse(JSON.parse(piped.out).body).route).toBe('GET /orders/{id}')
+      expect(JSON.parse(JSON.parse(implicit.out).body).route).toBe('GET /orders/{id}')
+      expect(payloadFile.code).toBe(0)
+      expect(notJson.code).toBe(1)
+      expect(notJson.err).toContain('the event in standard input is not JSON')
+    } finally {
+      expect(await served.stop()).toBe(0)
+    }
+  }, 60_000)
 
   it('serves a CDK cloud assembly (cdk.out) found by folder', async () => {
     // Prepare
