@@ -493,7 +493,8 @@ const eventArgs = (
     else {
       const equals = arg.indexOf('=')
       const name = arg.slice(2, equals === -1 ? undefined : equals)
-      const value = equals === -1 ? args[(index += 1)] : arg.slice(equals + 1)
+      if (equals === -1) index += 1
+      const value = equals === -1 ? args[index] : arg.slice(equals + 1)
       if (value === undefined) throw new TypeError(`--${name} needs a value (lambda-lifetime event --help)`)
       flags[name] = value
     }
