@@ -6,6 +6,7 @@
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { stripVTControlCharacters } from 'node:util'
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { followLogs, formatLogLine } from '@lambda-lifetime/emulator'
 
@@ -99,7 +100,7 @@ describe('formatLogLine', () => {
     expect(raw).toBe(json)
     expect(plain).toBe('ERROR boom')
     expect(coloured).toContain('\u001b[')
-    expect(coloured?.replace(/\u001b\[\d+m/g, '')).toBe(plain)
+    expect(stripVTControlCharacters(coloured ?? '')).toBe(plain)
   })
 
   test('text and JSON that is not a log record pass through', () => {
