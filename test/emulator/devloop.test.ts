@@ -298,6 +298,8 @@ describe('lambda-lifetime serve --template', () => {
 
   it('invokes with an event file, with standard input, with file:// and with every sample event', async () => {
     // Prepare
+    // The first test may have left the TypeScript function broken.
+    writeFileSync(join(project, 'api', 'greet.ts'), GREET_V1)
     const served = await serve([
       '--template',
       project,

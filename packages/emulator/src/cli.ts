@@ -336,12 +336,15 @@ const serve = async (args: string[], io: CliIo): Promise<number> => {
     const line = lines && !values.quiet ? describeEvent(event) : null
     if (line !== null) io.out.write(`${color ? styleText('dim', line, { validateStream: false }) : line}\n`)
   }
+  const startedAt = Date.now()
   const { emulator, stop: stopServing } = await startServing(values, { ...options, onEvent }, io)
   const follower =
     lines && !values.quiet
       ? followLogs(emulator.logDir, {
           raw: values.raw === true,
           color,
+          // Streams of environments started ahead (provisioned) are this run's: printed whole.
+          since: startedAt,
           print: (line) => io.out.write(`${line}\n`),
         })
       : null

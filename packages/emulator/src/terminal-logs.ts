@@ -5,7 +5,7 @@
  * lines (Powertools) are shown readably, errors with their type, message and stack; `raw` shows every
  * line as written. Colour through `util.styleText`, only when asked (a TTY without NO_COLOR).
  */
-import { open, readdir } from 'node:fs/promises'
+import { open, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { styleText } from 'node:util'
 import { shortId } from './view.js'
@@ -187,6 +187,8 @@ export interface FollowOptions extends LogFormat {
   readonly functionName?: string
   /** Print what the files hold already (true for `logs`), or only what comes after the start. */
   readonly fromStart?: boolean
+  /** Streams last written at or after this time (ms) are printed whole, even when they predate the follower. */
+  readonly since?: number
   /** How often the folder is read. Default 100 ms. */
   readonly pollMs?: number
   /** Functions whose handler is TypeScript (for the import error hint). */
@@ -213,6 +215,20 @@ const listStreams = async (logDir: string, functionName?: string): Promise<[stri
   return streams
 }
 
+const sizeOf = (file: string): Promise<number> =>
+  stat(file).then(
+    (stats) => stats.size,
+    () => 0,
+  )
+
+const writtenSince = (file: string, since: number | undefined): Promise<boolean> =>
+  since === undefined
+    ? Promise.resolve(false)
+    : stat(file).then(
+        (stats) => stats.mtimeMs >= since,
+        () => false,
+      )
+
 const readFrom = async (file: string, offset: number): Promise<Buffer> => {
   const handle = await open(file, 'r')
   try {
@@ -237,7 +253,10 @@ const readFrom = async (file: string, offset: number): Promise<Buffer> => {
  * await follower.stop()
  * ```
  */
-export const followLogs = (logDir: string, options: FollowOptions): { stop(): Promise<void> } => {
+export const followLogs = (
+  logDir: string,
+  options: FollowOptions,
+): { readonly ready: Promise<void>; stop(): Promise<void> } => {
   const files = new Map<string, Followed>()
   let first = true
   let stopped = false
@@ -246,11 +265,8 @@ export const followLogs = (logDir: string, options: FollowOptions): { stop(): Pr
       let followed = files.get(file)
       if (followed === undefined) {
         // Streams there before a follower without fromStart are followed from their end.
-        const skip = first && options.fromStart !== true
-        followed = {
-          offset: skip ? (await readFrom(file, 0).catch(() => Buffer.alloc(0))).length : 0,
-          rest: '',
-        }
+        const skip = first && options.fromStart !== true && !(await writtenSince(file, options.since))
+        followed = { offset: skip ? await sizeOf(file) : 0, rest: '' }
         files.set(file, followed)
       }
       const chunk = await readFrom(file, followed.offset).catch(() => Buffer.alloc(0))
@@ -273,10 +289,13 @@ export const followLogs = (logDir: string, options: FollowOptions): { stop(): Pr
     first = false
   }
   let running = poll()
+  const ready = running.catch(() => {})
   const timer = setInterval(() => {
     running = running.then(poll).catch(() => {})
   }, options.pollMs ?? 100)
   return {
+    /** Settles once the streams there at the start are known (lines after it are all printed). */
+    ready,
     async stop() {
       if (stopped) return
       stopped = true

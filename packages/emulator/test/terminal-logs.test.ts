@@ -3,7 +3,7 @@
  * errors with their stack and a hint, one REPORT line per invocation), `raw` as written, and streams
  * followed across environments, new files included.
  */
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
@@ -133,7 +133,7 @@ describe('followLogs', () => {
     const follower = followLogs(logDir, { print: (line) => lines.push(line), pollMs: 10 })
     try {
       // Act
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      await follower.ready
       appendFileSync(join(logDir, 'api', STREAM), 'first\nhalf')
       mkdirSync(join(logDir, 'orders'))
       writeFileSync(join(logDir, 'orders', OTHER), 'from a new environment\n')
@@ -150,6 +150,21 @@ describe('followLogs', () => {
       'api 0c043fa4 │ half a line',
       'orders 6f1c2d3e │ from a new environment',
     ])
+  })
+
+  test('a stream written since the given time is printed whole; an older one from its end', async () => {
+    // Prepare
+    mkdirSync(join(logDir, 'api'))
+    writeFileSync(join(logDir, 'api', STREAM), 'old run\n')
+    utimesSync(join(logDir, 'api', STREAM), new Date(0), new Date(0))
+    writeFileSync(join(logDir, 'api', OTHER), 'started ahead\n')
+    const lines: string[] = []
+
+    // Act
+    await followLogs(logDir, { since: Date.now() - 60_000, print: (line) => lines.push(line) }).stop()
+
+    // Assess
+    expect(lines).toEqual(['api 6f1c2d3e │ started ahead'])
   })
 
   test('from the start, for one function', async () => {
