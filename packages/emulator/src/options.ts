@@ -273,6 +273,12 @@ export const checkFunctionCode = (fn: Pick<ResolvedFunction, 'name' | 'handler' 
   const moduleName = basename(fn.handler).split('.')[0] as string
   const base = resolve(fn.codeDir, moduleRoot, moduleName)
   if (['', '.js', '.mjs', '.cjs'].some((extension) => existsSync(`${base}${extension}`))) return
+  const typescript = ['.ts', '.mts', '.cts'].find((extension) => existsSync(`${base}${extension}`))
+  if (typescript !== undefined)
+    throw invalidOption(
+      `${where}: handler "${fn.handler}" needs ${join(moduleRoot, moduleName)}.js, .mjs or .cjs in ${fn.codeDir}; ${join(moduleRoot, moduleName)}${typescript} is TypeScript, which the runtime cannot load: serve a SAM template or cdk.out with --template (it bundles with esbuild), or bundle it and point codeDir at the output`,
+      'handler',
+    )
   try {
     createRequire(join(fn.codeDir, 'noop.js')).resolve(moduleName, {
       paths: [fn.codeDir, join(fn.codeDir, moduleRoot)],

@@ -151,6 +151,32 @@ describe('lambda-lifetime logs', () => {
   })
 })
 
+describe('serve of a TypeScript handler without a template', () => {
+  test('says that the runtime cannot load TypeScript and what to do', async () => {
+    // Prepare
+    const dir = tempDir()
+    writeFileSync(join(dir, 'index.ts'), 'export const handler = async (): Promise<number> => 1\n')
+
+    // Act
+    const result = await run([
+      'serve',
+      '--handler',
+      'index.handler',
+      '--code-dir',
+      dir,
+      '--port',
+      '0',
+      '--no-http',
+    ])
+
+    // Assess
+    expect(result.code).toBe(1)
+    expect(result.err).toContain(
+      'index.ts is TypeScript, which the runtime cannot load: serve a SAM template or cdk.out with --template',
+    )
+  })
+})
+
 describe('serve --template and the dev server', () => {
   test('a project with no function to run says so; an unknown rebuild is refused', async () => {
     // Prepare
