@@ -151,6 +151,42 @@ describe('lambda-lifetime logs', () => {
   })
 })
 
+describe('the dev server at start', () => {
+  test('a first build that fails is an error with the file and line; region and account reach the template', async () => {
+    // Prepare
+    const dir = tempDir()
+    mkdirSync(join(dir, 'src'))
+    writeFileSync(join(dir, 'src', 'app.ts'), 'export const handler = async () => {\n  return (\n}\n')
+    writeFileSync(
+      join(dir, 'template.yaml'),
+      'Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n      Runtime: nodejs24.x\n      CodeUri: src\n      Environment:\n        Variables:\n          WHERE: !Join ["/", [!Ref AWS::Region, !Ref AWS::AccountId]]\n',
+    )
+    const broken = startDevServer({ template: dir, watch: false, emulator: { logDir: join(dir, 'logs') } })
+
+    // Act / Assess
+    await expect(broken).rejects.toThrow(/Fn: build failed, nothing to serve\n.*src\/app\.ts:3:\d+: error/)
+
+    // Prepare: fixed
+    writeFileSync(join(dir, 'src', 'app.ts'), 'export const handler = async () => process.env.WHERE\n')
+    writeFileSync(join(dir, 'env.json'), '{}')
+    const server = await startDevServer({
+      template: dir,
+      watch: false,
+      envVarsFile: join(dir, 'env.json'),
+      emulator: { logDir: join(dir, 'logs'), region: 'eu-west-1', accountId: '123456789012' },
+    })
+    try {
+      // Act
+      const result = await server.emulator.invoke('Fn', {})
+
+      // Assess
+      expect(JSON.parse(result.payload)).toBe('eu-west-1/123456789012')
+    } finally {
+      await server.stop()
+    }
+  }, 30_000)
+})
+
 describe('serve of a TypeScript handler without a template', () => {
   test('says that the runtime cannot load TypeScript and what to do', async () => {
     // Prepare
