@@ -283,6 +283,15 @@ describe('lambda-lifetime serve --template', () => {
       await waitForOutput(served.output, new RegExp(`api env ${oldShort} shut down \\(redeploy, SIGTERM\\)`))
       await waitForOutput(served.output, new RegExp(`api ${oldShort} │ .*SIGTERM received, draining`))
 
+      // Act: the template itself changes
+      writeFileSync(join(project, 'template.yaml'), `${TEMPLATE}\n`)
+
+      // Assess: not reloaded, and said so
+      await waitForOutput(
+        served.output,
+        /template\.yaml changed: .* stop and run serve again to pick them up/,
+      )
+
       // Act: a save that does not build
       writeFileSync(join(project, 'api', 'greet.ts'), GREET_BROKEN)
       await waitForOutput(served.output, /api: build failed, v2 keeps serving/)

@@ -150,6 +150,12 @@ export const startDevServer = async (options: DevServerOptions): Promise<DevServ
       }
       watchers.set(name, watchPaths(watchFiles, onChange))
     }
+    // New functions or routes need a new emulator: say so rather than serve a stale project silently.
+    const templateChanged = (changed: readonly string[]): void =>
+      print(
+        `${changed.join(', ')} changed: functions, routes and settings are read at start; stop and run serve again to pick them up (code changes reload by themselves)`,
+      )
+    watchers.set('', watchPaths(project.files, templateChanged))
   }
   return {
     emulator,
