@@ -120,11 +120,13 @@ const main = async () => {
     const why = result.status >= 200 && result.status < 300 ? '' : reasonOf(result)
     // The outage's 502/503/504 and the burst's 429 are the demo's point; a 500 never is.
     if (result.status === 500 || result.status > 504) unexpected.push(`${label}: ${result.status} ${why}`)
-    const status = `${result.status} ${String(result.ms).padStart(5)} ms`
+    const status = `${result.status} ${answerWord(result.status).padEnd(12)} ${String(result.ms).padStart(5)} ms`
     console.log(
       `  ${label.padEnd(18)} ${status}  ${where.padEnd(20)} ${invocation.padEnd(12)} ${why}`.trimEnd(),
     )
   }
+  /** As the emulator's terminal and the report read an answer: a 4xx is the client's error, a 5xx an error. */
+  const answerWord = (status) => (status >= 500 ? 'error' : status >= 400 ? 'client error' : 'ok')
   /** Why an answer is not a 2xx: the API's `{message, reason}`, else its body, else a pointer to the logs. */
   const reasonOf = (result) => {
     const { message, reason } = result.json ?? {}

@@ -10,9 +10,9 @@
  * `scripts/local/postgres.mjs` copes with that. A second signal exits at once.
  */
 import { relative } from 'node:path'
-import { containerOf, shortContainerId } from './local/containers.mjs'
 import { BREAKER_TABLE, startLocalStack } from './local/local-stack.mjs'
 import { portInUse } from './local/ports.mjs'
+import { terminalLine } from './local/terminal.mjs'
 
 const httpPort = Number(process.env.PORT ?? 3000)
 const invokePort = Number(process.env.INVOKE_PORT ?? 9001)
@@ -21,41 +21,10 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP']
 /** Longer than the emulator's shutdown of environments plus PostgreSQL's grace period. */
 const STOP_LIMIT_MS = 30_000
 
-const time = () => new Date().toISOString().slice(11, 23)
-
-/** The one short form people see for a container: `container 1a2b3c4d` (first 8 hex digits of its id). */
-const containerLabel = (environment) => {
-  const id = containerOf(environment)
-  return id === null ? 'a new environment' : `container ${shortContainerId(id)}`
-}
-
-/** One line per event worth seeing: environments coming and going, each invocation's end. */
-const describe = (event) => {
-  const environment = event.environment
-  switch (event.type) {
-    case 'environment.start':
-      return `a new environment is starting (${environment.initType})`
-    case 'environment.ready':
-      return `a new environment is ready, init ${Math.round(event.initDurationMs)} ms`
-    case 'environment.init-failed':
-      return `an environment failed its init: ${event.errorType} (${event.reason})`
-    case 'environment.reset':
-      return `${containerLabel(environment)} ended in a ${event.reason}: a new runtime takes over the same environment (log stream and /tmp)`
-    case 'environment.shutdown':
-      return `${containerLabel(environment)} shut down (${event.reason}, ${event.signal})`
-    case 'invocation.end':
-      return `${containerLabel(environment)} invocation ${environment.invocations} ${event.outcome} in ${Math.round(event.durationMs)} ms`
-    case 'invocation.throttle':
-      return 'throttled (429 TooManyRequestsException): every environment is busy'
-    default:
-      return null
-  }
-}
-
+/** One line per event worth seeing (the emulator's `describeEvent`: a 4xx answer reads as a client error). */
 const onEvent = (event) => {
-  const line = describe(event)
-  const functionName = event.environment?.functionName ?? event.functionName ?? ''
-  if (line !== null) console.log(`${time()} ${functionName} ${line}`.replace(/ {2,}/g, ' '))
+  const line = terminalLine(event)
+  if (line !== null) console.log(line)
 }
 
 const reasonOf = (error) => (error instanceof Error ? error.message : String(error))
@@ -130,7 +99,7 @@ const main = async () => {
 lambda-lifetime is serving the examples on the emulator.
 
   Dashboard    ${emulator.dashboardUrl}   live environments, lanes, invoke, stop, the lifetime report
-  HTTP API     ${stack.httpUrl}   /hello → function hello, everything else → function orders-api
+  HTTP API     ${stack.httpUrl}   open it in a browser: the functions and routes; /hello → hello, the rest → orders-api
   Invoke API   ${emulator.invokeUrl}   functions hello and orders-api (the AWS SDK's LambdaClient works with this endpoint)
   PostgreSQL   ${postgres.connectionString}
   DynamoDB     ${dynamo.endpoint}   dynalite, table ${BREAKER_TABLE}
@@ -138,7 +107,8 @@ lambda-lifetime is serving the examples on the emulator.
   logs         ${relative(process.cwd(), emulator.logDir) || '.'}/   one file per environment, like CloudWatch log streams
 
 See container reuse: run this twice. Same containerId, invocation 1 then 2, startType cold then warm
-(the lines below show a container by the first 8 hex digits of its id):
+(the lines below show an environment and its container by the first 8 hex digits of their ids; an
+answer of 4xx reads "client error", a 5xx or a thrown error "error"):
   curl -s ${http}/hello
 
 The orders API:

@@ -1,4 +1,4 @@
-import type { Emulator, EmulatorEvent, LifetimeRules } from '@lambda-lifetime/emulator'
+import type { Emulator, EmulatorEvent, FunctionConfig, LifetimeRules } from '@lambda-lifetime/emulator'
 import type { PaymentsServer } from './payments.mjs'
 import type { PostgresServer } from './postgres.mjs'
 
@@ -16,19 +16,23 @@ export interface LocalStackOptions {
   /** Extra environment of the orders-api function (BREAKER_RESET_MS, PAYMENTS_TIMEOUT_MS, ...). */
   ordersEnv?: Record<string, string>
   onEvent?: (event: EmulatorEvent) => void
+  /** More functions beside the two examples (tests use it to serve a fixture). */
+  extraFunctions?: FunctionConfig[]
+  /** More HTTP routes, `{ '/prefix': 'function' }`, beside `/hello`. */
+  extraRoutes?: Record<string, string>
   log?: (line: string) => void
 }
 
 /** One part of the stack that `stop()` stopped. */
 export interface StoppedPart {
-  /** What it was, for people: "the HTTP front door", "PostgreSQL, its data folder … removed". */
+  /** What it was, for people: "the emulator and its environments", "PostgreSQL, its data folder … removed". */
   readonly name: string
   readonly error?: unknown
 }
 
 export interface LocalStack {
   readonly emulator: Emulator
-  /** The HTTP front door: `/hello…` → hello, everything else → orders-api. */
+  /** The emulator's HTTP front door: `/hello…` → hello, everything else → orders-api. */
   readonly httpUrl: string
   readonly postgres: PostgresServer
   readonly dynamo: { readonly endpoint: string; stop(): Promise<void> }

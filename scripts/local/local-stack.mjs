@@ -1,12 +1,13 @@
 /**
  * Everything the examples need locally, started in one call: the two examples bundled, embedded
  * PostgreSQL, dynalite with the breaker table, the fake payments service, the emulator serving both
- * functions on its Invoke API, and one HTTP front door routing `/hello` to hello and the rest to orders-api.
+ * functions on its Invoke API and on its own HTTP front door (`httpRoutes`: `/hello` to hello, the rest to
+ * orders-api), which answers a response HTTP cannot carry with a 502 and a browser at `/` with a page
+ * listing the routes.
  * `scripts/start.mjs`, `scripts/demo.mjs` and the end-to-end tests all go through here.
  */
 import { bundleExample } from './bundle.mjs'
 import { createTable, LOCAL_CREDENTIALS, startDynalite } from './dynalite.mjs'
-import { startFrontDoor } from './front-door.mjs'
 import { startPayments } from './payments.mjs'
 import { startPostgres } from './postgres.mjs'
 
@@ -42,7 +43,7 @@ const stopAll = async (stops) => {
  * const stack = await startLocalStack({ httpPort: 3000, invokePort: 9001 })
  * console.log(stack.httpUrl) // http://127.0.0.1:3000
  * stack.payments.setMode('down')
- * const stopped = await stack.stop() // [{ name: 'the HTTP front door' }, …, { name: 'PostgreSQL, …' }]
+ * const stopped = await stack.stop() // [{ name: 'the emulator and its environments' }, …, { name: 'PostgreSQL, …' }]
  */
 export const startLocalStack = async ({
   httpPort = 0,
@@ -51,6 +52,8 @@ export const startLocalStack = async ({
   rules = {},
   ordersEnv = {},
   onEvent,
+  extraFunctions = [],
+  extraRoutes = {},
   log = () => {},
 } = {}) => {
   const stops = []
@@ -79,7 +82,9 @@ export const startLocalStack = async ({
     const emulator = await startEmulator({
       ...rules,
       port: invokePort,
-      httpPort: false,
+      httpPort,
+      httpFunction: 'orders-api',
+      httpRoutes: { '/hello': 'hello', ...extraRoutes },
       ...(logDir === undefined ? {} : { logDir }),
       ...(onEvent === undefined ? {} : { onEvent }),
       functions: [
@@ -101,21 +106,15 @@ export const startLocalStack = async ({
           },
         },
         { name: 'hello', handler: hello.handler, codeDir: hello.taskRoot, memoryMb: 256, timeoutMs: 3_000 },
+        ...extraFunctions,
       ],
     })
     stops.push({ name: 'the emulator and its environments', stop: () => emulator.stop() })
-    const http = await startFrontDoor({
-      emulator,
-      port: httpPort,
-      routes: [['/hello', 'hello']],
-      fallback: 'orders-api',
-    })
-    stops.push({ name: 'the HTTP front door', stop: () => http.stop() })
 
     let stopped = null
     return {
       emulator,
-      httpUrl: http.url,
+      httpUrl: emulator.httpUrl,
       postgres,
       dynamo,
       payments,

@@ -125,7 +125,11 @@ describe('npm start on a signal', () => {
       expect(run.output()).toMatch(/\nStopped\.\n/)
       expect(postgresFolders(run)).toEqual([])
       // One short form of the container everywhere: the first 8 hex digits of the id the answer carries.
-      expect(run.output()).toContain(`container ${body.containerId.slice(0, 8)} invocation 1`)
+      expect(run.output()).toMatch(
+        new RegExp(
+          `hello env [0-9a-f]{8} invocation 1: ok 200 in \\d+ ms · container ${body.containerId.slice(0, 8)}`,
+        ),
+      )
     },
     READY_WITHIN_MS + EXIT_WITHIN_MS + 20_000,
   )

@@ -1,15 +1,21 @@
 /**
  * The `lambda-lifetime` command: `serve` runs functions on the emulator, `invoke` calls one through a
- * running emulator's Invoke API, `report` hands over to `@lambda-lifetime/report` when it is installed.
+ * running emulator's Invoke API, `event` prints a sample event, `logs` follows the log streams,
+ * `report` hands over to `@lambda-lifetime/report` when it is installed.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseArgs, styleText } from 'node:util'
 import { MAX_TIMER_MS } from '@lambda-lifetime/commons'
+import { startDevServer } from './dev-server.js'
 import { startEmulator } from './emulator.js'
 import { reasonOf } from './errors.js'
+import { eventOptionsFromFlags, readEventInput } from './events/input.js'
+import { EVENT_SOURCES, sampleEvent } from './events/samples.js'
 import { emulatorOptionsProblem, MAX_FUNCTION_TIMEOUT_MS } from './options.js'
-import type { EmulatorEvent, EmulatorOptions, FunctionConfig } from './types.js'
+import { findProjectFile } from './project/template.js'
+import { followLogs } from './terminal-logs.js'
+import type { Emulator, EmulatorEvent, EmulatorOptions, FunctionConfig, StopSummary } from './types.js'
 import { type AnswerCounts, countAnswer, describeEvent, renderEnvironments } from './view.js'
 
 /** Where the command writes, and what stops `serve` (SIGINT/SIGTERM by default). */
@@ -17,7 +23,16 @@ export interface CliIo {
   readonly out: NodeJS.WritableStream & { isTTY?: boolean }
   readonly err: NodeJS.WritableStream
   readonly signal?: AbortSignal
+  /** Standard input, for `invoke --event -` and a piped event. Default: none (the command's own: process.stdin). */
+  readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean }
 }
+
+/** `pathParameters` → `path-parameters`, as the flags are written. */
+const kebab = (name: string): string => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+
+/** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
+const colorFor = (stream: { isTTY?: boolean }): boolean =>
+  stream.isTTY === true && (process.env.NO_COLOR ?? '') === '' && process.env.TERM !== 'dumb'
 
 const DURATIONS = "Durations: a bare number is seconds (as Lambda's Timeout); or 500ms, 10s, 5m, 2h."
 
@@ -34,6 +49,14 @@ One function from flags:
   --env KEY=VALUE           an environment variable of the function (repeatable)
 Or many from a file:
   --config emulator.json    the options of startEmulator (paths relative to the file)
+Or the project you deploy (found in the current directory when no function flag is given):
+  --template PATH           a SAM template, a cdk.out (after cdk synth) or a folder holding one:
+                            its functions (TypeScript bundled with esbuild, source maps on) and every
+                            API route on the HTTP port, matched as API Gateway matches them
+  --env-vars env.json       environment overrides per function, as sam local --env-vars
+  --no-watch                no hot reload (by default a saved source builds and deploys a new version)
+The terminal (with --template, or when output is not a terminal: lines instead of the live table):
+  --raw                     the handler's log lines as written (default: JSON and runtime lines made readable)
 The emulator:
   --port 9001               the Invoke API's port
   --http-port 3000          the HTTP front door's port
@@ -56,12 +79,38 @@ const INVOKE_USAGE = `Usage: lambda-lifetime invoke <function> [options]
 
 Invokes a function through a running emulator's Invoke API (start one with lambda-lifetime serve).
 
-  --payload JSON            the event (default {})
+  --event FILE              the event from a JSON file; --event - reads standard input
+  --payload JSON            the event as JSON text, or file://event.json
+                            (neither: standard input when it is piped in, else {})
   --endpoint URL            the Invoke API (default http://127.0.0.1:9001)
-  --event                   an asynchronous (Event) invocation: answers 202 at once
+  --async                   an asynchronous (Event) invocation: answers 202 at once
   --tail                    print the invocation's log (the last 4 KB) on stderr
   -h, --help                print this text
-Example: lambda-lifetime invoke hello --payload '{"a":1}' --tail
+Example: lambda-lifetime invoke hello --event events/get-order.json --tail
+`
+
+const EVENT_USAGE = `Usage: lambda-lifetime event <source> [options]
+
+Prints a sample event of an AWS source, to edit and send with lambda-lifetime invoke.
+
+Sources:
+${EVENT_SOURCES.map((source) => `  ${source.name.padEnd(14)}${source.description}\n${' '.repeat(16)}${source.options.map((option) => `--${kebab(option)}`).join(' ')}`).join('\n')}
+Every source also takes --region and --account-id. Object options (--headers, --query, --path-parameters,
+--detail, --keys, --new-image, --old-image) are JSON; --body, --message and --data are text or JSON.
+  -h, --help                print this text
+Example: lambda-lifetime event http-api --method POST --path /orders --body '{"item":"book"}' > event.json
+`
+
+const LOGS_USAGE = `Usage: lambda-lifetime logs [function] [options]
+
+Prints the log streams of every environment (or of one function), each line prefixed by the function
+and the environment's short id; JSON lines (Powertools) and the runtime's lines shown readably.
+
+  --follow                  keep printing new lines, across environments that start later
+  --log-dir DIR             where the log streams are (default .lambda-lifetime/logs)
+  --raw                     the lines as written
+  -h, --help                print this text
+Example: lambda-lifetime logs orders --follow
 `
 
 const USAGE = `Usage: lambda-lifetime <command> [options]
@@ -69,6 +118,8 @@ const USAGE = `Usage: lambda-lifetime <command> [options]
 Commands:
   serve    run functions on the emulator (Invoke API + HTTP front door)
   invoke   invoke a function through a running emulator
+  event    print a sample event of an AWS source (http-api, sqs, s3, …)
+  logs     print or follow the log streams of the environments
   report   build a container lifetime report (needs @lambda-lifetime/report)
   help     print this text
 
@@ -77,7 +128,9 @@ Options:
   -v, --version    print the version
 
 ${SERVE_USAGE}
-${INVOKE_USAGE}`
+${INVOKE_USAGE}
+${EVENT_USAGE}
+${LOGS_USAGE}`
 
 const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }
 
@@ -121,6 +174,10 @@ const integer = (text: string | undefined, name: string): number | undefined => 
 
 const serveOptions = {
   config: { type: 'string' },
+  template: { type: 'string' },
+  'env-vars': { type: 'string' },
+  'no-watch': { type: 'boolean' },
+  raw: { type: 'boolean' },
   name: { type: 'string' },
   handler: { type: 'string' },
   'code-dir': { type: 'string' },
@@ -227,7 +284,39 @@ const waitForStop = (signal: AbortSignal | undefined): Promise<void> =>
     process.once('SIGTERM', () => resolve())
   })
 
-const NOTHING_TO_SERVE = `nothing to serve: give a function with --handler index.handler --code-dir DIR [--name NAME], or functions in a file with --config emulator.json (lambda-lifetime serve --help lists every flag)`
+const NOTHING_TO_SERVE = `nothing to serve: give a function with --handler index.handler --code-dir DIR [--name NAME], functions in a file with --config emulator.json, or a project with --template template.yaml|cdk.out (lambda-lifetime serve --help lists every flag)`
+
+/** The project to serve: `--template`, else one found in the working directory when no function flag is given. */
+const templateOf = (values: ServeValues): string | undefined => {
+  if (values.template !== undefined) return values.template
+  if (values.handler !== undefined || values.config !== undefined) return undefined
+  return findProjectFile(process.cwd())
+}
+
+/** Starts the emulator for `serve`: from a project (bundled, routed, hot reloaded) or from the options. */
+const startServing = async (
+  values: ServeValues,
+  options: EmulatorOptions,
+  io: CliIo,
+): Promise<{ emulator: Emulator; stop: () => Promise<StopSummary> }> => {
+  const template = templateOf(values)
+  if (template === undefined) {
+    if (options.functions.length === 0) throw new TypeError(NOTHING_TO_SERVE)
+    const emulator = await startEmulator(options)
+    return { emulator, stop: () => emulator.stop() }
+  }
+  const { functions: _flags, ...emulatorOptions } = options
+  io.out.write(`Project     ${resolve(template)}\n`)
+  const server = await startDevServer({
+    template,
+    ...optional('envVarsFile', values['env-vars']),
+    watch: values['no-watch'] !== true,
+    color: colorFor(io.out),
+    emulator: emulatorOptions,
+    print: (line) => io.out.write(`${line}\n`),
+  })
+  return { emulator: server.emulator, stop: () => server.stop() }
+}
 
 const serve = async (args: string[], io: CliIo): Promise<number> => {
   const { values } = parseArgs({ args, options: serveOptions, strict: true })
@@ -236,24 +325,41 @@ const serve = async (args: string[], io: CliIo): Promise<number> => {
     return 0
   }
   const options = serveArgsToOptions(values)
-  if (options.functions.length === 0) throw new TypeError(NOTHING_TO_SERVE)
+  // The daily loop (a project) and a pipe get lines; a terminal serving flags gets the live table.
+  const lines = templateOf(values) !== undefined || io.out.isTTY !== true
+  const color = colorFor(io.out)
   let dirty = true
   const counts = new Map<string, AnswerCounts>()
   const onEvent = (event: EmulatorEvent): void => {
     dirty = true
     countAnswer(counts, event)
-    // In a pipe the table is printed on change only; the invocations are worth a line each.
-    const line = io.out.isTTY || values.quiet ? null : describeEvent(event)
-    if (line !== null) io.out.write(`${line}\n`)
+    const line = lines && !values.quiet ? describeEvent(event) : null
+    if (line !== null) io.out.write(`${color ? styleText('dim', line, { validateStream: false }) : line}\n`)
   }
-  const emulator = await startEmulator({ ...options, onEvent })
-  const first = options.functions[0]?.name
+  const startedAt = Date.now()
+  const { emulator, stop: stopServing } = await startServing(values, { ...options, onEvent }, io)
+  const follower =
+    lines && !values.quiet
+      ? followLogs(emulator.logDir, {
+          raw: values.raw === true,
+          color,
+          // Streams of environments started ahead (provisioned) are this run's: printed whole.
+          since: startedAt,
+          print: (line) => io.out.write(`${line}\n`),
+        })
+      : null
+  const stop = async (): Promise<StopSummary> => {
+    const summary = await stopServing()
+    await follower?.stop()
+    return summary
+  }
+  const first = emulator.functionNames[0]
   io.out.write(
     [
       ...(emulator.dashboardUrl ? [`Dashboard   ${emulator.dashboardUrl}   (open it in a browser)`] : []),
       `Invoke API  ${emulator.invokeUrl}   (LambdaClient endpoint; lambda-lifetime invoke ${first} --endpoint ${emulator.invokeUrl})`,
       ...(emulator.httpUrl
-        ? [`HTTP        ${emulator.httpUrl}   (open it in a browser, or curl ${emulator.httpUrl}/hello)`]
+        ? [`HTTP        ${emulator.httpUrl}   (open it in a browser: the functions and routes)`]
         : []),
       `Logs        ${emulator.logDir}/<function>/<log stream>.log`,
       'Press Ctrl+C to stop.',
@@ -262,7 +368,7 @@ const serve = async (args: string[], io: CliIo): Promise<number> => {
   )
   let printedLines = 0
   const draw = (): void => {
-    if (!dirty || values.quiet) return
+    if (!dirty || values.quiet || lines) return
     dirty = false
     const table = renderEnvironments(emulator.environments(), Date.now(), counts)
     // On a terminal the table redraws in place; in a pipe each change is printed once.
@@ -276,7 +382,7 @@ const serve = async (args: string[], io: CliIo): Promise<number> => {
   clearInterval(timer)
   draw()
   io.out.write('stopping: shutting every environment down\n')
-  const summary = await emulator.stop()
+  const summary = await stop()
   if (summary.unrunEvents > 0) {
     const where = dirname(summary.unrunEventFiles[0] as string)
     io.err.write(
@@ -295,14 +401,46 @@ const unreachable = (endpoint: string, error: Error): Error => {
   )
 }
 
+/** All of a stream, as text. */
+const readAll = async (stream: NodeJS.ReadableStream): Promise<string> => {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer))
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/**
+ * The event to send: `--event` (a file, `-` for standard input), else `--payload` (JSON or
+ * `file://…`), else what is piped in, else `{}` with a note, never `{}` in place of piped input.
+ */
+const invokePayload = async (
+  values: { event?: string | undefined; payload?: string | undefined },
+  io: CliIo,
+): Promise<string> => {
+  if (values.event !== undefined && values.payload !== undefined)
+    throw new TypeError('give the event once: --event FILE or --payload JSON, not both')
+  const readStdin = (): Promise<string> => {
+    if (io.stdin === undefined) throw new TypeError('no standard input to read the event from')
+    return readAll(io.stdin)
+  }
+  const given = values.event ?? values.payload
+  if (given !== undefined) return readEventInput(given, { readStdin })
+  if (io.stdin !== undefined && io.stdin.isTTY !== true) {
+    const piped = await readStdin()
+    if (piped.trim() !== '') return readEventInput('-', { readStdin: async () => piped })
+  }
+  io.err.write('no --event or --payload: sending {} (lambda-lifetime event --help prints sample events)\n')
+  return '{}'
+}
+
 const invoke = async (args: string[], io: CliIo): Promise<number> => {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     options: {
-      payload: { type: 'string', default: '{}' },
+      payload: { type: 'string' },
+      event: { type: 'string' },
       endpoint: { type: 'string', default: 'http://127.0.0.1:9001' },
-      event: { type: 'boolean' },
+      async: { type: 'boolean' },
       tail: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -315,15 +453,16 @@ const invoke = async (args: string[], io: CliIo): Promise<number> => {
   if (name === undefined) throw new TypeError('invoke needs a function name (lambda-lifetime invoke --help)')
   if (!URL.canParse(values.endpoint))
     throw new TypeError(`--endpoint must be a URL like http://127.0.0.1:9001, got ${values.endpoint}`)
+  const payload = await invokePayload(values, io)
   let response: Response
   try {
     response = await fetch(
       `${values.endpoint}/2015-03-31/functions/${encodeURIComponent(name)}/invocations`,
       {
         method: 'POST',
-        body: values.payload,
+        body: payload,
         headers: {
-          'X-Amz-Invocation-Type': values.event ? 'Event' : 'RequestResponse',
+          'X-Amz-Invocation-Type': values.async ? 'Event' : 'RequestResponse',
           'X-Amz-Log-Type': values.tail ? 'Tail' : 'None',
         },
       },
@@ -341,6 +480,80 @@ const invoke = async (args: string[], io: CliIo): Promise<number> => {
       `status ${response.status} ${response.headers.get('x-amz-function-error') ?? response.headers.get('x-amzn-errortype') ?? ''}\n`,
     )
   return failed ? 1 : 0
+}
+
+/** `lambda-lifetime event <source> [--path … --method … …]`: a sample event on standard output. */
+/** `--name value` and `--name=value` pairs (any name: each source has its own), and the positionals. */
+const eventArgs = (
+  args: readonly string[],
+): { flags: Record<string, string>; positionals: string[]; help: boolean } => {
+  const flags: Record<string, string> = {}
+  const positionals: string[] = []
+  let help = false
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] as string
+    if (arg === '--help' || arg === '-h') help = true
+    else if (!arg.startsWith('--')) positionals.push(arg)
+    else {
+      const equals = arg.indexOf('=')
+      const name = arg.slice(2, equals === -1 ? undefined : equals)
+      if (equals === -1) index += 1
+      const value = equals === -1 ? args[index] : arg.slice(equals + 1)
+      if (value === undefined) throw new TypeError(`--${name} needs a value (lambda-lifetime event --help)`)
+      flags[name] = value
+    }
+  }
+  return { flags, positionals, help }
+}
+
+const event = (args: string[], io: CliIo): number => {
+  const { flags, positionals, help } = eventArgs(args)
+  if (help || positionals.length === 0) {
+    io.out.write(EVENT_USAGE)
+    return help ? 0 : 2
+  }
+  const source = positionals[0] as string
+  const known = EVENT_SOURCES.find((item) => item.name === source)
+  if (known === undefined)
+    throw new TypeError(
+      `unknown event source "${source}"; known: ${EVENT_SOURCES.map((item) => item.name).join(', ')}`,
+    )
+  const sample = sampleEvent(known.name, eventOptionsFromFlags(known.name, flags))
+  io.out.write(`${JSON.stringify(sample, null, 2)}\n`)
+  return 0
+}
+
+/** `lambda-lifetime logs [function] [--follow]`: the log streams, readable, across environments. */
+const logs = async (args: string[], io: CliIo): Promise<number> => {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      follow: { type: 'boolean', short: 'f' },
+      'log-dir': { type: 'string', default: '.lambda-lifetime/logs' },
+      raw: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) {
+    io.out.write(LOGS_USAGE)
+    return 0
+  }
+  const logDir = resolve(values['log-dir'])
+  if (!existsSync(logDir))
+    throw new TypeError(
+      `no log streams in ${logDir}: start functions with lambda-lifetime serve, or pass --log-dir`,
+    )
+  const follower = followLogs(logDir, {
+    fromStart: true,
+    raw: values.raw === true,
+    color: colorFor(io.out),
+    ...optional('functionName', positionals[0]),
+    print: (line) => io.out.write(`${line}\n`),
+  })
+  if (values.follow) await waitForStop(io.signal)
+  await follower.stop()
+  return 0
 }
 
 /** The report's entry point, as `@lambda-lifetime/report` exports it. */
@@ -381,7 +594,7 @@ const packageVersion = (): string =>
  */
 export const runCli = async (
   argv: readonly string[],
-  io: CliIo = { out: process.stdout, err: process.stderr },
+  io: CliIo = { out: process.stdout, err: process.stderr, stdin: process.stdin },
   loadReport: () => Promise<unknown> = () => import('@lambda-lifetime/report' as string),
 ): Promise<number> => {
   const [command, ...args] = argv
@@ -392,6 +605,8 @@ export const runCli = async (
     }
     if (command === 'serve') return await serve(args, io)
     if (command === 'invoke') return await invoke(args, io)
+    if (command === 'event') return event(args, io)
+    if (command === 'logs') return await logs(args, io)
     if (command === 'report') return await report(args, io, loadReport)
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       io.out.write(USAGE)

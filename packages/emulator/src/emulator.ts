@@ -17,15 +17,18 @@ import {
   resolveFunction,
   resolveLogDir,
 } from './options.js'
-import { FunctionPool } from './pool.js'
+import { FunctionPool, type PoolContext } from './pool.js'
+import { createRouter } from './project/routes.js'
 import type {
   Emulator,
   EmulatorEvent,
   EmulatorOptions,
+  FunctionConfig,
   InvocationAnswer,
   InvocationOutcome,
   InvokeOptions,
   InvokeResult,
+  RedeploySummary,
   StopSummary,
 } from './types.js'
 
@@ -39,6 +42,8 @@ interface AcceptedEvent {
 }
 
 const MAX_PARSED_FOR_STATUS = 64 * 1024
+/** How often a redeploy checks whether the old code's environments have finished their work. */
+const DRAIN_POLL_MS = 25
 
 /**
  * How a person should read an answer: a function's HTTP 4xx is the client's error, a 5xx or any
@@ -107,13 +112,54 @@ class LambdaEmulator implements Emulator {
     this.logDir = resolveLogDir(options.logDir)
     ;({ region: this.region, accountId: this.accountId } = resolveAccount(options))
     if (options.onEvent) this.#listeners.add(options.onEvent)
-    const context = {
+    this.#poolContext = {
       logDir: this.logDir,
       runtimeClient: findRuntimeClient(),
       emit: (event: EmulatorEvent) => this.#emit(event),
     }
     for (const fn of options.functions)
-      this.#pools.set(fn.name, new FunctionPool(resolveFunction(options, fn), context))
+      this.#pools.set(fn.name, new FunctionPool(resolveFunction(options, fn), this.#poolContext))
+  }
+
+  readonly #poolContext: PoolContext
+  /** Pools of replaced code, until their environments have finished and shut down. */
+  readonly #draining = new Set<FunctionPool>()
+  /** Environments of replaced code: their shutdown reads `redeploy`. */
+  readonly #redeployed = new Set<string>()
+
+  async redeploy(config: FunctionConfig): Promise<RedeploySummary> {
+    const old = this.#pool(config.name)
+    const fn = resolveFunction(this.#options, config)
+    checkFunctionCode(fn)
+    const pool = new FunctionPool(fn, this.#poolContext)
+    this.#pools.set(config.name, pool)
+    const live = old.environments().filter((environment) => environment.state !== 'stopped')
+    for (const environment of live) this.#redeployed.add(environment.id)
+    this.#draining.add(old)
+    void this.#drain(old).finally(() => this.#draining.delete(old))
+    await pool.start()
+    return { draining: live.length }
+  }
+
+  /**
+   * Waits until the old code's environments run nothing (and no accepted Event of the function waits
+   * to start, since the old pool may hold it), then shuts them down. Bounded by the longest an
+   * invocation may take, so a stuck one cannot keep old code alive forever.
+   */
+  async #drain(old: FunctionPool): Promise<void> {
+    const limit = Date.now() + old.fn.initTimeoutMs + old.fn.timeoutMs + 1_000
+    const settled = (): boolean =>
+      old
+        .environments()
+        .every(
+          (environment) =>
+            environment.state === 'stopped' ||
+            environment.state === 'shutting-down' ||
+            (environment.state === 'idle' && environment.info().inFlight === 0),
+        ) && ![...this.#events.values()].some((event) => event.functionName === old.fn.name && !event.started)
+    while (!settled() && Date.now() < limit && !this.#stopping)
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS))
+    await old.stop()
   }
 
   async start(): Promise<void> {
@@ -135,6 +181,7 @@ class LambdaEmulator implements Emulator {
         accountId: this.accountId,
         functionName: this.#options.httpFunction ?? (names[0] as string),
         routes: this.#options.httpRoutes ?? {},
+        ...(this.#options.apiRoutes === undefined ? {} : { router: createRouter(this.#options.apiRoutes) }),
         functionNames: names,
         invokeUrl: this.invokeUrl,
         invokeRaw: (name, payload) => this.invokeRaw(name, payload),
@@ -200,6 +247,9 @@ class LambdaEmulator implements Emulator {
       const accepted = this.#events.get(event.requestId)
       if (accepted) accepted.started = true
     }
+    if (event.type === 'environment.shutdown' && this.#redeployed.has(event.environment.id))
+      return { ...event, reason: 'redeploy' }
+    if (event.type === 'environment.stopped') this.#redeployed.delete(event.environment.id)
     if (event.type !== 'invocation.end') return event
     const seen = this.#answers.get(event.requestId)
     this.#answers.delete(event.requestId)
@@ -218,10 +268,14 @@ class LambdaEmulator implements Emulator {
   }
 
   environments(functionName?: string) {
-    return [...this.#pools.values()]
+    return [...this.#pools.values(), ...this.#draining]
       .filter((pool) => functionName === undefined || pool.fn.name === functionName)
       .flatMap((pool) => pool.environments().map((environment) => environment.info()))
       .filter((info) => info.state !== 'stopped')
+  }
+
+  get functionNames(): readonly string[] {
+    return [...this.#pools.keys()]
   }
 
   hasFunction(name: string): boolean {
@@ -310,7 +364,7 @@ class LambdaEmulator implements Emulator {
     clearInterval(this.#sweeper)
     this.#dashboard?.close()
     await Promise.all([close(this.#invokeServer), close(this.#httpServer)])
-    await Promise.all([...this.#pools.values()].map((pool) => pool.stop()))
+    await Promise.all([...this.#pools.values(), ...this.#draining].map((pool) => pool.stop()))
     process.off('exit', this.#killAll)
     return this.#keepUnrunEvents()
   }

@@ -14,6 +14,7 @@ import { isRecord } from '@lambda-lifetime/commons'
 import { InvokeApiError, reasonOf } from './errors.js'
 import { leaveBodyUnread, readBody, requestTarget } from './http-server.js'
 import { MAX_SYNC_PAYLOAD_BYTES } from './invoke-api.js'
+import type { Router } from './project/routes.js'
 import type { InvokeResult } from './types.js'
 
 /** The request parts the event is made of. */
@@ -106,6 +107,91 @@ export const toHttpApiEvent = (request: HttpRequestParts): Record<string, unknow
   if (request.body.length > 0)
     event.body = textual ? request.body.toString('utf8') : request.body.toString('base64')
   return event
+}
+
+/** Multi-valued query parameters, as a REST API (1.0) event carries them. */
+const multiValueQuery = (search: URLSearchParams): Record<string, string[]> | null => {
+  const result: Record<string, string[]> = {}
+  for (const [name, value] of search) result[name] = [...(result[name] ?? []), value]
+  return Object.keys(result).length > 0 ? result : null
+}
+
+/** The route a request matched, as the events carry it. */
+export interface MatchedRoute {
+  /** `GET /orders/{id}` or `$default` (2.0 `routeKey`); a REST API's `resource` is the path part. */
+  readonly routeKey: string
+  readonly pathParameters: Readonly<Record<string, string>>
+}
+
+/**
+ * Builds the API Gateway REST API (payload 1.0) event of a request, with the matched route as
+ * `resource` and `pathParameters`; a body that is not text travels base64-encoded.
+ *
+ * @example
+ * ```ts
+ * const event = toRestApiEvent(parts, { routeKey: 'GET /orders/{id}', pathParameters: { id: '42' } })
+ * event.resource // '/orders/{id}'
+ * ```
+ */
+export const toRestApiEvent = (request: HttpRequestParts, route: MatchedRoute): Record<string, unknown> => {
+  const url = requestTarget(request.url)
+  if (url === null) throw new TypeError(`not a request target: ${request.url}`)
+  const now = new Date()
+  const resource = route.routeKey === '$default' ? url.pathname : route.routeKey.replace(/^\S+ /, '')
+  const headers: Record<string, string> = {}
+  const multiValueHeaders: Record<string, string[]> = {}
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue
+    const values = Array.isArray(value) ? value : [value]
+    headers[name] = values.at(-1) as string
+    multiValueHeaders[name] = values
+  }
+  const query = queryParameters(url.searchParams)
+  const textual = TEXT_TYPES.test(String(request.headers['content-type'] ?? 'text/plain'))
+  const hasParameters = Object.keys(route.pathParameters).length > 0
+  return {
+    resource,
+    path: url.pathname,
+    httpMethod: request.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: query ?? null,
+    multiValueQueryStringParameters: multiValueQuery(url.searchParams),
+    pathParameters: hasParameters ? { ...route.pathParameters } : null,
+    stageVariables: null,
+    requestContext: {
+      accountId: request.accountId,
+      apiId: 'local',
+      resourceId: 'local',
+      resourcePath: resource,
+      httpMethod: request.method,
+      path: `/local${url.pathname}`,
+      protocol: 'HTTP/1.1',
+      stage: 'local',
+      domainName: String(request.headers.host ?? 'localhost'),
+      requestId: randomUUID(),
+      requestTime: formatTime(now),
+      requestTimeEpoch: now.getTime(),
+      identity: {
+        sourceIp: request.sourceIp,
+        userAgent: String(request.headers['user-agent'] ?? ''),
+      },
+    },
+    body: request.body.length === 0 ? null : request.body.toString(textual ? 'utf8' : 'base64'),
+    isBase64Encoded: request.body.length > 0 && !textual,
+  }
+}
+
+/** The HTTP API (2.0) event of a request that matched a route: its `routeKey` and `pathParameters`. */
+const toRoutedHttpApiEvent = (request: HttpRequestParts, route: MatchedRoute): Record<string, unknown> => {
+  const event = toHttpApiEvent(request)
+  const context = event.requestContext as Record<string, unknown>
+  return {
+    ...event,
+    routeKey: route.routeKey,
+    ...(Object.keys(route.pathParameters).length > 0 ? { pathParameters: { ...route.pathParameters } } : {}),
+    requestContext: { ...context, routeKey: route.routeKey },
+  }
 }
 
 const jsonAnswer = (statusCode: number, message: string, reason?: string): HttpAnswer => ({
@@ -225,6 +311,8 @@ export interface HttpBackend {
   /** Every function and the Invoke API's URL, for the index page. */
   readonly functionNames: readonly string[]
   readonly invokeUrl: string
+  /** A project's API routes (`apiRoutes`): when set, requests are matched as API Gateway matches them. */
+  readonly router?: Router
   invokeRaw(functionName: string, payload: string): Promise<InvokeResult>
 }
 
@@ -274,7 +362,7 @@ const escapeHtml = (text: string): string =>
  * and where to go. Small and self-contained (no script, no CDN).
  */
 export const indexPage = (
-  backend: Pick<HttpBackend, 'functionName' | 'functionNames' | 'invokeUrl' | 'routes'>,
+  backend: Pick<HttpBackend, 'functionName' | 'functionNames' | 'invokeUrl' | 'routes' | 'router'>,
 ): HttpAnswer => {
   const environments = `${backend.invokeUrl}/_lambda-lifetime/environments`
   const functions = backend.functionNames
@@ -284,7 +372,22 @@ export const indexPage = (
       return `<li><strong>${escapeHtml(name)}</strong>${front}: <code>POST ${escapeHtml(invoke)}</code></li>`
     })
     .join('\n')
-  const routes = Object.entries(backend.routes)
+  const apiRoutes = (backend.router?.routes ?? []).map((route) => {
+    const target = route.path === '$default' || route.path.includes('{') ? '' : route.path
+    const label = route.path === '$default' ? '$default' : `${route.method} ${route.path}`
+    const shown =
+      target === '' ? escapeHtml(label) : `<a href="${escapeHtml(target)}">${escapeHtml(label)}</a>`
+    return `<li>${shown} (${route.kind}, payload ${route.payloadFormat}): <strong>${escapeHtml(route.functionName)}</strong></li>`
+  })
+  const fallback =
+    backend.router === undefined
+      ? `<li><a href="/">/</a> and any other path here: <strong>${escapeHtml(backend.functionName)}</strong></li>`
+      : '<li>any other path: API Gateway&#39;s answer for a route that does not exist</li>'
+  const intro =
+    backend.router === undefined
+      ? `The function <strong>${escapeHtml(backend.functionName)}</strong> has no answer for <code>GET /</code>. Every request to this address reaches a function as an API Gateway HTTP API (v2) event, by the routes below.`
+      : 'No route answers <code>GET /</code>. Every request to this address is matched against the routes of the project, as API Gateway matches them, and reaches the function as the event its API sends.'
+  const routes = Object.entries(backend.router === undefined ? backend.routes : {})
     .map(
       ([prefix, name]) =>
         `<li><a href="${escapeHtml(prefix)}">${escapeHtml(prefix)}</a>: <strong>${escapeHtml(name)}</strong></li>`,
@@ -295,21 +398,22 @@ export const indexPage = (
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}code{background:#f3f3f3;padding:0 .2em}</style>
 </head><body>
 <h1>lambda-lifetime emulator</h1>
-<p>The function <strong>${escapeHtml(backend.functionName)}</strong> has no answer for <code>GET /</code>. Every request to this address reaches a function as an API Gateway HTTP API (v2) event, by the routes below.</p>
+<p>${intro}</p>
 <h2>Functions</h2>
 <ul>
 ${functions}
 </ul>
 <h2>Routes</h2>
 <ul>
-${routes}
-<li><a href="/">/</a> and any other path here: <strong>${escapeHtml(backend.functionName)}</strong></li>
+${routes}${apiRoutes.join('\n')}
+${fallback}
 <li><a href="${escapeHtml(environments)}">${escapeHtml(environments)}</a>: the live environments as JSON</li>
 <li><code>${escapeHtml(backend.invokeUrl)}</code>: the Lambda Invoke API (the <code>endpoint</code> of a LambdaClient)</li>
 </ul>
 </body></html>
 `
-  return { statusCode: 404, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from(html) }
+  // A page served as asked for: 200, so a browser (and a link checker) sees the address working.
+  return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from(html) }
 }
 
 const acceptsHtml = (request: IncomingMessage): boolean =>
@@ -319,6 +423,29 @@ const lambdaRefusal = (error: unknown): HttpAnswer => {
   if (error instanceof InvokeApiError && error.statusCode === 429) return HTTP_ERRORS.throttled
   const reason = error instanceof InvokeApiError ? `${error.code}: ${error.message}` : reasonOf(error)
   return jsonAnswer(500, 'Internal Server Error', `the invocation failed: ${reason}`)
+}
+
+/**
+ * Where a request goes and the event it becomes: by the project's API routes when there are some (a
+ * miss is API Gateway's answer), else by path prefix to a function, as an HTTP API (2.0) event.
+ */
+const routeRequest = (
+  backend: HttpBackend,
+  parts: HttpRequestParts,
+  pathname: string,
+): { functionName: string; event: Record<string, unknown> } | { answer: HttpAnswer } => {
+  if (backend.router === undefined) {
+    const functionName = routeFunction(pathname, backend.routes, backend.functionName)
+    return { functionName, event: toHttpApiEvent(parts) }
+  }
+  const match = backend.router.match(parts.method, pathname)
+  if (!match.matched) {
+    const { statusCode, headers, body } = match.response
+    return { answer: { statusCode, headers: { ...headers }, body: Buffer.from(body) } }
+  }
+  const event =
+    match.route.payloadFormat === '1.0' ? toRestApiEvent(parts, match) : toRoutedHttpApiEvent(parts, match)
+  return { functionName: match.route.functionName, event }
 }
 
 /**
@@ -341,7 +468,7 @@ export const httpFrontDoorRoute =
       sendAnswer(response, HTTP_ERRORS.tooLarge)
       return
     }
-    const event = toHttpApiEvent({
+    const parts: HttpRequestParts = {
       // Requests from an http.Server always have a method.
       method: request.method as string,
       url: target.href,
@@ -349,16 +476,22 @@ export const httpFrontDoorRoute =
       body,
       sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
       accountId: backend.accountId,
-    })
+    }
     let answer: HttpAnswer
+    let missed = false
     try {
-      const functionName = routeFunction(target.pathname, backend.routes, backend.functionName)
-      const result = await backend.invokeRaw(functionName, JSON.stringify(event))
-      answer = fromHttpApiResult(result.payload, result.functionError !== undefined)
+      const routed = routeRequest(backend, parts, target.pathname)
+      missed = 'answer' in routed
+      if ('answer' in routed) answer = routed.answer
+      else {
+        const result = await backend.invokeRaw(routed.functionName, JSON.stringify(routed.event))
+        answer = fromHttpApiResult(result.payload, result.functionError !== undefined)
+      }
     } catch (error) {
       answer = lambdaRefusal(error)
     }
     const browsingRoot = target.pathname === '/' && (request.method === 'GET' || request.method === 'HEAD')
-    if (answer.statusCode === 404 && browsingRoot && acceptsHtml(request)) answer = indexPage(backend)
+    if ((answer.statusCode === 404 || missed) && browsingRoot && acceptsHtml(request))
+      answer = indexPage(backend)
     sendAnswer(response, answer)
   }

@@ -1,10 +1,29 @@
 export type { CliIo } from './cli.js'
 export { parseDuration, runCli } from './cli.js'
+export { type DevServer, type DevServerOptions, describeSkipped, startDevServer } from './dev-server.js'
 export { startEmulator } from './emulator.js'
 export { InvokeApiError } from './errors.js'
-export { fromHttpApiResult, toHttpApiEvent } from './http-api.js'
+export { eventOptionsFromFlags, readEventInput } from './events/input.js'
+export {
+  EVENT_SOURCES,
+  type EventSourceInfo,
+  type EventSourceName,
+  type SampleEventOptions,
+  sampleEvent,
+} from './events/samples.js'
+export { fromHttpApiResult, type MatchedRoute, toHttpApiEvent, toRestApiEvent } from './http-api.js'
 export { logStreamFile, logStreamName } from './logs.js'
 export { emulatorValidateOptions } from './options.js'
+export { createRouter, type Router } from './project/routes.js'
+export {
+  findProjectFile,
+  type HttpRoute,
+  loadProject,
+  type Project,
+  type ProjectFunction,
+  TemplateError,
+} from './project/template.js'
+export { type FollowOptions, followLogs, formatLogLine, type LogFormat } from './terminal-logs.js'
 export type {
   Emulator,
   EmulatorEvent,
@@ -19,6 +38,7 @@ export type {
   InvokeResult,
   LifetimeRules,
   ManagedInstancesOptions,
+  RedeploySummary,
   ShutdownReason,
   StopSummary,
 } from './types.js'

@@ -12,6 +12,7 @@ import {
   rules,
 } from '@lambda-lifetime/commons'
 import { invalidOption } from './errors.js'
+import type { HttpRoute } from './project/model.js'
 import type { EmulatorOptions, FunctionConfig, LifetimeRules, ManagedInstancesOptions } from './types.js'
 
 /** Everything one function needs, defaults applied. */
@@ -120,6 +121,22 @@ const EMULATOR_SCHEMA: OptionSchema = {
     rules.string({ nonEmpty: true }),
     rules.string({ pattern: /^\/\S*$/, expected: 'a path starting with /' }),
   ),
+  apiRoutes: rules.arrayOf(
+    rules.objectOf(
+      {
+        api: rules.string({ nonEmpty: true }),
+        kind: rules.oneOf(['http-api', 'rest-api', 'function-url']),
+        payloadFormat: rules.oneOf(['1.0', '2.0']),
+        method: rules.string({ nonEmpty: true }),
+        path: rules.string({
+          pattern: /^(\/\S*|\$default)$/,
+          expected: 'a path starting with / or $default',
+        }),
+        functionName: rules.string({ nonEmpty: true }),
+      },
+      { required: ['api', 'kind', 'payloadFormat', 'method', 'path', 'functionName'] },
+    ),
+  ),
   logDir: rules.string({ nonEmpty: true }),
   region: rules.string({ pattern: /^[a-z]{2}(-gov)?-[a-z]+-\d+$/, expected: 'a region like "us-east-1"' }),
   accountId: rules.string({ pattern: /^\d{12}$/, expected: 'a 12-digit account id' }),
@@ -171,6 +188,10 @@ export const emulatorOptionsProblem = (
   const unknown = routes.find(([, name]) => !names.includes(name))
   if (unknown !== undefined)
     return `option "httpRoutes[${JSON.stringify(unknown[0])}]" names no function: ${describeValue(unknown[1])}`
+  const apiRoutes = (options.apiRoutes ?? []) as readonly HttpRoute[]
+  const unrouted = apiRoutes.findIndex((route) => !names.includes(route.functionName))
+  if (unrouted !== -1)
+    return `option "apiRoutes[${unrouted}].functionName" names no function: ${describeValue(apiRoutes[unrouted]?.functionName)}`
   return undefined
 }
 
@@ -253,6 +274,12 @@ export const checkFunctionCode = (fn: Pick<ResolvedFunction, 'name' | 'handler' 
   const moduleName = basename(fn.handler).split('.')[0] as string
   const base = resolve(fn.codeDir, moduleRoot, moduleName)
   if (['', '.js', '.mjs', '.cjs'].some((extension) => existsSync(`${base}${extension}`))) return
+  const typescript = ['.ts', '.mts', '.cts'].find((extension) => existsSync(`${base}${extension}`))
+  if (typescript !== undefined)
+    throw invalidOption(
+      `${where}: handler "${fn.handler}" needs ${join(moduleRoot, moduleName)}.js, .mjs or .cjs in ${fn.codeDir}; ${join(moduleRoot, moduleName)}${typescript} is TypeScript, which the runtime cannot load: serve a SAM template or cdk.out with --template (it bundles with esbuild), or bundle it and point codeDir at the output`,
+      'handler',
+    )
   try {
     createRequire(join(fn.codeDir, 'noop.js')).resolve(moduleName, {
       paths: [fn.codeDir, join(fn.codeDir, moduleRoot)],

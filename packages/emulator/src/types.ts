@@ -1,4 +1,5 @@
 /** Public types of @lambda-lifetime/emulator. */
+import type { HttpRoute } from './project/model.js'
 
 /** Managed Instances mode: one runtime with worker threads takes several invocations at once, never frozen. */
 export interface ManagedInstancesOptions {
@@ -62,6 +63,13 @@ export interface EmulatorOptions extends LifetimeRules {
    * and `/hello/…`); the longest prefix wins, other paths go to `httpFunction`. Default none.
    */
   readonly httpRoutes?: Readonly<Record<string, string>>
+  /**
+   * API Gateway routes of a project (`loadProject(...).routes`): when given, the HTTP front door matches
+   * each request as API Gateway does (methods, `{param}`, `{proxy+}`, `$default`) and sends a payload 2.0
+   * (HTTP API, Function URL) or 1.0 (REST API) event with the matched route; a miss answers as API
+   * Gateway does. `httpRoutes` and `httpFunction` are then not used.
+   */
+  readonly apiRoutes?: readonly HttpRoute[]
   /** Directory of the log stream files. Default `.lambda-lifetime/logs` in the working directory. */
   readonly logDir?: string
   /** `AWS_REGION`. Default `us-east-1`. */
@@ -85,7 +93,8 @@ export type EnvironmentState = 'initializing' | 'idle' | 'busy' | 'shutting-down
 export type EmulatorInitType = 'on-demand' | 'provisioned-concurrency' | 'lambda-managed-instances'
 
 /** Why an environment was shut down. */
-export type ShutdownReason = 'idle' | 'max-lifetime' | 'init-failed' | 'stop'
+/** `redeploy`: the function's code changed (hot reload) and this environment ran the old code. */
+export type ShutdownReason = 'idle' | 'max-lifetime' | 'init-failed' | 'stop' | 'redeploy'
 
 /** A snapshot of one environment. */
 export interface EnvironmentInfo {
@@ -213,12 +222,26 @@ export interface Emulator {
   invoke(functionName: string, payload?: unknown, options?: InvokeOptions): Promise<InvokeResult>
   /** Adds an event listener; returns the unsubscribe function. */
   subscribe(listener: (event: EmulatorEvent) => void): () => void
+  /** The names of the functions it serves, in the order given. */
+  readonly functionNames: readonly string[]
+  /**
+   * Deploys new code for a function, as a Lambda deploy does: the next invocation starts a new
+   * environment (a cold start) with `config`; environments of the old code take no new invocation,
+   * finish what they run and are shut down by the SIGTERM rules (reason `redeploy`).
+   */
+  redeploy(config: FunctionConfig): Promise<RedeploySummary>
   /**
    * Closes the servers and shuts every environment down (Lambda's rules: SIGTERM only with an
    * extension). Accepted `Event` invocations that had not started are not run: they are written as
    * JSON files (`<logDir>/<function>/unrun-events/<requestId>.json`) and counted in the summary.
    */
   stop(): Promise<StopSummary>
+}
+
+/** What `redeploy()` did. */
+export interface RedeploySummary {
+  /** Environments of the old code now finishing their work before their shutdown. */
+  readonly draining: number
 }
 
 /** What `stop()` left undone. */

@@ -250,7 +250,7 @@ describe('runCli', () => {
       )
       for (const payload of ['{"sleepMs":3000}', '{"n":2}'])
         await runCli(
-          ['invoke', 'function', '--endpoint', endpoint, '--event', '--payload', payload],
+          ['invoke', 'function', '--endpoint', endpoint, '--async', '--payload', payload],
           capture().io,
         )
 
@@ -340,8 +340,8 @@ describe('runCli', () => {
     const failed = capture()
 
     // Act
-    const queuedCode = await runCli(['invoke', 'fn', '--endpoint', endpoint, '--event'], queued.io)
-    const failedCode = await runCli(['invoke', 'fn', '--endpoint', endpoint], failed.io)
+    const queuedCode = await runCli(['invoke', 'fn', '--endpoint', endpoint, '--async'], queued.io)
+    const failedCode = await runCli(['invoke', 'fn', '--endpoint', endpoint, '--payload', '{}'], failed.io)
     server.close()
     server.closeAllConnections()
 

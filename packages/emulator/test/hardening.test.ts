@@ -173,6 +173,7 @@ describe('HTTP front door', () => {
     )
 
     // Assess
+    expect(browser.status).toBe(200)
     expect(browser.headers.get('content-type')).toBe('text/html; charset=utf-8')
     const html = await browser.text()
     expect(html).toContain('<strong>function</strong>')

@@ -8,7 +8,7 @@ import { describe, expect, test } from '@jest/globals'
 import { runCli } from '@lambda-lifetime/emulator'
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
-const COMMANDS = ['serve', 'invoke', 'report'] as const
+const COMMANDS = ['serve', 'invoke', 'event', 'logs', 'report'] as const
 type Command = (typeof COMMANDS)[number] | ''
 
 const helpOf = async (command: Command): Promise<string> => {
@@ -44,7 +44,7 @@ const shellFlags = (): [Command, string][] =>
 const tableFlags = (): [Command, string][] =>
   readme
     .split('\n')
-    .map((line) => /^\| (serve|invoke|report) \| ([^|]+) \|/.exec(line))
+    .map((line) => /^\| (serve|invoke|event|logs|report) \| ([^|]+) \|/.exec(line))
     .filter((match) => match !== null)
     .flatMap((match) =>
       [...(match[2] as string).matchAll(FLAG)].map(([flag]): [Command, string] => [
@@ -70,7 +70,7 @@ describe('the emulator README', () => {
     expect(missing).toEqual([])
   })
 
-  test('every flag serve --help and invoke --help list is in the README', async () => {
+  test('every flag serve, invoke, event and logs --help list is in the README', async () => {
     // Prepare
     const documented = new Set(
       [...shellFlags(), ...tableFlags()].map(([command, flag]) => `${command} ${flag}`),
@@ -78,7 +78,7 @@ describe('the emulator README', () => {
 
     // Act
     const undocumented: string[] = []
-    for (const command of ['serve', 'invoke'] as const) {
+    for (const command of ['serve', 'invoke', 'event', 'logs'] as const) {
       for (const [flag] of (await helpOf(command)).matchAll(FLAG)) {
         if (flag !== '--help' && !documented.has(`${command} ${flag}`))
           undocumented.push(`${command} ${flag}`)
