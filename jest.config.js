@@ -30,6 +30,7 @@ export default {
   coverageThreshold: { global: { lines: 95, branches: 95, functions: 95, statements: 95 } },
   // A StrykerJS run keeps a sandbox copy of the repository here; its packages must not shadow ours.
   modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/private-tmp.ts'],
   testTimeout: 20000,
   maxWorkers: 2,
 }

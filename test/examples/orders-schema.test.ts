@@ -36,7 +36,10 @@ describe('orders-api schema set-up', () => {
 
       // Act
       const opened = await Promise.allSettled(
-        Array.from({ length: BURST }, () => openDatabase(connectionString)),
+        // A generous connect timeout: the property under test is the lock, not a busy CI machine's speed.
+        Array.from({ length: BURST }, () =>
+          openDatabase(connectionString, { connectionTimeoutMillis: 15_000 }),
+        ),
       )
       const pools = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
       // In Lambda, warmPool listens for a pool's 'error' events; here an idle connection dropped by the

@@ -78,18 +78,22 @@ const toOrder = (row: OrderRow): Order => ({
 
 /**
  * Opens a small pool and makes sure the schema exists. Two connections are enough: a classic Lambda
- * container runs one invocation at a time.
+ * container runs one invocation at a time. A connection that takes over 2 s fails the invocation rather
+ * than eating its timeout (tests on a loaded machine may allow more).
  *
  * @example
  * ```ts
  * const db = await openDatabase('postgres://app:secret@127.0.0.1:5432/orders')
  * ```
  */
-export const openDatabase = async (connectionString: string): Promise<pg.Pool> => {
+export const openDatabase = async (
+  connectionString: string,
+  { connectionTimeoutMillis = 2_000 }: { connectionTimeoutMillis?: number } = {},
+): Promise<pg.Pool> => {
   const pool = new pg.Pool({
     connectionString,
     max: 2,
-    connectionTimeoutMillis: 2_000,
+    connectionTimeoutMillis,
     application_name: 'orders-api',
   })
   try {
