@@ -6,6 +6,7 @@ export { fromHttpApiResult, toHttpApiEvent } from './http-api.js'
 export { logStreamFile, logStreamName } from './logs.js'
 export { emulatorValidateOptions } from './options.js'
 export type {
+  AsyncInvokeOptions,
   Emulator,
   EmulatorEvent,
   EmulatorInitType,

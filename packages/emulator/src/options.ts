@@ -11,6 +11,7 @@ import {
   type Rule,
   rules,
 } from '@lambda-lifetime/commons'
+import { asyncInvokeRule, type ResolvedAsyncInvoke, resolveAsyncInvoke } from './async-invoke.js'
 import { invalidOption } from './errors.js'
 import type { EmulatorOptions, FunctionConfig, LifetimeRules, ManagedInstancesOptions } from './types.js'
 
@@ -33,6 +34,8 @@ export interface ResolvedFunction {
   readonly region: string
   readonly accountId: string
   readonly arn: string
+  /** Retries and on-failure destination of `Event` invocations. */
+  readonly asyncInvoke: ResolvedAsyncInvoke
 }
 
 /** The one place of the region and account the emulator pretends to run in. */
@@ -105,6 +108,7 @@ const FUNCTION_SCHEMA: OptionSchema = {
   env: rules.recordOf(rules.string()),
   memoryMb: rules.number({ min: 128, max: 10_240, integer: true }),
   timeoutMs: functionTimeoutRule,
+  asyncInvoke: asyncInvokeRule,
 }
 
 const functionRule = rules.objectOf(FUNCTION_SCHEMA, { required: ['name', 'handler', 'codeDir'] })
@@ -126,6 +130,7 @@ const EMULATOR_SCHEMA: OptionSchema = {
   maxQueuedEvents: positiveInteger,
   maxQueuedEventBytes: positiveInteger,
   onEvent: rules.function(),
+  asyncInvoke: asyncInvokeRule,
 }
 
 /** A config file may leave the functions to the command's flags. */
@@ -222,6 +227,7 @@ export const resolveFunction = (options: EmulatorOptions, fn: FunctionConfig): R
     region,
     accountId,
     arn: `arn:aws:lambda:${region}:${accountId}:function:${fn.name}`,
+    asyncInvoke: resolveAsyncInvoke(options.asyncInvoke, fn.asyncInvoke),
   }
 }
 

@@ -2,7 +2,13 @@
  * The environments of one function: which one takes an invocation, when a new one starts, when one
  * is throttled, reaped or retired, and the queue of asynchronous (`Event`) invocations.
  */
-import { Environment, type EnvironmentContext, type Invocation } from './environment.js'
+import { deliverFailure, failureRecord, nextStep } from './async-invoke.js'
+import {
+  Environment,
+  type EnvironmentContext,
+  type Invocation,
+  type InvocationResult,
+} from './environment.js'
 import { InvokeApiError } from './errors.js'
 import type { ResolvedFunction } from './options.js'
 import type {
@@ -56,6 +62,8 @@ export class FunctionPool {
   readonly #createEnvironment: EnvironmentFactory
   readonly #environments = new Set<PooledEnvironment>()
   readonly #eventQueue: Invocation[] = []
+  /** Failed Events waiting for their next attempt, with what settles them if the pool stops first. */
+  readonly #retries = new Map<NodeJS.Timeout, () => void>()
   #running = true
 
   constructor(fn: ResolvedFunction, context: PoolContext, createEnvironment = realEnvironment) {
@@ -142,10 +150,70 @@ export class FunctionPool {
     environment.assign(invocation)
   }
 
-  /** Queues an asynchronous invocation; it runs when an environment has room. */
+  /**
+   * Queues an asynchronous invocation; it runs when an environment has room. A failed attempt is
+   * run again, with the same request id, as Lambda does; the invocation settles after its last one.
+   */
   enqueue(invocation: Invocation): void {
-    this.#eventQueue.push(invocation)
+    this.#queueAttempt(invocation, 1, Date.now())
+  }
+
+  #queueAttempt(invocation: Invocation, attempt: number, acceptedAt: number): void {
+    const settle = (result: InvocationResult): void => {
+      if (result.outcome === 'success' || !this.#running) invocation.settle(result)
+      else this.#afterFailedAttempt(invocation, attempt, acceptedAt, result)
+    }
+    this.#eventQueue.push({ ...invocation, settle })
     this.#drainEvents()
+  }
+
+  #afterFailedAttempt(invocation: Invocation, attempt: number, acceptedAt: number, result: InvocationResult) {
+    const step = nextStep(this.fn.asyncInvoke, attempt, acceptedAt, Date.now())
+    const { name: functionName } = this.fn
+    const { requestId } = invocation
+    if (step.kind === 'retry') {
+      const timer = setTimeout(() => {
+        this.#retries.delete(timer)
+        this.#queueAttempt(invocation, attempt + 1, acceptedAt)
+      }, step.delayMs)
+      this.#retries.set(timer, () => invocation.settle(result))
+      this.#context.emit({
+        type: 'invocation.retry',
+        at: Date.now(),
+        functionName,
+        requestId,
+        attempt: attempt + 1,
+        delayMs: step.delayMs,
+      })
+      return
+    }
+    const destination = this.fn.asyncInvoke.onFailure
+    const failed = {
+      type: 'invocation.failed-event',
+      functionName,
+      requestId,
+      condition: step.condition,
+    } as const
+    if (destination === null) {
+      this.#context.emit({ ...failed, at: Date.now(), destination: null })
+      invocation.settle(result)
+      return
+    }
+    const record = failureRecord({
+      requestId,
+      functionArn: this.fn.arn,
+      condition: step.condition,
+      attempts: attempt,
+      payload: invocation.payload,
+      result,
+    })
+    deliverFailure(destination, record).then(
+      (where) => this.#context.emit({ ...failed, at: Date.now(), destination: where }),
+      (error: unknown) =>
+        this.#context.emit({ ...failed, at: Date.now(), destination, error: (error as Error).message }),
+    )
+    // The invocation is finished for the emulator; the record's delivery goes on by itself.
+    invocation.settle(result)
   }
 
   #drainEvents(): void {
@@ -174,6 +242,12 @@ export class FunctionPool {
 
   async stop(): Promise<void> {
     this.#running = false
+    // A failed Event waiting for its next attempt is not run again: it ends with its last answer.
+    for (const [timer, settle] of this.#retries) {
+      clearTimeout(timer)
+      settle()
+    }
+    this.#retries.clear()
     for (const invocation of this.#eventQueue.splice(0)) {
       invocation.settle({
         payload: '',

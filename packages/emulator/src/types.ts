@@ -1,4 +1,7 @@
 /** Public types of @lambda-lifetime/emulator. */
+import type { AsyncInvokeOptions } from './async-invoke.js'
+
+export type { AsyncInvokeOptions } from './async-invoke.js'
 
 /** Managed Instances mode: one runtime with worker threads takes several invocations at once, never frozen. */
 export interface ManagedInstancesOptions {
@@ -32,6 +35,8 @@ export interface LifetimeRules {
 
 /** One Lambda function. */
 export interface FunctionConfig extends LifetimeRules {
+  /** Retries and on-failure destination of `Event` invocations, over the emulator's `asyncInvoke`. */
+  readonly asyncInvoke?: AsyncInvokeOptions
   /** Function name, as in the Invoke API path. */
   readonly name: string
   /** `_HANDLER`, e.g. `index.handler` (file `index.mjs`/`index.js` in `codeDir`, export `handler`). */
@@ -48,6 +53,8 @@ export interface FunctionConfig extends LifetimeRules {
 
 /** Options of `startEmulator`. */
 export interface EmulatorOptions extends LifetimeRules {
+  /** Retries and on-failure destination of `Event` invocations (Lambda's async invocation config). */
+  readonly asyncInvoke?: AsyncInvokeOptions
   readonly functions: readonly FunctionConfig[]
   /** Interface the front doors listen on. Default `127.0.0.1`. */
   readonly host?: string
@@ -170,6 +177,28 @@ export type EmulatorEvent =
       readonly statusCode?: number
     }
   | { readonly type: 'invocation.throttle'; readonly at: number; readonly functionName: string }
+  | {
+      /** A failed `Event` invocation will run again (same request id) after `delayMs`. */
+      readonly type: 'invocation.retry'
+      readonly at: number
+      readonly functionName: string
+      readonly requestId: string
+      /** The attempt that will run: 2 or 3. */
+      readonly attempt: number
+      readonly delayMs: number
+    }
+  | {
+      /** A failed `Event` invocation was given up: sent to the on-failure destination, or dropped. */
+      readonly type: 'invocation.failed-event'
+      readonly at: number
+      readonly functionName: string
+      readonly requestId: string
+      readonly condition: 'RetriesExhausted' | 'EventAgeExceeded'
+      /** The file or URL the record went to; null when no destination is configured. */
+      readonly destination: string | null
+      /** Why the destination did not take it. */
+      readonly error?: string
+    }
 
 /** Options of `emulator.invoke`. */
 export interface InvokeOptions {
