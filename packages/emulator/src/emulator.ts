@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
+import { CredentialSource, describeCredentials } from './credentials.js'
 import { findRuntimeClient, type InvocationResult } from './environment.js'
 import { InvokeApiError } from './errors.js'
 import { httpFrontDoorRoute, sendHttpError } from './http-api.js'
@@ -87,6 +88,7 @@ class LambdaEmulator implements Emulator {
   #invokeServer: Server | null = null
   #httpServer: Server | null = null
   #sweeper: NodeJS.Timeout | undefined
+  #credentials: CredentialSource | null = null
   readonly #killAll = (): void => {
     for (const info of this.environments()) {
       if (info.pid !== null) {
@@ -107,6 +109,7 @@ class LambdaEmulator implements Emulator {
     const context = {
       logDir: this.logDir,
       runtimeClient: findRuntimeClient(),
+      credentialsEnv: () => this.#credentials?.env() ?? {},
       emit: (event: EmulatorEvent) => this.#emit(event),
     }
     for (const fn of options.functions)
@@ -115,6 +118,7 @@ class LambdaEmulator implements Emulator {
 
   async start(): Promise<void> {
     const host = this.#options.host ?? '127.0.0.1'
+    await this.#startCredentials()
     // Runtime processes live in their own process groups: if this process exits without stop(), kill them.
     process.on('exit', this.#killAll)
     this.#invokeServer = createGuardedServer(invokeApiRoute(this), sendInvokeError)
@@ -143,6 +147,16 @@ class LambdaEmulator implements Emulator {
     }, sweepMs)
     this.#sweeper.unref()
     await Promise.all([...this.#pools.values()].map((pool) => pool.start()))
+  }
+
+  /** The functions' credentials (a role is assumed before anything starts), said in the terminal. */
+  async #startCredentials(): Promise<void> {
+    const option = this.#options.credentials ?? 'none'
+    const notice = (message: string): void => this.#emit({ type: 'emulator.notice', at: Date.now(), message })
+    this.#credentials = await CredentialSource.start(option, this.region, (error) =>
+      notice(`credentials: refreshing the role's session failed: ${error.message}`),
+    )
+    notice(describeCredentials(option))
   }
 
   #emit(event: EmulatorEvent): void {
@@ -270,6 +284,7 @@ class LambdaEmulator implements Emulator {
   async stop(): Promise<StopSummary> {
     this.#stopping = true
     clearInterval(this.#sweeper)
+    this.#credentials?.stop()
     await Promise.all([close(this.#invokeServer), close(this.#httpServer)])
     await Promise.all([...this.#pools.values()].map((pool) => pool.stop()))
     process.off('exit', this.#killAll)

@@ -37,6 +37,8 @@ export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024
 export interface EnvironmentContext {
   readonly logDir: string
   readonly runtimeClient: string
+  /** The AWS credentials a runtime started now gets (none when absent). */
+  credentialsEnv?(): Readonly<Record<string, string>>
   emit(event: EmulatorEvent): void
   /** The environment can take an invocation (async queues drain on it). */
   available(): void
@@ -281,6 +283,7 @@ export class Environment {
       `127.0.0.1:${this.#port}`,
       this.#context.runtimeClient,
       this.tmpDir,
+      this.#context.credentialsEnv?.(),
     )
     const runtime: Runtime = {
       output,

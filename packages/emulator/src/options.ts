@@ -12,7 +12,9 @@ import {
   rules,
 } from '@lambda-lifetime/commons'
 import { asyncInvokeRule, type ResolvedAsyncInvoke, resolveAsyncInvoke } from './async-invoke.js'
+import { type CredentialsOption, credentialsRule } from './credentials.js'
 import { invalidOption } from './errors.js'
+import { type LoggingConfig, loggingConfigRule, reservedEnvRule } from './sandbox.js'
 import type { EmulatorOptions, FunctionConfig, LifetimeRules, ManagedInstancesOptions } from './types.js'
 
 /** Everything one function needs, defaults applied. */
@@ -36,6 +38,8 @@ export interface ResolvedFunction {
   readonly arn: string
   /** Retries and on-failure destination of `Event` invocations. */
   readonly asyncInvoke: ResolvedAsyncInvoke
+  /** Lambda's LoggingConfig (`AWS_LAMBDA_LOG_FORMAT`/`AWS_LAMBDA_LOG_LEVEL`), null for Text. */
+  readonly loggingConfig: LoggingConfig | null
 }
 
 /** The one place of the region and account the emulator pretends to run in. */
@@ -105,10 +109,11 @@ const FUNCTION_SCHEMA: OptionSchema = {
     expected: 'a handler like "index.handler"',
   }),
   codeDir: rules.string({ nonEmpty: true, expected: 'a directory path' }),
-  env: rules.recordOf(rules.string()),
+  env: (value, path) => rules.recordOf(rules.string())(value, path) ?? reservedEnvRule(value, path),
   memoryMb: rules.number({ min: 128, max: 10_240, integer: true }),
   timeoutMs: functionTimeoutRule,
   asyncInvoke: asyncInvokeRule,
+  loggingConfig: loggingConfigRule,
 }
 
 const functionRule = rules.objectOf(FUNCTION_SCHEMA, { required: ['name', 'handler', 'codeDir'] })
@@ -131,6 +136,8 @@ const EMULATOR_SCHEMA: OptionSchema = {
   maxQueuedEventBytes: positiveInteger,
   onEvent: rules.function(),
   asyncInvoke: asyncInvokeRule,
+  loggingConfig: loggingConfigRule,
+  credentials: credentialsRule,
 }
 
 /** A config file may leave the functions to the command's flags. */
@@ -228,6 +235,7 @@ export const resolveFunction = (options: EmulatorOptions, fn: FunctionConfig): R
     accountId,
     arn: `arn:aws:lambda:${region}:${accountId}:function:${fn.name}`,
     asyncInvoke: resolveAsyncInvoke(options.asyncInvoke, fn.asyncInvoke),
+    loggingConfig: fn.loggingConfig ?? options.loggingConfig ?? null,
   }
 }
 

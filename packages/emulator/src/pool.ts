@@ -22,6 +22,8 @@ import type {
 export interface PoolContext {
   readonly logDir: string
   readonly runtimeClient: string
+  /** The AWS credentials a runtime started now gets. */
+  credentialsEnv?(): Readonly<Record<string, string>>
   emit(event: EmulatorEvent): void
 }
 
@@ -102,6 +104,7 @@ export class FunctionPool {
     const context: EnvironmentContext = {
       logDir: this.#context.logDir,
       runtimeClient: this.#context.runtimeClient,
+      ...(this.#context.credentialsEnv ? { credentialsEnv: this.#context.credentialsEnv } : {}),
       emit: (event) => {
         for (const waiter of this.#waiters) waiter(event)
         this.#context.emit(event)

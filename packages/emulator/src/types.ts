@@ -1,7 +1,11 @@
 /** Public types of @lambda-lifetime/emulator. */
 import type { AsyncInvokeOptions } from './async-invoke.js'
+import type { CredentialsOption } from './credentials.js'
+import type { LoggingConfig } from './sandbox.js'
 
 export type { AsyncInvokeOptions } from './async-invoke.js'
+export type { AssumeRoleOptions, CredentialsOption } from './credentials.js'
+export type { LoggingConfig } from './sandbox.js'
 
 /** Managed Instances mode: one runtime with worker threads takes several invocations at once, never frozen. */
 export interface ManagedInstancesOptions {
@@ -37,6 +41,8 @@ export interface LifetimeRules {
 export interface FunctionConfig extends LifetimeRules {
   /** Retries and on-failure destination of `Event` invocations, over the emulator's `asyncInvoke`. */
   readonly asyncInvoke?: AsyncInvokeOptions
+  /** Lambda's LoggingConfig, over the emulator's. */
+  readonly loggingConfig?: LoggingConfig
   /** Function name, as in the Invoke API path. */
   readonly name: string
   /** `_HANDLER`, e.g. `index.handler` (file `index.mjs`/`index.js` in `codeDir`, export `handler`). */
@@ -55,6 +61,10 @@ export interface FunctionConfig extends LifetimeRules {
 export interface EmulatorOptions extends LifetimeRules {
   /** Retries and on-failure destination of `Event` invocations (Lambda's async invocation config). */
   readonly asyncInvoke?: AsyncInvokeOptions
+  /** Lambda's LoggingConfig for every function: `{ logFormat: 'JSON', applicationLogLevel: 'WARN' }`. */
+  readonly loggingConfig?: LoggingConfig
+  /** AWS credentials of the functions: `'none'` (default), `'host'`, or `{ roleArn }` to assume. */
+  readonly credentials?: CredentialsOption
   readonly functions: readonly FunctionConfig[]
   /** Interface the front doors listen on. Default `127.0.0.1`. */
   readonly host?: string
@@ -177,6 +187,8 @@ export type EmulatorEvent =
       readonly statusCode?: number
     }
   | { readonly type: 'invocation.throttle'; readonly at: number; readonly functionName: string }
+  /** Something about the whole emulator a person should know (the credentials in use, say). */
+  | { readonly type: 'emulator.notice'; readonly at: number; readonly message: string }
   | {
       /** A failed `Event` invocation will run again (same request id) after `delayMs`. */
       readonly type: 'invocation.retry'

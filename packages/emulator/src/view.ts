@@ -97,6 +97,8 @@ export const describeEvent = (event: EmulatorEvent): string | null => {
     }
     case 'invocation.throttle':
       return `${event.functionName} throttled (429 TooManyRequestsException)`
+    case 'emulator.notice':
+      return event.message
     case 'invocation.retry':
       return `${event.functionName} Event ${shortId(event.requestId)} failed: attempt ${event.attempt} in ${Math.round(event.delayMs)} ms`
     case 'invocation.failed-event':
