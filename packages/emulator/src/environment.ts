@@ -100,7 +100,17 @@ export class Environment {
       failed: (requestId, error) => this.#deliveryFailed(requestId, error),
       timedOut: (requestId) => this.#onTimeout(requestId),
       pollAllowed: () => this.#deliver(),
+      budgetFrom: () => this.#takeBudgetStart(),
     })
+  }
+
+  /** When the timeout of the invocation about to be delivered began: at its suppressed init, if it had one. */
+  #budgetStart: number | null = null
+
+  #takeBudgetStart(): number | undefined {
+    const start = this.#budgetStart ?? undefined
+    this.#budgetStart = null
+    return start
   }
 
   #enter(next: Phase): void {
@@ -194,7 +204,8 @@ export class Environment {
 
   get state(): EnvironmentState {
     const { name } = this.#phase
-    return name === 'starting' ? 'initializing' : name
+    // A reset environment waits for an invocation like an idle one; that invocation starts its runtime.
+    return name === 'starting' ? 'initializing' : name === 'reset' ? 'idle' : name
   }
 
   get managed(): boolean {
@@ -255,6 +266,10 @@ export class Environment {
     this.#invocations += 1
     this.#dispatch.enqueue(invocation)
     const phase = this.#phase
+    if (phase.name === 'reset') {
+      this.#spawnRuntime(true, false)
+      return
+    }
     if (phase.name === 'idle') this.#enter({ name: 'busy', runtime: phase.runtime, retiring: false })
     this.#deliver()
   }
@@ -263,7 +278,8 @@ export class Environment {
   retire(): void {
     const phase = this.#phase
     const waiting = !this.#dispatch.empty
-    if (phase.name === 'idle' || ((phase.name === 'starting' || phase.name === 'initializing') && !waiting)) {
+    const noWork = phase.name === 'idle' || phase.name === 'reset'
+    if (noWork || ((phase.name === 'starting' || phase.name === 'initializing') && !waiting)) {
       void this.shutdown('max-lifetime')
       return
     }
@@ -300,7 +316,11 @@ export class Environment {
         onExit: (code, signal) => this.#onExit(runtime, code, signal),
       }),
     }
-    const limit = suppressed ? this.fn.timeoutMs : this.#initLimit()
+    // A suppressed init spends the invocation's timeout, which started with the first one if any.
+    this.#budgetStart = suppressed ? (this.#budgetStart ?? Date.now()) : null
+    const limit = suppressed
+      ? Math.max(0, (this.#budgetStart as number) + this.fn.timeoutMs - Date.now())
+      : this.#initLimit()
     const init: InitAttempt = {
       startedAt: performance.now(),
       timer: setTimeout(() => this.#initFailed('timeout', 'Sandbox.Timedout', null), limit),
@@ -337,7 +357,8 @@ export class Environment {
     if (!phase.init.runtimeAsked || !phase.runtime.extensions.allPolled) return
     clearTimeout(phase.init.timer)
     const initDurationMs = performance.now() - phase.init.startedAt
-    phase.runtime.initDurationMs = initDurationMs
+    // Lambda shows no Init Duration for an init inside an invocation: it is part of its Duration.
+    phase.runtime.initDurationMs = phase.init.suppressed ? null : initDurationMs
     this.#enter({ name: 'busy', runtime: phase.runtime, retiring: phase.retiring })
     this.#context.emit({
       type: 'environment.ready',
@@ -517,7 +538,10 @@ export class Environment {
       void this.shutdown('max-lifetime')
       return
     }
-    this.#spawnRuntime(false, false)
+    // Lambda starts the new runtime with the next invocation, not now.
+    this.#enter({ name: 'reset' })
+    if (this.#dispatch.queued > 0) this.#spawnRuntime(true, false)
+    else this.#context.available()
   }
 
   #onInitError(body: Buffer, response: ServerResponse): void {
@@ -564,6 +588,13 @@ export class Environment {
           : `RequestId: ${requestId} Error: Runtime exited without providing a reason`,
       queued: { logged: true },
     })
+    // An init that failed inside an invocation is tried again inside the next one, as Lambda does:
+    // a function whose init never fits its timeout never recovers. A first init with nothing waiting ends it.
+    if (phase.init.suppressed && !phase.retiring) {
+      this.#enter({ name: 'reset' })
+      this.#context.available()
+      return
+    }
     void this.shutdown('init-failed')
   }
 
