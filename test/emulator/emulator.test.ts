@@ -187,14 +187,15 @@ describe('shutdown', () => {
 describe('reset', () => {
   test('a timeout resets the environment: new runtime, same log stream and /tmp, restartOf set', () =>
     withEmulator(
-      [fn('timing', 'lifetime.handler', { timeoutMs: 1_000, concurrency: 1 })],
+      // The re-init after the timeout counts in the next invocation's timeout: it must fit in it.
+      [fn('timing', 'lifetime.handler', { timeoutMs: 3_000, concurrency: 1 })],
       {},
       async ({ invoke }) => {
         // Prepare
         const before = (await invoke('timing')).body
 
         // Act
-        const timedOut = await invoke('timing', { sleepMs: 2_000 })
+        const timedOut = await invoke('timing', { sleepMs: 4_000 })
         const after = (await invoke('timing')).body
 
         // Assess
