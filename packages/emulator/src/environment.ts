@@ -94,7 +94,7 @@ export class Environment {
     this.#dispatch = new InvocationDispatch({
       functionArn: fn.arn,
       timeoutMs: fn.timeoutMs,
-      enforceTimeout: fn.managedInstances === null,
+      enforceTimeout: true,
       starting: (invocation) => this.#log.start(invocation.requestId, this.managed),
       delivered: (running) => this.#delivered(running),
       failed: (requestId, error) => this.#deliveryFailed(requestId, error),
@@ -330,9 +330,12 @@ export class Environment {
     this.#enter({ name: 'initializing', runtime, init, retiring })
   }
 
-  /** On-demand init has 10 s by default; provisioned and Managed Instances environments get 130 s. */
+  /** On-demand init has 10 s by default; provisioned environments get 130 s, Managed Instances at least their timeout. */
   #initLimit(): number {
-    return this.initType === 'on-demand' ? this.fn.initTimeoutMs : Math.max(this.fn.initTimeoutMs, 130_000)
+    if (this.initType === 'on-demand') return this.fn.initTimeoutMs
+    // Managed Instances: the larger of 130 s and the function timeout.
+    const floor = this.managed ? Math.max(130_000, this.fn.timeoutMs) : 130_000
+    return Math.max(this.fn.initTimeoutMs, floor)
   }
 
   #onNext(response: ServerResponse, peer: PeerVerdict): void {
@@ -524,7 +527,8 @@ export class Environment {
     this.#log.timedOut(requestId, this.fn.timeoutMs)
     const message = `RequestId: ${requestId} Error: Task timed out after ${seconds(this.fn.timeoutMs)} seconds`
     this.#finish(requestId, errorPayload('Sandbox.Timedout', message), 'timeout')
-    this.#reset('timeout')
+    // Managed Instances: the other invocations of the runtime go on; only this caller gets the timeout.
+    if (!this.managed) this.#reset('timeout')
   }
 
   /** A timeout or a crash: new runtime process, same log stream, same /tmp. */
