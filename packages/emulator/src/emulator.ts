@@ -18,6 +18,7 @@ import {
   resolveLogDir,
 } from './options.js'
 import { FunctionPool } from './pool.js'
+import { DEFAULT_ACCOUNT_CONCURRENCY, throttleFor } from './throttling.js'
 import type {
   Emulator,
   EmulatorEvent,
@@ -110,6 +111,16 @@ class LambdaEmulator implements Emulator {
       logDir: this.logDir,
       runtimeClient: findRuntimeClient(),
       credentialsEnv: () => this.#credentials?.env() ?? {},
+      throttle: (pool: FunctionPool) => {
+        const users = [...this.#pools.values()].map((each) => ({
+          name: each.fn.name,
+          reserved: each.fn.concurrency,
+          busy: () => each.busy(),
+        }))
+        const user = users.find((each) => each.name === pool.fn.name) as (typeof users)[number]
+        const limit = options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY
+        return throttleFor(user, users, limit, pool.recentStarts)
+      },
       emit: (event: EmulatorEvent) => this.#emit(event),
     }
     for (const fn of options.functions)

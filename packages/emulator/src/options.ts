@@ -25,7 +25,8 @@ export interface ResolvedFunction {
   readonly env: Readonly<Record<string, string>>
   readonly memoryMb: number
   readonly timeoutMs: number
-  readonly concurrency: number
+  /** Reserved concurrency (`ReservedConcurrentExecutions`), null when the function has none. */
+  readonly concurrency: number | null
   readonly idleTimeoutMs: number
   readonly maxLifetimeMs: number
   readonly freeze: boolean
@@ -53,7 +54,8 @@ export const MAX_FUNCTION_TIMEOUT_MS = 900_000
 export const EVENT_QUEUE_DEFAULTS = { maxQueuedEvents: 1_000, maxQueuedEventBytes: 64 * 1024 * 1024 } as const
 
 export const RULE_DEFAULTS = {
-  concurrency: 10,
+  // No reservation: the function draws on the account's unreserved concurrency (accountConcurrency).
+  concurrency: undefined,
   idleTimeoutMs: 300_000,
   maxLifetimeMs: 7_200_000,
   freeze: true,
@@ -135,6 +137,7 @@ const EMULATOR_SCHEMA: OptionSchema = {
   maxQueuedEvents: positiveInteger,
   maxQueuedEventBytes: positiveInteger,
   onEvent: rules.function(),
+  accountConcurrency: positiveInteger,
   asyncInvoke: asyncInvokeRule,
   loggingConfig: loggingConfigRule,
   credentials: credentialsRule,
@@ -223,7 +226,7 @@ export const resolveFunction = (options: EmulatorOptions, fn: FunctionConfig): R
     env: fn.env ?? {},
     memoryMb: fn.memoryMb ?? 128,
     timeoutMs: fn.timeoutMs ?? 3_000,
-    concurrency: lifetime.concurrency,
+    concurrency: lifetime.concurrency ?? null,
     idleTimeoutMs: lifetime.idleTimeoutMs,
     maxLifetimeMs: lifetime.maxLifetimeMs,
     freeze: lifetime.freeze,

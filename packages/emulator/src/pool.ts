@@ -9,8 +9,8 @@ import {
   type Invocation,
   type InvocationResult,
 } from './environment.js'
-import { InvokeApiError } from './errors.js'
 import type { ResolvedFunction } from './options.js'
+import { type Throttle, throttleError } from './throttling.js'
 import type {
   EmulatorEvent,
   EmulatorInitType,
@@ -22,6 +22,8 @@ import type {
 export interface PoolContext {
   readonly logDir: string
   readonly runtimeClient: string
+  /** Every function's use of concurrency and the account limit (the emulator's whole model). */
+  throttle?(pool: FunctionPool): Throttle | null
   /** The AWS credentials a runtime started now gets. */
   credentialsEnv?(): Readonly<Record<string, string>>
   emit(event: EmulatorEvent): void
@@ -55,6 +57,9 @@ export type EnvironmentFactory = (
   initType: EmulatorInitType,
   context: EnvironmentContext,
 ) => PooledEnvironment
+
+const isThrottle = (picked: PooledEnvironment | 'new' | Throttle): picked is Throttle =>
+  typeof picked === 'object' && 'reason' in picked
 
 const realEnvironment: EnvironmentFactory = (fn, initType, context) => new Environment(fn, initType, context)
 
@@ -127,7 +132,19 @@ export class FunctionPool {
    * one finishing its previous invocation, else one initializing with room, else a new one (a cold
    * start) below the concurrency limit.
    */
-  #pick(): PooledEnvironment | 'new' | null {
+  /** Starts of new environments in the last scaling window, for the scaling rate. */
+  readonly recentStarts: number[] = []
+
+  /** Environments serving or about to serve an invocation: what counts against concurrency. */
+  busy(): number {
+    return this.environments().filter(
+      (environment) =>
+        environment.state === 'busy' ||
+        (environment.state === 'initializing' && environment.initType === 'on-demand'),
+    ).length
+  }
+
+  #pick(): PooledEnvironment | 'new' | Throttle {
     const withRoom = this.environments().filter((environment) => environment.capacity > 0)
     const idle = withRoom.filter((environment) => environment.state === 'idle' || environment.managed)
     if (idle.length > 0) return idle.reduce((a, b) => (b.lastActiveAt > a.lastActiveAt ? b : a))
@@ -135,21 +152,29 @@ export class FunctionPool {
     if (finishing) return finishing
     const initializing = withRoom.find((environment) => environment.state === 'initializing')
     if (initializing) return initializing
-    if (this.fn.managedInstances) return null
-    const live = this.environments().filter(
-      (environment) => environment.state !== 'shutting-down' && environment.state !== 'stopped',
-    )
-    return live.length < this.fn.concurrency ? 'new' : null
+    if (this.fn.managedInstances) {
+      const message = `Rate Exceeded. ${this.fn.name}'s Managed Instances environments are at their capacity`
+      return { reason: 'ConcurrentInvocationLimitExceeded', message }
+    }
+    return this.#context.throttle?.(this) ?? 'new'
   }
 
   /** Runs a synchronous invocation, or throws Lambda's throttling error. */
   invoke(invocation: Invocation): void {
-    const picked = this.#pick()
-    if (picked === null || !this.#running) {
-      this.#context.emit({ type: 'invocation.throttle', at: Date.now(), functionName: this.fn.name })
-      throw new InvokeApiError('TooManyRequestsException', 429, 'Rate Exceeded.')
+    const picked: PooledEnvironment | 'new' | Throttle = this.#running
+      ? this.#pick()
+      : { reason: 'ConcurrentInvocationLimitExceeded', message: 'Rate Exceeded. The emulator is stopping' }
+    if (isThrottle(picked)) {
+      this.#context.emit({
+        type: 'invocation.throttle',
+        at: Date.now(),
+        functionName: this.fn.name,
+        reason: picked.reason,
+        message: picked.message,
+      })
+      throw throttleError(picked)
     }
-    const environment = picked === 'new' ? this.#create('on-demand') : picked
+    const environment = picked === 'new' ? this.#startOnDemand() : picked
     environment.assign(invocation)
   }
 
@@ -219,10 +244,22 @@ export class FunctionPool {
     invocation.settle(result)
   }
 
+  #startOnDemand(): PooledEnvironment {
+    const now = Date.now()
+    while (this.recentStarts.length > 0 && now - (this.recentStarts[0] as number) >= 10_000)
+      this.recentStarts.shift()
+    this.recentStarts.push(now)
+    return this.#create('on-demand')
+  }
+
   #drainEvents(): void {
-    while (this.#running && this.#eventQueue.length > 0 && this.#pick() !== null) {
+    while (this.#running && this.#eventQueue.length > 0 && this.#canTake()) {
       this.invoke(this.#eventQueue.shift() as Invocation)
     }
+  }
+
+  #canTake(): boolean {
+    return !isThrottle(this.#pick())
   }
 
   /** Idle reaping and maximum lifetime; Lambda keeps provisioned and Managed Instances environments while idle. */

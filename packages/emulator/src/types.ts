@@ -19,7 +19,11 @@ export interface ManagedInstancesOptions {
 
 /** The lifetime rules; set once for the emulator, overridable per function. */
 export interface LifetimeRules {
-  /** Most environments of a function at once; past it, invocations get 429. Default 10. */
+  /**
+   * Reserved concurrency: most environments of a function busy at once; past it, 429
+   * `ReservedFunctionConcurrentInvocationLimitExceeded`. Default none: the function shares the
+   * account's unreserved concurrency (`accountConcurrency`).
+   */
   readonly concurrency?: number
   /** An idle environment is shut down after this long. Default 300000 (5 min, as Lambda shows). */
   readonly idleTimeoutMs?: number
@@ -63,6 +67,8 @@ export interface EmulatorOptions extends LifetimeRules {
   readonly asyncInvoke?: AsyncInvokeOptions
   /** Lambda's LoggingConfig for every function: `{ logFormat: 'JSON', applicationLogLevel: 'WARN' }`. */
   readonly loggingConfig?: LoggingConfig
+  /** The account's concurrency limit, shared by functions without a reservation. Default 100 (Lambda's: 1000). */
+  readonly accountConcurrency?: number
   /** AWS credentials of the functions: `'none'` (default), `'host'`, or `{ roleArn }` to assume. */
   readonly credentials?: CredentialsOption
   readonly functions: readonly FunctionConfig[]
@@ -186,7 +192,15 @@ export type EmulatorEvent =
       /** The `statusCode` of an HTTP-shaped answer (`{ statusCode, … }`), if the function gave one. */
       readonly statusCode?: number
     }
-  | { readonly type: 'invocation.throttle'; readonly at: number; readonly functionName: string }
+  | {
+      readonly type: 'invocation.throttle'
+      readonly at: number
+      readonly functionName: string
+      /** Lambda's `Reason`, e.g. `ConcurrentInvocationLimitExceeded`. */
+      readonly reason?: string
+      /** What was at its limit. */
+      readonly message?: string
+    }
   /** Something about the whole emulator a person should know (the credentials in use, say). */
   | { readonly type: 'emulator.notice'; readonly at: number; readonly message: string }
   | {

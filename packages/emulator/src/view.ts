@@ -96,7 +96,7 @@ export const describeEvent = (event: EmulatorEvent): string | null => {
       return `${env}invocation ${event.environment.invocations}: ${answer}${status}${outcome} in ${Math.round(event.durationMs)} ms`
     }
     case 'invocation.throttle':
-      return `${event.functionName} throttled (429 TooManyRequestsException)`
+      return `${event.functionName} throttled (429 TooManyRequestsException${event.reason ? `, ${event.reason}` : ''})${event.message ? `: ${event.message}` : ''}`
     case 'emulator.notice':
       return event.message
     case 'invocation.retry':
