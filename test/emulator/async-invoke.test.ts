@@ -152,6 +152,7 @@ describe('asynchronous invocation', () => {
           )
         }
         await waitFor(() => events.some((event) => event.type === 'invocation.failed-event'), 'the give-up')
+        await waitFor(() => linesOf(ok).length > 0, 'the successful Event')
 
         // Assess
         expect(linesOf(ok)).toHaveLength(1)

@@ -10,8 +10,9 @@ import type { Server, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
 import { type Invocation, InvocationDispatch, type InvocationResult, type Running } from './dispatch.js'
+import { exitStatus, samplePeakMb } from './exit-status.js'
 import { ExtensionRegistry } from './extensions.js'
-import { logStreamFile, logStreamName, maxMemoryUsedMb } from './logs.js'
+import { logStreamFile, logStreamName } from './logs.js'
 import type { ResolvedFunction } from './options.js'
 import { type InitAttempt, NEXT, type Phase, type Runtime } from './phase.js'
 import { PlatformLog, seconds } from './platform-log.js'
@@ -305,6 +306,7 @@ export class Environment {
       output,
       extensions: new ExtensionRegistry(this.#registration()),
       initDurationMs: null,
+      peakMemoryMb: null,
       process: new RuntimeProcess({
         command: process.execPath,
         args: [this.#context.runtimeClient, this.fn.handler],
@@ -412,8 +414,15 @@ export class Environment {
     this.#dispatch.deliver()
   }
 
+  #samplePeak(runtime: Runtime): number | null {
+    runtime.peakMemoryMb = samplePeakMb(runtime.peakMemoryMb, runtime.process.members())
+    return runtime.peakMemoryMb
+  }
+
   #delivered(running: Running): void {
     const { requestId } = running.invocation
+    const runtime = this.#runtime
+    if (runtime !== null) this.#samplePeak(runtime)
     this.#runtime?.extensions.notifyInvoke({
       requestId,
       deadlineMs: running.deadlineMs,
@@ -459,14 +468,15 @@ export class Environment {
     const runtime = this.#runtime
     const initDurationMs = runtime?.initDurationMs ?? null
     if (runtime !== null) runtime.initDurationMs = null
-    const pid = runtime?.process.pid ?? null
+    // Read now, before a timeout's reset kills the processes; a crashed runtime keeps its last peak.
+    const peakMb = runtime === null ? null : this.#samplePeak(runtime)
     // The runtime's last lines travel through a pipe; one turn of the loop lets them land before END.
     setImmediate(() => {
       const tail = this.#log.end({
         requestId,
         durationMs,
         memoryMb: this.fn.memoryMb,
-        maxMemoryUsedMb: maxMemoryUsedMb(pid),
+        maxMemoryUsedMb: peakMb,
         initDurationMs,
         status: outcome,
         errorType,
@@ -571,6 +581,12 @@ export class Environment {
     clearTimeout(phase.init.timer)
     phase.runtime.process.killNow()
     this.#dispatch.dropPolls()
+    this.#log.initReport(
+      performance.now() - phase.init.startedAt,
+      phase.init.suppressed ? 'invoke' : 'init',
+      reason === 'timeout' ? 'timeout' : 'error',
+      errorType,
+    )
     this.#context.emit({
       type: 'environment.init-failed',
       at: Date.now(),
@@ -610,7 +626,8 @@ export class Environment {
       return
     }
     if (phase.name !== 'idle' && phase.name !== 'busy') return
-    const status = signal === null ? `exit status ${code}` : `signal: ${signal}`
+    const status = exitStatus(code, signal)
+    for (const requestId of this.#dispatch.runningIds()) this.#log.runtimeExited(requestId, status)
     this.#failPending({
       outcome: 'crash',
       errorType: 'Runtime.ExitError',

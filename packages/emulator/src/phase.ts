@@ -15,6 +15,8 @@ export interface Runtime {
   readonly extensions: ExtensionRegistry
   /** Init Duration, shown on the first REPORT line after init and then cleared. */
   initDurationMs: number | null
+  /** Peak memory of its processes so far (MB), kept while they live for the REPORT after they die. */
+  peakMemoryMb: number | null
 }
 
 export interface InitAttempt {

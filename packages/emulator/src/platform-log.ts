@@ -60,6 +60,30 @@ export class PlatformLog {
     this.#platform(`START RequestId: ${requestId} Version: $LATEST\n`)
   }
 
+  /**
+   * A failed or timed-out init: `Phase: init` for the environment's own init, `invoke` for one inside
+   * an invocation.
+   */
+  initReport(
+    durationMs: number,
+    phase: 'init' | 'invoke',
+    status: 'timeout' | 'error',
+    errorType: string,
+  ): void {
+    const parts = [
+      `INIT_REPORT Init Duration: ${durationMs.toFixed(2)} ms`,
+      `Phase: ${phase}`,
+      `Status: ${status}`,
+    ]
+    if (status === 'error') parts.push(`Error Type: ${errorType}`)
+    this.#platform(`${parts.join('\t')}\n`)
+  }
+
+  /** The runtime died under an invocation: Lambda's two lines before its END. */
+  runtimeExited(requestId: string, status: string): void {
+    this.#platform(`RequestId: ${requestId} Error: Runtime exited with error: ${status}\nRuntime.ExitError\n`)
+  }
+
   timedOut(requestId: string, timeoutMs: number): void {
     this.#platform(
       `${new Date().toISOString()} ${requestId} Task timed out after ${seconds(timeoutMs)} seconds\n`,
