@@ -373,6 +373,8 @@ describe('front doors and bad input', () => {
       await expect(malformed).rejects.toMatchObject({ name: 'InvalidRequestContentException' })
       await expect(oversize).rejects.toMatchObject({ name: 'RequestEntityTooLargeException' })
       expect(queued.StatusCode).toBe(202)
+      expect(queued.ExecutedVersion).toBeUndefined()
+      expect((await invoke('open')).output.ExecutedVersion).toBe('$LATEST')
       expect(raw.status).toBe(400)
       expect(raw.headers.get('x-amzn-errortype')).toBe('InvalidParameterValueException')
       expect((await invoke('open')).output.StatusCode).toBe(200)
@@ -424,7 +426,11 @@ describe('lifetime limits and the runtime contract', () => {
       const second = (await invoke('extensions')).body
 
       // Assess
-      expect(second.refusedStatus).toBe(400)
+      expect(second.refusedStatus).toBe(403)
+      expect(second.refusal).toEqual({
+        errorType: 'Extension.InvalidEventType',
+        errorMessage: 'SHUTDOWN: ShutdownEventNotSupportedForInternalExtension',
+      })
       expect(second.seen).toContain('INVOKE')
       expect(emulator.environments('extensions')[0]?.extensions).toEqual(['watcher'])
     }))
@@ -436,7 +442,10 @@ describe('lifetime limits and the runtime contract', () => {
       const failed = await invoke('answers', { fail: true })
 
       // Assess
-      expect(oversize.body.errorType).toBe('Function.ResponseSizeTooLarge')
+      expect(oversize.body).toEqual({
+        errorType: 'Function.ResponseSizeTooLarge',
+        errorMessage: `Response payload size (${6 * 1024 * 1024 + 102} bytes) exceeded maximum allowed payload size (6291556 bytes).`,
+      })
       expect(failed.output.FunctionError).toBe('Unhandled')
       expect(failed.body).toMatchObject({ errorType: 'TypeError', errorMessage: 'asked to fail' })
     }))

@@ -31,8 +31,8 @@ import type {
 
 export type { Invocation, InvocationResult } from './dispatch.js'
 
-/** Lambda's limit on a synchronous response. */
-export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+/** Lambda's limit on a synchronous response: 6 MiB and 100 bytes, as the runtime interface emulator checks it. */
+export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 
 /** What an environment needs from the emulator around it. */
 export interface EnvironmentContext {
@@ -449,7 +449,7 @@ export class Environment {
     }
     if (body.length > MAX_RESPONSE_BYTES) {
       sendJson(response, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'response too large' })
-      const message = `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`
+      const message = `Response payload size (${body.length} bytes) exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`
       this.#finish(requestId, errorPayload('Function.ResponseSizeTooLarge', message), 'error')
       return
     }

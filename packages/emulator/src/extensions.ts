@@ -59,12 +59,12 @@ export class ExtensionRegistry {
       })
       return
     }
-    if (events.includes('SHUTDOWN')) {
-      // Lambda gives internal extensions no SHUTDOWN event.
-      sendJson(response, 400, {
-        errorType: 'ShutdownEventNotSupportedForInternalExtension',
-        errorMessage: `extension "${name}" is internal and may not subscribe to SHUTDOWN`,
-      })
+    // Internal extensions may subscribe to INVOKE only; Lambda refuses anything else, SHUTDOWN included.
+    const refused = events.find((event) => event !== 'INVOKE')
+    if (refused !== undefined) {
+      const why =
+        refused === 'SHUTDOWN' ? 'ShutdownEventNotSupportedForInternalExtension' : 'ErrorInvalidEventType'
+      sendJson(response, 403, { errorType: 'Extension.InvalidEventType', errorMessage: `${refused}: ${why}` })
       return
     }
     const id = randomUUID()
