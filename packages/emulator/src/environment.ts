@@ -352,7 +352,9 @@ export class Environment {
   }
 
   #onExtensionPoll(id: string, response: ServerResponse): void {
-    if (this.#extensions.poll(id, response)) this.#checkInitDone()
+    if (!this.#extensions.poll(id, response)) return
+    this.#checkInitDone()
+    if (this.#phase.name === 'busy') this.#settle()
   }
 
   /** Init ends when the runtime and every registered extension asked for their next event. */
@@ -381,12 +383,36 @@ export class Environment {
    */
   #settle(): void {
     const phase = this.#phase
+    // Lambda ends an invocation when the runtime and every extension that got it asked for the next event.
+    const extensionsDone = phase.name !== 'busy' || this.managed || phase.runtime.extensions.invokeDone
     if (phase.name === 'busy' && this.#dispatch.empty && (this.managed || this.#dispatch.polling)) {
+      if (!extensionsDone) {
+        this.#awaitExtensions()
+        return
+      }
+      clearTimeout(this.#extensionsTimer)
       this.#becomeIdle()
       return
     }
     this.#deliver()
     if (this.managed && this.capacity > 0) this.#context.available()
+  }
+
+  /** Extensions still at work after the response: bounded by the invocation's deadline, then a reset. */
+  #extensionsTimer: NodeJS.Timeout | undefined
+  #lastDeadlineMs = 0
+
+  #awaitExtensions(): void {
+    clearTimeout(this.#extensionsTimer)
+    this.#extensionsTimer = setTimeout(
+      () => {
+        const phase = this.#phase
+        if (phase.name === 'busy' && this.#dispatch.empty && !phase.runtime.extensions.invokeDone) {
+          this.#reset('timeout')
+        }
+      },
+      Math.max(0, this.#lastDeadlineMs - Date.now()),
+    )
   }
 
   #becomeIdle(): void {
@@ -407,6 +433,8 @@ export class Environment {
   #deliver(): void {
     const phase = this.#phase
     if ((phase.name !== 'idle' && phase.name !== 'busy') || this.#dispatch.queued === 0) return
+    // The next invocation waits until the extensions are through with the last one.
+    if (phase.name === 'busy' && !this.managed && !phase.runtime.extensions.invokeDone) return
     if (phase.name === 'idle') this.#enter({ name: 'busy', runtime: phase.runtime, retiring: false })
     if (phase.runtime.process.thaw()) {
       this.#context.emit({ type: 'environment.thaw', at: Date.now(), environment: this.info() })
@@ -463,6 +491,7 @@ export class Environment {
   #finish(requestId: string, payload: string, outcome: InvocationOutcome, errorType?: string): void {
     const running = this.#dispatch.take(requestId)
     if (running === undefined) return
+    this.#lastDeadlineMs = running.deadlineMs
     this.#lastEndAt = Date.now()
     const durationMs = performance.now() - running.startedAt
     const runtime = this.#runtime
