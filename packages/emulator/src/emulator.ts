@@ -18,6 +18,7 @@ import {
   resolveLogDir,
 } from './options.js'
 import { FunctionPool } from './pool.js'
+import { describeTmp, privateTmpAvailable } from './sandbox.js'
 import { DEFAULT_ACCOUNT_CONCURRENCY, throttleFor } from './throttling.js'
 import type {
   Emulator,
@@ -168,6 +169,7 @@ class LambdaEmulator implements Emulator {
       notice(`credentials: refreshing the role's session failed: ${error.message}`),
     )
     notice(describeCredentials(option))
+    notice(describeTmp(this.#options.privateTmp === true, privateTmpAvailable()))
   }
 
   #emit(event: EmulatorEvent): void {

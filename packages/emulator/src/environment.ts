@@ -19,7 +19,7 @@ import { PlatformLog, seconds } from './platform-log.js'
 import { clientSocketInode, holdsSocket, procAvailable } from './process-tree.js'
 import { type PeerVerdict, sendJson, startRuntimeApi } from './runtime-api.js'
 import { RuntimeProcess } from './runtime-process.js'
-import { removeTmpDir, runtimeEnv, tmpDirOf } from './sandbox.js'
+import { privateTmpAvailable, removeTmpDir, runtimeEnv, tmpDirOf, withPrivateTmp } from './sandbox.js'
 import type {
   EmulatorEvent,
   EmulatorInitType,
@@ -302,14 +302,18 @@ export class Environment {
       this.tmpDir,
       this.#context.credentialsEnv?.(),
     )
+    const privateTmp = this.fn.privateTmp && privateTmpAvailable()
+    if (privateTmp) env.TMPDIR = '/tmp'
+    const run = privateTmp
+      ? withPrivateTmp(process.execPath, [this.#context.runtimeClient, this.fn.handler], this.tmpDir)
+      : { command: process.execPath, args: [this.#context.runtimeClient, this.fn.handler] }
     const runtime: Runtime = {
       output,
       extensions: new ExtensionRegistry(this.#registration()),
       initDurationMs: null,
       peakMemoryMb: null,
       process: new RuntimeProcess({
-        command: process.execPath,
-        args: [this.#context.runtimeClient, this.fn.handler],
+        ...run,
         cwd: this.fn.codeDir,
         env,
         mark: `AWS_LAMBDA_LOG_STREAM_NAME=${env.AWS_LAMBDA_LOG_STREAM_NAME}`,

@@ -39,6 +39,8 @@ export interface ResolvedFunction {
   readonly arn: string
   /** Retries and on-failure destination of `Event` invocations. */
   readonly asyncInvoke: ResolvedAsyncInvoke
+  /** Mount the environment's folder on /tmp in a mount namespace of its own, where the machine allows. */
+  readonly privateTmp: boolean
   /** Lambda's LoggingConfig (`AWS_LAMBDA_LOG_FORMAT`/`AWS_LAMBDA_LOG_LEVEL`), null for Text. */
   readonly loggingConfig: LoggingConfig | null
 }
@@ -138,6 +140,7 @@ const EMULATOR_SCHEMA: OptionSchema = {
   maxQueuedEventBytes: positiveInteger,
   onEvent: rules.function(),
   accountConcurrency: positiveInteger,
+  privateTmp: rules.boolean(),
   asyncInvoke: asyncInvokeRule,
   loggingConfig: loggingConfigRule,
   credentials: credentialsRule,
@@ -239,6 +242,7 @@ export const resolveFunction = (options: EmulatorOptions, fn: FunctionConfig): R
     arn: `arn:aws:lambda:${region}:${accountId}:function:${fn.name}`,
     asyncInvoke: resolveAsyncInvoke(options.asyncInvoke, fn.asyncInvoke),
     loggingConfig: fn.loggingConfig ?? options.loggingConfig ?? null,
+    privateTmp: options.privateTmp === true,
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * What a runtime process finds around it: Lambda's environment variables and its /tmp folder.
  */
+import { spawnSync } from 'node:child_process'
 import { rmdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -158,3 +159,65 @@ export const removeTmpDir = (dir: string): void => {
     }
   }
 }
+
+let privateTmpAnswer: boolean | undefined
+
+/**
+ * Whether this machine can give a process its own /tmp: Linux, `unshare` and the right to make a
+ * mount namespace (root, or CAP_SYS_ADMIN). Asked once.
+ *
+ * @example
+ * ```ts
+ * privateTmpAvailable() // true as root on Linux
+ * ```
+ */
+export const privateTmpAvailable = (): boolean => {
+  privateTmpAnswer ??=
+    process.platform === 'linux' &&
+    spawnSync('unshare', ['--mount', '--propagation', 'private', 'true'], { stdio: 'ignore' }).status === 0
+  return privateTmpAnswer
+}
+
+/**
+ * The command that runs `command args` with the environment's folder mounted on /tmp, in a mount
+ * namespace of its own: code that writes to a hard-coded /tmp writes there, as in Lambda. The
+ * process keeps its pid (unshare and sh exec into it). TMPDIR must then be `/tmp`: the folder's own
+ * path is hidden under the mount.
+ *
+ * @example
+ * ```ts
+ * withPrivateTmp('/usr/bin/node', ['ric.js', 'index.handler'], '/tmp/lambda-lifetime/f/abc')
+ * // { command: 'unshare', args: ['--mount', '--propagation', 'private', '/bin/sh', '-c', …] }
+ * ```
+ */
+export const withPrivateTmp = (
+  command: string,
+  args: readonly string[],
+  tmpDir: string,
+): { command: string; args: string[] } => ({
+  command: 'unshare',
+  args: [
+    '--mount',
+    '--propagation',
+    'private',
+    '/bin/sh',
+    '-c',
+    'mount --bind "$0" /tmp && exec "$@"',
+    tmpDir,
+    command,
+    ...args,
+  ],
+})
+
+/**
+ * The terminal's line about /tmp.
+ *
+ * @example
+ * ```ts
+ * describeTmp(false, false) // '/tmp: shared with the host; each environment has its own TMPDIR …'
+ * ```
+ */
+export const describeTmp = (asked: boolean, available: boolean): string =>
+  asked && available
+    ? "/tmp: private per environment (a mount namespace: /tmp and TMPDIR are the environment's folder)"
+    : `/tmp: shared with the host; each environment has its own TMPDIR (code that writes to a hard-coded /tmp shares the host's)${asked ? ': privateTmp needs Linux, unshare and root here' : '; option privateTmp: true gives each its own where the machine allows'}`

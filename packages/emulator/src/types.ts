@@ -69,6 +69,11 @@ export interface EmulatorOptions extends LifetimeRules {
   readonly loggingConfig?: LoggingConfig
   /** The account's concurrency limit, shared by functions without a reservation. Default 100 (Lambda's: 1000). */
   readonly accountConcurrency?: number
+  /**
+   * Give each environment its own /tmp (a mount namespace; Linux as root), as Lambda does. Default
+   * false: each environment has its own TMPDIR, but a hard-coded /tmp is the host's.
+   */
+  readonly privateTmp?: boolean
   /** AWS credentials of the functions: `'none'` (default), `'host'`, or `{ roleArn }` to assume. */
   readonly credentials?: CredentialsOption
   readonly functions: readonly FunctionConfig[]
