@@ -72,4 +72,41 @@ describe('platform lines', () => {
       expect(late).toContain('Status: timeout')
       expect(figure(late, 'Max Memory Used')).toBeGreaterThan(0)
     }))
+
+  test('with the JSON log format the platform lines are JSON records, filtered by the system log level', () =>
+    withEmulator(
+      [
+        fn('info', 'env.handler', { loggingConfig: { logFormat: 'JSON' } }),
+        fn('warn', 'env.handler', { loggingConfig: { logFormat: 'JSON', systemLogLevel: 'WARN' } }),
+      ],
+      {},
+      async ({ invoke, logDir }) => {
+        // Act
+        const answer = await invoke('info')
+        await invoke('warn')
+
+        // Assess
+        const records = streamOf(logDir, 'info')
+          .split('\n')
+          .filter((line) => line.startsWith('{"time"'))
+          .map((line) => JSON.parse(line))
+        expect(records.map((record) => record.type)).toEqual([
+          'platform.initStart',
+          'platform.start',
+          'platform.report',
+        ])
+        const report = records[2]
+        expect(report.record).toMatchObject({
+          requestId: answer.output.$metadata.requestId,
+          status: 'success',
+          metrics: { memorySizeMB: 128, initDurationMs: expect.any(Number) },
+        })
+        expect(report.record.metrics.billedDurationMs).toBe(
+          Math.max(1, Math.ceil(report.record.metrics.durationMs + report.record.metrics.initDurationMs)),
+        )
+        const warnLog = streamOf(logDir, 'warn')
+        expect(warnLog).not.toContain('"platform.')
+        expect(warnLog).not.toMatch(/^(START|END|REPORT) /m)
+      },
+    ))
 })

@@ -91,7 +91,7 @@ export class Environment {
     this.#context = context
     this.id = logStreamName(new Date())
     this.tmpDir = tmpDirOf(fn.name, this.id)
-    this.#log = new PlatformLog(logStreamFile(context.logDir, fn.name, this.id))
+    this.#log = new PlatformLog(logStreamFile(context.logDir, fn.name, this.id), fn.loggingConfig)
     this.#dispatch = new InvocationDispatch({
       functionArn: fn.arn,
       timeoutMs: fn.timeoutMs,
@@ -291,7 +291,7 @@ export class Environment {
 
   #spawnRuntime(suppressed: boolean, retiring: boolean): void {
     this.#runtimes += 1
-    this.#log.initStart()
+    this.#log.initStart(this.initType)
     const output = this.#log.runtimeOutput()
     const env = runtimeEnv(
       this.fn,

@@ -61,12 +61,15 @@ export interface LoggingConfig {
   readonly logFormat: 'Text' | 'JSON'
   /** `AWS_LAMBDA_LOG_LEVEL`, JSON only. Default `INFO`, as Lambda's. */
   readonly applicationLogLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL'
+  /** The platform records kept, JSON only: `WARN` drops `platform.start` and `platform.report`. Default `INFO`. */
+  readonly systemLogLevel?: 'DEBUG' | 'INFO' | 'WARN'
 }
 
 export const loggingConfigRule: Rule = rules.objectOf(
   {
     logFormat: rules.oneOf(['Text', 'JSON']),
     applicationLogLevel: rules.oneOf(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']),
+    systemLogLevel: rules.oneOf(['DEBUG', 'INFO', 'WARN']),
   },
   { required: ['logFormat'] },
 )
