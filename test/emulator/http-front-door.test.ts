@@ -58,15 +58,18 @@ describe('HTTP front door', () => {
     withEmulator(
       [fn('slow', 'reinit.handler', { concurrency: 1 })],
       { httpPort: 0 },
-      async ({ emulator }) => {
+      async ({ emulator, events }) => {
         // Act: the first holds the only environment; the second is throttled by Lambda.
         const first = send(
           `${emulator.httpUrl}/x`,
           { 'content-type': 'application/json' },
           '{"sleepMs":1500}',
         )
-        let second = await send(`${emulator.httpUrl}/x`, {}, '')
-        while (second.status === 200) second = await send(`${emulator.httpUrl}/x`, {}, '')
+        await waitFor(
+          () => events.some((event) => event.type === 'environment.start'),
+          'the first to take it',
+        )
+        const second = await send(`${emulator.httpUrl}/x`, {}, '')
 
         // Assess
         expect(second.status).toBe(500)

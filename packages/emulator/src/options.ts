@@ -12,7 +12,7 @@ import {
   rules,
 } from '@lambda-lifetime/commons'
 import { asyncInvokeRule, type ResolvedAsyncInvoke, resolveAsyncInvoke } from './async-invoke.js'
-import { type CredentialsOption, credentialsRule } from './credentials.js'
+import { credentialsRule } from './credentials.js'
 import { invalidOption } from './errors.js'
 import { type LoggingConfig, loggingConfigRule, reservedEnvRule } from './sandbox.js'
 import type { EmulatorOptions, FunctionConfig, LifetimeRules, ManagedInstancesOptions } from './types.js'

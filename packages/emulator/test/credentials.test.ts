@@ -14,7 +14,9 @@ const session = (key: string, expiresInMs: number) => ({
   },
 })
 
-afterEach(() => sts.reset())
+afterEach(() => {
+  sts.reset()
+})
 
 describe('CredentialSource', () => {
   test('a role session is assumed again before it expires; new runtimes get the new one', async () => {
