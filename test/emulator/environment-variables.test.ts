@@ -126,6 +126,27 @@ describe('environment variables', () => {
     })
   })
 
+  test('with fixed keys (for local services such as dynalite) the function gets those and no file', () =>
+    withEmulator(
+      [fn('fixed', 'env.handler')],
+      { credentials: { accessKeyId: 'local', secretAccessKey: 'local-secret' } },
+      async ({ invoke, events }) => {
+        // Act
+        const { body } = await invoke('fixed', { keys: KEYS })
+
+        // Assess
+        expect(body).toMatchObject({
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local-secret',
+          AWS_SESSION_TOKEN: null,
+          AWS_CONFIG_FILE: '/dev/null',
+        })
+        const notice = events.find((event) => event.type === 'emulator.notice')
+        expect(notice).toMatchObject({ message: expect.stringContaining('fixed keys') })
+        expect(JSON.stringify(notice)).not.toContain('local-secret')
+      },
+    ))
+
   test('with a role, the function gets the session STS gave for it', async () => {
     // Prepare
     Object.assign(process.env, hostKeys)

@@ -14,7 +14,17 @@ export interface AssumeRoleOptions {
   readonly durationSeconds?: number
 }
 
-export type CredentialsOption = 'none' | 'host' | AssumeRoleOptions
+/** Fixed keys handed to the function, for local services that accept any (dynalite, LocalStack). */
+export interface StaticCredentials {
+  readonly accessKeyId: string
+  readonly secretAccessKey: string
+  readonly sessionToken?: string
+}
+
+export type CredentialsOption = 'none' | 'host' | AssumeRoleOptions | StaticCredentials
+
+const isStatic = (option: CredentialsOption): option is StaticCredentials =>
+  typeof option === 'object' && 'accessKeyId' in option
 
 /** Where the AWS SDK looks for credentials besides the environment variables. */
 const HOST_CREDENTIAL_KEYS = [
@@ -36,11 +46,22 @@ const ROLE_SCHEMA = {
   durationSeconds: rules.number({ min: 900, max: 43_200, integer: true }),
 }
 
+const STATIC_SCHEMA = {
+  accessKeyId: rules.string({ nonEmpty: true }),
+  secretAccessKey: rules.string({ nonEmpty: true }),
+  sessionToken: rules.string({ nonEmpty: true }),
+}
+
 /** The option's rule. */
 export const credentialsRule: Rule = (value, path) => {
   if (value === 'none' || value === 'host') return undefined
   if (!isRecord(value))
-    return { path, problem: `must be "none", "host" or { roleArn }, got ${describeValue(value)}` }
+    return {
+      path,
+      problem: `must be "none", "host", { roleArn } or { accessKeyId, secretAccessKey }, got ${describeValue(value)}`,
+    }
+  if ('accessKeyId' in value)
+    return rules.objectOf(STATIC_SCHEMA, { required: ['accessKeyId', 'secretAccessKey'] })(value, path)
   return rules.objectOf(ROLE_SCHEMA, { required: ['roleArn'] })(value, path)
 }
 
@@ -80,7 +101,9 @@ export const describeCredentials = (option: CredentialsOption): string =>
     ? "credentials: none (the host's AWS keys and ~/.aws are hidden; option credentials: 'host' or { roleArn } gives some)"
     : option === 'host'
       ? "credentials: the host's (AWS_* keys, AWS_PROFILE and ~/.aws are passed on)"
-      : `credentials: role ${option.roleArn}, assumed with the host's credentials and refreshed before they expire`
+      : isStatic(option)
+        ? "credentials: the fixed keys of option credentials (the host's keys and ~/.aws are hidden)"
+        : `credentials: role ${option.roleArn}, assumed with the host's credentials and refreshed before they expire`
 
 /** Temporary credentials as the runtime finds them. */
 type SessionEnv = Record<'AWS_ACCESS_KEY_ID' | 'AWS_SECRET_ACCESS_KEY' | 'AWS_SESSION_TOKEN', string>
@@ -122,6 +145,14 @@ export class CredentialSource {
   ): Promise<CredentialSource> {
     if (option === 'none' || option === 'host')
       return new CredentialSource(option, staticCredentialsEnv(option), onError)
+    if (isStatic(option)) {
+      const keys = {
+        AWS_ACCESS_KEY_ID: option.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: option.secretAccessKey,
+        ...(option.sessionToken === undefined ? {} : { AWS_SESSION_TOKEN: option.sessionToken }),
+      }
+      return new CredentialSource(option, { ...staticCredentialsEnv('none'), ...keys }, onError)
+    }
     const source = new CredentialSource(option, {}, onError)
     await source.#assume(option, region)
     return source

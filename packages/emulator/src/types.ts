@@ -4,7 +4,7 @@ import type { CredentialsOption } from './credentials.js'
 import type { LoggingConfig } from './sandbox.js'
 
 export type { AsyncInvokeOptions } from './async-invoke.js'
-export type { AssumeRoleOptions, CredentialsOption } from './credentials.js'
+export type { AssumeRoleOptions, CredentialsOption, StaticCredentials } from './credentials.js'
 export type { LoggingConfig } from './sandbox.js'
 
 /** Managed Instances mode: one runtime with worker threads takes several invocations at once, never frozen. */

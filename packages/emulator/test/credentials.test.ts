@@ -72,7 +72,11 @@ describe('CredentialSource', () => {
   test('the option: none, host or a role ARN; each is said in one line', () => {
     expect(credentialsRule('none', 'credentials')).toBeUndefined()
     expect(credentialsRule({ roleArn }, 'credentials')).toBeUndefined()
-    expect(credentialsRule('all', 'credentials')?.problem).toMatch(/must be "none", "host" or \{ roleArn \}/)
+    expect(credentialsRule('all', 'credentials')?.problem).toMatch(/must be "none", "host", \{ roleArn \}/)
+    expect(credentialsRule({ accessKeyId: 'a' }, 'credentials')).toMatchObject({
+      path: 'credentials.secretAccessKey',
+      problem: 'is required',
+    })
     expect(credentialsRule({ roleArn: 'app' }, 'credentials')?.problem).toMatch(/IAM role ARN/)
     expect(describeCredentials('host')).toMatch(/the host's/)
   })
