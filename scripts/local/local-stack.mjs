@@ -85,6 +85,12 @@ export const startLocalStack = async ({
       httpPort,
       httpFunction: 'orders-api',
       httpRoutes: { '/hello': 'hello', ...extraRoutes },
+      // dynalite takes any keys; Lambda refuses them in a function's env, so they come as its credentials.
+      // A copy: the AWS SDK marks the object it was given with a $source field.
+      credentials: {
+        accessKeyId: LOCAL_CREDENTIALS.accessKeyId,
+        secretAccessKey: LOCAL_CREDENTIALS.secretAccessKey,
+      },
       ...(logDir === undefined ? {} : { logDir }),
       ...(onEvent === undefined ? {} : { onEvent }),
       functions: [
@@ -99,8 +105,6 @@ export const startLocalStack = async ({
             PAYMENTS_URL: payments.url,
             BREAKER_TABLE,
             DYNAMODB_ENDPOINT: dynamo.endpoint,
-            AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
             CONTAINER_ID_HEADER: 'x-container-id',
             ...ordersEnv,
           },

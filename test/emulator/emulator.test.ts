@@ -187,14 +187,15 @@ describe('shutdown', () => {
 describe('reset', () => {
   test('a timeout resets the environment: new runtime, same log stream and /tmp, restartOf set', () =>
     withEmulator(
-      [fn('timing', 'lifetime.handler', { timeoutMs: 1_000, concurrency: 1 })],
+      // The re-init after the timeout counts in the next invocation's timeout: it must fit in it.
+      [fn('timing', 'lifetime.handler', { timeoutMs: 3_000, concurrency: 1 })],
       {},
       async ({ invoke }) => {
         // Prepare
         const before = (await invoke('timing')).body
 
         // Act
-        const timedOut = await invoke('timing', { sleepMs: 2_000 })
+        const timedOut = await invoke('timing', { sleepMs: 4_000 })
         const after = (await invoke('timing')).body
 
         // Assess
@@ -372,6 +373,8 @@ describe('front doors and bad input', () => {
       await expect(malformed).rejects.toMatchObject({ name: 'InvalidRequestContentException' })
       await expect(oversize).rejects.toMatchObject({ name: 'RequestEntityTooLargeException' })
       expect(queued.StatusCode).toBe(202)
+      expect(queued.ExecutedVersion).toBeUndefined()
+      expect((await invoke('open')).output.ExecutedVersion).toBe('$LATEST')
       expect(raw.status).toBe(400)
       expect(raw.headers.get('x-amzn-errortype')).toBe('InvalidParameterValueException')
       expect((await invoke('open')).output.StatusCode).toBe(200)
@@ -423,7 +426,11 @@ describe('lifetime limits and the runtime contract', () => {
       const second = (await invoke('extensions')).body
 
       // Assess
-      expect(second.refusedStatus).toBe(400)
+      expect(second.refusedStatus).toBe(403)
+      expect(second.refusal).toEqual({
+        errorType: 'Extension.InvalidEventType',
+        errorMessage: 'SHUTDOWN: ShutdownEventNotSupportedForInternalExtension',
+      })
       expect(second.seen).toContain('INVOKE')
       expect(emulator.environments('extensions')[0]?.extensions).toEqual(['watcher'])
     }))
@@ -435,7 +442,10 @@ describe('lifetime limits and the runtime contract', () => {
       const failed = await invoke('answers', { fail: true })
 
       // Assess
-      expect(oversize.body.errorType).toBe('Function.ResponseSizeTooLarge')
+      expect(oversize.body).toEqual({
+        errorType: 'Function.ResponseSizeTooLarge',
+        errorMessage: `Response payload size (${6 * 1024 * 1024 + 102} bytes) exceeded maximum allowed payload size (6291556 bytes).`,
+      })
       expect(failed.output.FunctionError).toBe('Unhandled')
       expect(failed.body).toMatchObject({ errorType: 'TypeError', errorMessage: 'asked to fail' })
     }))

@@ -61,7 +61,7 @@ The emulator:
   --port 9001               the Invoke API's port
   --http-port 3000          the HTTP front door's port
   --no-http                 no HTTP front door
-  --concurrency 10          most environments per function (then 429)
+  --concurrency N           reserved concurrency per function (then 429)
   --idle-timeout 5m         an idle environment is shut down after this
   --max-lifetime 2h         an environment is retired after this
   --init-timeout 10s        the init limit of an on-demand environment

@@ -52,6 +52,8 @@ export interface DispatchHooks {
   timedOut(requestId: string): void
   /** A waiting poll turned out to come from the environment's own runtime: invocations may go to it. */
   pollAllowed(): void
+  /** When the timeout of the invocation being delivered began (Date.now() ms), if before now. */
+  budgetFrom?(): number | undefined
 }
 
 /** A `/next` long poll and whether its process may get a payload (undefined: still being checked). */
@@ -158,14 +160,16 @@ export class InvocationDispatch {
 
   #deliverOne(invocation: Invocation, { response: poll, allowed }: Poll): void {
     const { timeoutMs, enforceTimeout } = this.#hooks
-    const deadlineMs = Date.now() + timeoutMs
+    // An init inside the invocation (after a reset) already used some of its timeout and its Duration.
+    const spentMs = Math.max(0, Date.now() - (this.#hooks.budgetFrom?.() ?? Date.now()))
+    const deadlineMs = Date.now() + timeoutMs - spentMs
     const running: Running = {
       invocation,
-      startedAt: performance.now(),
+      startedAt: performance.now() - spentMs,
       deadlineMs,
       traceId: traceIdNow(),
       timer: enforceTimeout
-        ? setTimeout(() => this.#hooks.timedOut(invocation.requestId), timeoutMs)
+        ? setTimeout(() => this.#hooks.timedOut(invocation.requestId), timeoutMs - spentMs)
         : undefined,
     }
     this.#running.set(invocation.requestId, running)

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { join } from 'node:path'
+import { CredentialSource, describeCredentials } from './credentials.js'
 import { createDashboard, type Dashboard } from './dashboard/route.js'
 import { findRuntimeClient, type InvocationResult } from './environment.js'
 import { InvokeApiError } from './errors.js'
@@ -19,6 +20,8 @@ import {
 } from './options.js'
 import { FunctionPool, type PoolContext } from './pool.js'
 import { createRouter } from './project/routes.js'
+import { describeTmp, privateTmpAvailable } from './sandbox.js'
+import { DEFAULT_ACCOUNT_CONCURRENCY, throttleFor } from './throttling.js'
 import type {
   Emulator,
   EmulatorEvent,
@@ -95,6 +98,7 @@ class LambdaEmulator implements Emulator {
   #httpServer: Server | null = null
   #dashboard: Dashboard | null = null
   #sweeper: NodeJS.Timeout | undefined
+  #credentials: CredentialSource | null = null
   readonly #killAll = (): void => {
     for (const info of this.environments()) {
       if (info.pid !== null) {
@@ -115,6 +119,17 @@ class LambdaEmulator implements Emulator {
     this.#poolContext = {
       logDir: this.logDir,
       runtimeClient: findRuntimeClient(),
+      credentialsEnv: () => this.#credentials?.env() ?? {},
+      throttle: (pool: FunctionPool) => {
+        const users = [...this.#pools.values()].map((each) => ({
+          name: each.fn.name,
+          reserved: each.fn.concurrency,
+          busy: () => each.busy(),
+        }))
+        const user = users.find((each) => each.name === pool.fn.name) as (typeof users)[number]
+        const limit = options.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY
+        return throttleFor(user, users, limit, pool.recentStarts)
+      },
       emit: (event: EmulatorEvent) => this.#emit(event),
     }
     for (const fn of options.functions)
@@ -164,6 +179,7 @@ class LambdaEmulator implements Emulator {
 
   async start(): Promise<void> {
     const host = this.#options.host ?? '127.0.0.1'
+    await this.#startCredentials()
     // Runtime processes live in their own process groups: if this process exits without stop(), kill them.
     process.on('exit', this.#killAll)
     const invokeRoute = invokeApiRoute(this)
@@ -228,6 +244,17 @@ class LambdaEmulator implements Emulator {
       }
     }
     return false
+  }
+
+  /** The functions' credentials (a role is assumed before anything starts), said in the terminal. */
+  async #startCredentials(): Promise<void> {
+    const option = this.#options.credentials ?? 'none'
+    const notice = (message: string): void => this.#emit({ type: 'emulator.notice', at: Date.now(), message })
+    this.#credentials = await CredentialSource.start(option, this.region, (error) =>
+      notice(`credentials: refreshing the role's session failed: ${error.message}`),
+    )
+    notice(describeCredentials(option))
+    notice(describeTmp(this.#options.privateTmp === true, privateTmpAvailable()))
   }
 
   #emit(event: EmulatorEvent): void {
@@ -363,6 +390,7 @@ class LambdaEmulator implements Emulator {
     this.#stopping = true
     clearInterval(this.#sweeper)
     this.#dashboard?.close()
+    this.#credentials?.stop()
     await Promise.all([close(this.#invokeServer), close(this.#httpServer)])
     await Promise.all([...this.#pools.values(), ...this.#draining].map((pool) => pool.stop()))
     process.off('exit', this.#killAll)

@@ -10,15 +10,16 @@ import type { Server, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
 import { type Invocation, InvocationDispatch, type InvocationResult, type Running } from './dispatch.js'
+import { exitStatus, samplePeakMb } from './exit-status.js'
 import { ExtensionRegistry } from './extensions.js'
-import { logStreamFile, logStreamName, maxMemoryUsedMb } from './logs.js'
+import { logStreamFile, logStreamName } from './logs.js'
 import type { ResolvedFunction } from './options.js'
 import { type InitAttempt, NEXT, type Phase, type Runtime } from './phase.js'
 import { PlatformLog, seconds } from './platform-log.js'
 import { clientSocketInode, holdsSocket, procAvailable } from './process-tree.js'
 import { type PeerVerdict, sendJson, startRuntimeApi } from './runtime-api.js'
 import { RuntimeProcess } from './runtime-process.js'
-import { removeTmpDir, runtimeEnv, tmpDirOf } from './sandbox.js'
+import { privateTmpAvailable, removeTmpDir, runtimeEnv, tmpDirOf, withPrivateTmp } from './sandbox.js'
 import type {
   EmulatorEvent,
   EmulatorInitType,
@@ -30,13 +31,15 @@ import type {
 
 export type { Invocation, InvocationResult } from './dispatch.js'
 
-/** Lambda's limit on a synchronous response. */
-export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+/** Lambda's limit on a synchronous response: 6 MiB and 100 bytes, as the runtime interface emulator checks it. */
+export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 
 /** What an environment needs from the emulator around it. */
 export interface EnvironmentContext {
   readonly logDir: string
   readonly runtimeClient: string
+  /** The AWS credentials a runtime started now gets (none when absent). */
+  credentialsEnv?(): Readonly<Record<string, string>>
   emit(event: EmulatorEvent): void
   /** The environment can take an invocation (async queues drain on it). */
   available(): void
@@ -88,17 +91,27 @@ export class Environment {
     this.#context = context
     this.id = logStreamName(new Date())
     this.tmpDir = tmpDirOf(fn.name, this.id)
-    this.#log = new PlatformLog(logStreamFile(context.logDir, fn.name, this.id))
+    this.#log = new PlatformLog(logStreamFile(context.logDir, fn.name, this.id), fn.loggingConfig)
     this.#dispatch = new InvocationDispatch({
       functionArn: fn.arn,
       timeoutMs: fn.timeoutMs,
-      enforceTimeout: fn.managedInstances === null,
+      enforceTimeout: true,
       starting: (invocation) => this.#log.start(invocation.requestId, this.managed),
       delivered: (running) => this.#delivered(running),
       failed: (requestId, error) => this.#deliveryFailed(requestId, error),
       timedOut: (requestId) => this.#onTimeout(requestId),
       pollAllowed: () => this.#deliver(),
+      budgetFrom: () => this.#takeBudgetStart(),
     })
+  }
+
+  /** When the timeout of the invocation about to be delivered began: at its suppressed init, if it had one. */
+  #budgetStart: number | null = null
+
+  #takeBudgetStart(): number | undefined {
+    const start = this.#budgetStart ?? undefined
+    this.#budgetStart = null
+    return start
   }
 
   #enter(next: Phase): void {
@@ -192,7 +205,8 @@ export class Environment {
 
   get state(): EnvironmentState {
     const { name } = this.#phase
-    return name === 'starting' ? 'initializing' : name
+    // A reset environment waits for an invocation like an idle one; that invocation starts its runtime.
+    return name === 'starting' ? 'initializing' : name === 'reset' ? 'idle' : name
   }
 
   get managed(): boolean {
@@ -253,6 +267,10 @@ export class Environment {
     this.#invocations += 1
     this.#dispatch.enqueue(invocation)
     const phase = this.#phase
+    if (phase.name === 'reset') {
+      this.#spawnRuntime(true, false)
+      return
+    }
     if (phase.name === 'idle') this.#enter({ name: 'busy', runtime: phase.runtime, retiring: false })
     this.#deliver()
   }
@@ -261,7 +279,8 @@ export class Environment {
   retire(): void {
     const phase = this.#phase
     const waiting = !this.#dispatch.empty
-    if (phase.name === 'idle' || ((phase.name === 'starting' || phase.name === 'initializing') && !waiting)) {
+    const noWork = phase.name === 'idle' || phase.name === 'reset'
+    if (noWork || ((phase.name === 'starting' || phase.name === 'initializing') && !waiting)) {
       void this.shutdown('max-lifetime')
       return
     }
@@ -272,7 +291,7 @@ export class Environment {
 
   #spawnRuntime(suppressed: boolean, retiring: boolean): void {
     this.#runtimes += 1
-    this.#log.initStart()
+    this.#log.initStart(this.initType)
     const output = this.#log.runtimeOutput()
     const env = runtimeEnv(
       this.fn,
@@ -281,14 +300,20 @@ export class Environment {
       `127.0.0.1:${this.#port}`,
       this.#context.runtimeClient,
       this.tmpDir,
+      this.#context.credentialsEnv?.(),
     )
+    const privateTmp = this.fn.privateTmp && privateTmpAvailable()
+    if (privateTmp) env.TMPDIR = '/tmp'
+    const run = privateTmp
+      ? withPrivateTmp(process.execPath, [this.#context.runtimeClient, this.fn.handler], this.tmpDir)
+      : { command: process.execPath, args: [this.#context.runtimeClient, this.fn.handler] }
     const runtime: Runtime = {
       output,
       extensions: new ExtensionRegistry(this.#registration()),
       initDurationMs: null,
+      peakMemoryMb: null,
       process: new RuntimeProcess({
-        command: process.execPath,
-        args: [this.#context.runtimeClient, this.fn.handler],
+        ...run,
         cwd: this.fn.codeDir,
         env,
         mark: `AWS_LAMBDA_LOG_STREAM_NAME=${env.AWS_LAMBDA_LOG_STREAM_NAME}`,
@@ -297,7 +322,11 @@ export class Environment {
         onExit: (code, signal) => this.#onExit(runtime, code, signal),
       }),
     }
-    const limit = suppressed ? this.fn.timeoutMs : this.#initLimit()
+    // A suppressed init spends the invocation's timeout, which started with the first one if any.
+    this.#budgetStart = suppressed ? (this.#budgetStart ?? Date.now()) : null
+    const limit = suppressed
+      ? Math.max(0, (this.#budgetStart as number) + this.fn.timeoutMs - Date.now())
+      : this.#initLimit()
     const init: InitAttempt = {
       startedAt: performance.now(),
       timer: setTimeout(() => this.#initFailed('timeout', 'Sandbox.Timedout', null), limit),
@@ -307,9 +336,12 @@ export class Environment {
     this.#enter({ name: 'initializing', runtime, init, retiring })
   }
 
-  /** On-demand init has 10 s by default; provisioned and Managed Instances environments get 130 s. */
+  /** On-demand init has 10 s by default; provisioned environments get 130 s, Managed Instances at least their timeout. */
   #initLimit(): number {
-    return this.initType === 'on-demand' ? this.fn.initTimeoutMs : Math.max(this.fn.initTimeoutMs, 130_000)
+    if (this.initType === 'on-demand') return this.fn.initTimeoutMs
+    // Managed Instances: the larger of 130 s and the function timeout.
+    const floor = this.managed ? Math.max(130_000, this.fn.timeoutMs) : 130_000
+    return Math.max(this.fn.initTimeoutMs, floor)
   }
 
   #onNext(response: ServerResponse, peer: PeerVerdict): void {
@@ -324,7 +356,9 @@ export class Environment {
   }
 
   #onExtensionPoll(id: string, response: ServerResponse): void {
-    if (this.#extensions.poll(id, response)) this.#checkInitDone()
+    if (!this.#extensions.poll(id, response)) return
+    this.#checkInitDone()
+    if (this.#phase.name === 'busy') this.#settle()
   }
 
   /** Init ends when the runtime and every registered extension asked for their next event. */
@@ -334,7 +368,8 @@ export class Environment {
     if (!phase.init.runtimeAsked || !phase.runtime.extensions.allPolled) return
     clearTimeout(phase.init.timer)
     const initDurationMs = performance.now() - phase.init.startedAt
-    phase.runtime.initDurationMs = initDurationMs
+    // Lambda shows no Init Duration for an init inside an invocation: it is part of its Duration.
+    phase.runtime.initDurationMs = phase.init.suppressed ? null : initDurationMs
     this.#enter({ name: 'busy', runtime: phase.runtime, retiring: phase.retiring })
     this.#context.emit({
       type: 'environment.ready',
@@ -352,12 +387,36 @@ export class Environment {
    */
   #settle(): void {
     const phase = this.#phase
+    // Lambda ends an invocation when the runtime and every extension that got it asked for the next event.
+    const extensionsDone = phase.name !== 'busy' || this.managed || phase.runtime.extensions.invokeDone
     if (phase.name === 'busy' && this.#dispatch.empty && (this.managed || this.#dispatch.polling)) {
+      if (!extensionsDone) {
+        this.#awaitExtensions()
+        return
+      }
+      clearTimeout(this.#extensionsTimer)
       this.#becomeIdle()
       return
     }
     this.#deliver()
     if (this.managed && this.capacity > 0) this.#context.available()
+  }
+
+  /** Extensions still at work after the response: bounded by the invocation's deadline, then a reset. */
+  #extensionsTimer: NodeJS.Timeout | undefined
+  #lastDeadlineMs = 0
+
+  #awaitExtensions(): void {
+    clearTimeout(this.#extensionsTimer)
+    this.#extensionsTimer = setTimeout(
+      () => {
+        const phase = this.#phase
+        if (phase.name === 'busy' && this.#dispatch.empty && !phase.runtime.extensions.invokeDone) {
+          this.#reset('timeout')
+        }
+      },
+      Math.max(0, this.#lastDeadlineMs - Date.now()),
+    )
   }
 
   #becomeIdle(): void {
@@ -378,6 +437,8 @@ export class Environment {
   #deliver(): void {
     const phase = this.#phase
     if ((phase.name !== 'idle' && phase.name !== 'busy') || this.#dispatch.queued === 0) return
+    // The next invocation waits until the extensions are through with the last one.
+    if (phase.name === 'busy' && !this.managed && !phase.runtime.extensions.invokeDone) return
     if (phase.name === 'idle') this.#enter({ name: 'busy', runtime: phase.runtime, retiring: false })
     if (phase.runtime.process.thaw()) {
       this.#context.emit({ type: 'environment.thaw', at: Date.now(), environment: this.info() })
@@ -385,8 +446,15 @@ export class Environment {
     this.#dispatch.deliver()
   }
 
+  #samplePeak(runtime: Runtime): number | null {
+    runtime.peakMemoryMb = samplePeakMb(runtime.peakMemoryMb, runtime.process.members())
+    return runtime.peakMemoryMb
+  }
+
   #delivered(running: Running): void {
     const { requestId } = running.invocation
+    const runtime = this.#runtime
+    if (runtime !== null) this.#samplePeak(runtime)
     this.#runtime?.extensions.notifyInvoke({
       requestId,
       deadlineMs: running.deadlineMs,
@@ -413,7 +481,7 @@ export class Environment {
     }
     if (body.length > MAX_RESPONSE_BYTES) {
       sendJson(response, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'response too large' })
-      const message = `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`
+      const message = `Response payload size (${body.length} bytes) exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`
       this.#finish(requestId, errorPayload('Function.ResponseSizeTooLarge', message), 'error')
       return
     }
@@ -427,19 +495,21 @@ export class Environment {
   #finish(requestId: string, payload: string, outcome: InvocationOutcome, errorType?: string): void {
     const running = this.#dispatch.take(requestId)
     if (running === undefined) return
+    this.#lastDeadlineMs = running.deadlineMs
     this.#lastEndAt = Date.now()
     const durationMs = performance.now() - running.startedAt
     const runtime = this.#runtime
     const initDurationMs = runtime?.initDurationMs ?? null
     if (runtime !== null) runtime.initDurationMs = null
-    const pid = runtime?.process.pid ?? null
+    // Read now, before a timeout's reset kills the processes; a crashed runtime keeps its last peak.
+    const peakMb = runtime === null ? null : this.#samplePeak(runtime)
     // The runtime's last lines travel through a pipe; one turn of the loop lets them land before END.
     setImmediate(() => {
       const tail = this.#log.end({
         requestId,
         durationMs,
         memoryMb: this.fn.memoryMb,
-        maxMemoryUsedMb: maxMemoryUsedMb(pid),
+        maxMemoryUsedMb: peakMb,
         initDurationMs,
         status: outcome,
         errorType,
@@ -500,7 +570,8 @@ export class Environment {
     this.#log.timedOut(requestId, this.fn.timeoutMs)
     const message = `RequestId: ${requestId} Error: Task timed out after ${seconds(this.fn.timeoutMs)} seconds`
     this.#finish(requestId, errorPayload('Sandbox.Timedout', message), 'timeout')
-    this.#reset('timeout')
+    // Managed Instances: the other invocations of the runtime go on; only this caller gets the timeout.
+    if (!this.managed) this.#reset('timeout')
   }
 
   /** A timeout or a crash: new runtime process, same log stream, same /tmp. */
@@ -514,7 +585,10 @@ export class Environment {
       void this.shutdown('max-lifetime')
       return
     }
-    this.#spawnRuntime(false, false)
+    // Lambda starts the new runtime with the next invocation, not now.
+    this.#enter({ name: 'reset' })
+    if (this.#dispatch.queued > 0) this.#spawnRuntime(true, false)
+    else this.#context.available()
   }
 
   #onInitError(body: Buffer, response: ServerResponse): void {
@@ -540,6 +614,12 @@ export class Environment {
     clearTimeout(phase.init.timer)
     phase.runtime.process.killNow()
     this.#dispatch.dropPolls()
+    this.#log.initReport(
+      performance.now() - phase.init.startedAt,
+      phase.init.suppressed ? 'invoke' : 'init',
+      reason === 'timeout' ? 'timeout' : 'error',
+      errorType,
+    )
     this.#context.emit({
       type: 'environment.init-failed',
       at: Date.now(),
@@ -561,6 +641,13 @@ export class Environment {
           : `RequestId: ${requestId} Error: Runtime exited without providing a reason`,
       queued: { logged: true },
     })
+    // An init that failed inside an invocation is tried again inside the next one, as Lambda does:
+    // a function whose init never fits its timeout never recovers. A first init with nothing waiting ends it.
+    if (phase.init.suppressed && !phase.retiring) {
+      this.#enter({ name: 'reset' })
+      this.#context.available()
+      return
+    }
     void this.shutdown('init-failed')
   }
 
@@ -572,7 +659,8 @@ export class Environment {
       return
     }
     if (phase.name !== 'idle' && phase.name !== 'busy') return
-    const status = signal === null ? `exit status ${code}` : `signal: ${signal}`
+    const status = exitStatus(code, signal)
+    for (const requestId of this.#dispatch.runningIds()) this.#log.runtimeExited(requestId, status)
     this.#failPending({
       outcome: 'crash',
       errorType: 'Runtime.ExitError',

@@ -12,6 +12,10 @@ interface Extension {
   readonly events: readonly string[]
   polled: boolean
   poll: ServerResponse | null
+  /** An INVOKE it has not received yet: it goes out with its next poll. */
+  waiting: InvokeEvent | null
+  /** It got an INVOKE and has not asked for its next event since: the invocation is not over. */
+  busy: boolean
 }
 
 /** An INVOKE event as extensions receive it. */
@@ -59,16 +63,16 @@ export class ExtensionRegistry {
       })
       return
     }
-    if (events.includes('SHUTDOWN')) {
-      // Lambda gives internal extensions no SHUTDOWN event.
-      sendJson(response, 400, {
-        errorType: 'ShutdownEventNotSupportedForInternalExtension',
-        errorMessage: `extension "${name}" is internal and may not subscribe to SHUTDOWN`,
-      })
+    // Internal extensions may subscribe to INVOKE only; Lambda refuses anything else, SHUTDOWN included.
+    const refused = events.find((event) => event !== 'INVOKE')
+    if (refused !== undefined) {
+      const why =
+        refused === 'SHUTDOWN' ? 'ShutdownEventNotSupportedForInternalExtension' : 'ErrorInvalidEventType'
+      sendJson(response, 403, { errorType: 'Extension.InvalidEventType', errorMessage: `${refused}: ${why}` })
       return
     }
     const id = randomUUID()
-    this.#extensions.set(id, { name, events, polled: false, poll: null })
+    this.#extensions.set(id, { name, events, polled: false, poll: null, waiting: null, busy: false })
     sendJson(response, 200, this.#registration, { 'Lambda-Extension-Identifier': id })
   }
 
@@ -84,21 +88,38 @@ export class ExtensionRegistry {
     }
     extension.polled = true
     extension.poll = response
+    extension.busy = false
+    if (extension.waiting !== null) this.#send(extension, extension.waiting)
     return true
   }
 
-  /** Extensions subscribed to INVOKE get it when they are polling at that moment. */
+  /**
+   * Every extension subscribed to INVOKE gets it: now if it is polling, else with its next poll.
+   * Until each has asked for its next event again, the invocation is not over (`invokeDone`).
+   */
   notifyInvoke(event: InvokeEvent): void {
     for (const extension of this.#extensions.values()) {
-      if (!extension.events.includes('INVOKE') || extension.poll === null) continue
-      sendJson(extension.poll, 200, {
-        eventType: 'INVOKE',
-        deadlineMs: event.deadlineMs,
-        requestId: event.requestId,
-        invokedFunctionArn: event.invokedFunctionArn,
-        tracing: { type: 'X-Amzn-Trace-Id', value: event.traceId },
-      })
-      extension.poll = null
+      if (!extension.events.includes('INVOKE')) continue
+      extension.waiting = event
+      extension.busy = true
+      if (extension.poll !== null) this.#send(extension, event)
     }
+  }
+
+  #send(extension: Extension, event: InvokeEvent): void {
+    sendJson(extension.poll as ServerResponse, 200, {
+      eventType: 'INVOKE',
+      deadlineMs: event.deadlineMs,
+      requestId: event.requestId,
+      invokedFunctionArn: event.invokedFunctionArn,
+      tracing: { type: 'X-Amzn-Trace-Id', value: event.traceId },
+    })
+    extension.poll = null
+    extension.waiting = null
+  }
+
+  /** Every extension that got the last INVOKE has asked for its next event. */
+  get invokeDone(): boolean {
+    return [...this.#extensions.values()].every((extension) => !extension.busy)
   }
 }

@@ -21,10 +21,13 @@ import type { InvokeResult } from './types.js'
 export interface HttpRequestParts {
   readonly method: string
   readonly url: string
-  readonly headers: IncomingHttpHeaders
+  /** As Node gives them; `request.headersDistinct` keeps repeated headers apart, to be joined with `,`. */
+  readonly headers: IncomingHttpHeaders | NodeJS.Dict<string | string[]>
   readonly body: Buffer
   readonly sourceIp: string
   readonly accountId: string
+  /** The port the request came in on, for `x-forwarded-port`. Default 80. */
+  readonly port?: number
 }
 
 /** The HTTP answer made of the function's result. */
@@ -34,16 +37,37 @@ export interface HttpAnswer {
   readonly body: Buffer
 }
 
-const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+(json|xml))/i
+/**
+ * The content types HTTP API hands over as text; any other body (a form post, a request without a
+ * content type, binary) arrives base64-encoded.
+ */
+const TEXT_TYPES = /^\s*(text\/|application\/(json|xml|javascript)\s*(;|$)|[^;]*\+(json|xml)\s*(;|$))/i
 
-const joinHeaders = (headers: IncomingHttpHeaders): Record<string, string> =>
+/** A header sent more than once is one value, joined with `,` as API Gateway joins them. */
+const oneValue = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value.join(',') : value
+
+const joinHeaders = (headers: HttpRequestParts['headers']): Record<string, string> =>
   Object.fromEntries(
     Object.entries(headers).flatMap(([name, value]) =>
-      value === undefined || name === 'cookie'
-        ? []
-        : [[name, Array.isArray(value) ? value.join(',') : value]],
+      value === undefined || name === 'cookie' ? [] : [[name, oneValue(value) as string]],
     ),
   )
+
+/** `Root=1-<time>-<24 hex>`, the trace id API Gateway adds when the caller sent none. */
+const newTraceHeader = (now: Date): string =>
+  `Root=1-${Math.floor(now.getTime() / 1000).toString(16)}-${randomUUID().replaceAll('-', '').slice(0, 24)}`
+
+/** The headers API Gateway adds: who called, over what, on which port, and the trace id. */
+const addedHeaders = (request: HttpRequestParts, now: Date): Record<string, string> => {
+  const forwardedFor = oneValue(request.headers['x-forwarded-for'])
+  return {
+    'x-forwarded-for': forwardedFor ? `${forwardedFor}, ${request.sourceIp}` : request.sourceIp,
+    'x-forwarded-proto': 'http',
+    'x-forwarded-port': String(request.port ?? 80),
+    'x-amzn-trace-id': oneValue(request.headers['x-amzn-trace-id']) ?? newTraceHeader(now),
+  }
+}
 
 const queryParameters = (search: URLSearchParams): Record<string, string> | undefined => {
   const result: Record<string, string> = {}
@@ -71,16 +95,19 @@ export const toHttpApiEvent = (request: HttpRequestParts): Record<string, unknow
   const url = requestTarget(request.url)
   if (url === null) throw new TypeError(`not a request target: ${request.url}`)
   const now = new Date()
-  const host = String(request.headers.host ?? 'localhost')
-  const cookies = request.headers.cookie?.split(/;\s*/).filter((cookie) => cookie.length > 0)
-  const textual = TEXT_TYPES.test(String(request.headers['content-type'] ?? 'text/plain'))
+  const host = oneValue(request.headers.host) ?? 'localhost'
+  const cookie = request.headers.cookie
+  const cookies = (Array.isArray(cookie) ? cookie.join('; ') : cookie)
+    ?.split(/;\s*/)
+    .filter((text) => text.length > 0)
+  const textual = TEXT_TYPES.test(oneValue(request.headers['content-type']) ?? '')
   const event: Record<string, unknown> = {
     version: '2.0',
     routeKey: '$default',
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
     ...(cookies && cookies.length > 0 ? { cookies } : {}),
-    headers: joinHeaders(request.headers),
+    headers: { ...joinHeaders(request.headers), ...addedHeaders(request, now) },
     ...(queryParameters(url.searchParams)
       ? { queryStringParameters: queryParameters(url.searchParams) }
       : {}),
@@ -94,7 +121,7 @@ export const toHttpApiEvent = (request: HttpRequestParts): Record<string, unknow
         path: url.pathname,
         protocol: 'HTTP/1.1',
         sourceIp: request.sourceIp,
-        userAgent: String(request.headers['user-agent'] ?? ''),
+        userAgent: oneValue(request.headers['user-agent']) ?? '',
       },
       requestId: randomUUID(),
       routeKey: '$default',
@@ -200,10 +227,18 @@ const jsonAnswer = (statusCode: number, message: string, reason?: string): HttpA
   body: Buffer.from(JSON.stringify(reason === undefined ? { message } : { message, reason })),
 })
 
-/** API Gateway's answers when Lambda itself refused or failed. */
+/**
+ * API Gateway's answers when Lambda itself refused or failed. Every failed invocation, a throttle or
+ * an unknown function included, is an integration failure: 500 `Internal Server Error` (the emulator
+ * adds the reason); the integration timeout (30 s) is 503 `Service Unavailable`.
+ */
 export const HTTP_ERRORS = {
   functionError: jsonAnswer(500, 'Internal Server Error'),
-  throttled: jsonAnswer(429, 'Too Many Requests'),
+  integrationTimeout: jsonAnswer(
+    503,
+    'Service Unavailable',
+    "the function did not answer within the HTTP API's 30 s integration timeout",
+  ),
   tooLarge: jsonAnswer(
     413,
     'Request Entity Too Large',
@@ -313,8 +348,13 @@ export interface HttpBackend {
   readonly invokeUrl: string
   /** A project's API routes (`apiRoutes`): when set, requests are matched as API Gateway matches them. */
   readonly router?: Router
+  /** HTTP API's integration timeout: 30 s, which the invocation does not stop. */
+  readonly integrationTimeoutMs?: number
   invokeRaw(functionName: string, payload: string): Promise<InvokeResult>
 }
+
+/** HTTP API's limit on waiting for a Lambda integration. */
+export const INTEGRATION_TIMEOUT_MS = 30_000
 
 const sendAnswer = (response: ServerResponse, answer: HttpAnswer): void => {
   response.writeHead(answer.statusCode, { ...answer.headers, 'content-length': answer.body.length })
@@ -420,7 +460,6 @@ const acceptsHtml = (request: IncomingMessage): boolean =>
   String(request.headers.accept ?? '').includes('text/html')
 
 const lambdaRefusal = (error: unknown): HttpAnswer => {
-  if (error instanceof InvokeApiError && error.statusCode === 429) return HTTP_ERRORS.throttled
   const reason = error instanceof InvokeApiError ? `${error.code}: ${error.message}` : reasonOf(error)
   return jsonAnswer(500, 'Internal Server Error', `the invocation failed: ${reason}`)
 }
@@ -472,23 +511,36 @@ export const httpFrontDoorRoute =
       // Requests from an http.Server always have a method.
       method: request.method as string,
       url: target.href,
-      headers: request.headers,
+      headers: request.headersDistinct,
       body,
       sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
       accountId: backend.accountId,
+      port: request.socket.localPort ?? 80,
     }
     let answer: HttpAnswer
     let missed = false
+    let timer: NodeJS.Timeout | undefined
     try {
       const routed = routeRequest(backend, parts, target.pathname)
       missed = 'answer' in routed
       if ('answer' in routed) answer = routed.answer
       else {
-        const result = await backend.invokeRaw(routed.functionName, JSON.stringify(routed.event))
-        answer = fromHttpApiResult(result.payload, result.functionError !== undefined)
+        const invocation = backend.invokeRaw(routed.functionName, JSON.stringify(routed.event))
+        const timeout = new Promise<null>((resolve) => {
+          timer = setTimeout(resolve, backend.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS, null)
+        })
+        // Past the integration timeout the caller gets its answer; the invocation runs on, as on AWS.
+        invocation.catch(() => {})
+        const result = await Promise.race([invocation, timeout])
+        answer =
+          result === null
+            ? HTTP_ERRORS.integrationTimeout
+            : fromHttpApiResult(result.payload, result.functionError !== undefined)
       }
     } catch (error) {
       answer = lambdaRefusal(error)
+    } finally {
+      clearTimeout(timer)
     }
     const browsingRoot = target.pathname === '/' && (request.method === 'GET' || request.method === 'HEAD')
     if ((answer.statusCode === 404 || missed) && browsingRoot && acceptsHtml(request))

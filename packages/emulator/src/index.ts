@@ -25,6 +25,7 @@ export {
 } from './project/template.js'
 export { type FollowOptions, followLogs, formatLogLine, type LogFormat } from './terminal-logs.js'
 export type {
+  AsyncInvokeOptions,
   Emulator,
   EmulatorEvent,
   EmulatorInitType,

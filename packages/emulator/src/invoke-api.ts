@@ -242,7 +242,8 @@ const answerInvocation = (response: ServerResponse, result: InvokeResult): void 
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(result.payload),
     'x-amzn-RequestId': result.requestId,
-    'X-Amz-Executed-Version': '$LATEST',
+    // Lambda names the version that ran only on a synchronous answer.
+    ...(result.statusCode === 200 ? { 'X-Amz-Executed-Version': '$LATEST' } : {}),
     ...(result.functionError ? { 'X-Amz-Function-Error': result.functionError } : {}),
     ...(result.logResult === undefined ? {} : { 'X-Amz-Log-Result': result.logResult }),
   })

@@ -65,7 +65,8 @@ export const reportLine = (figures: ReportFigures): string => {
   const parts = [
     `REPORT RequestId: ${figures.requestId}`,
     `Duration: ${figures.durationMs.toFixed(2)} ms`,
-    `Billed Duration: ${Math.max(1, Math.ceil(figures.durationMs))} ms`,
+    // Since August 2025 Lambda bills the init of on-demand functions with their first invocation.
+    `Billed Duration: ${Math.max(1, Math.ceil(figures.durationMs + (figures.initDurationMs ?? 0)))} ms`,
     `Memory Size: ${figures.memoryMb} MB`,
     `Max Memory Used: ${figures.maxMemoryUsedMb ?? 0} MB`,
   ]

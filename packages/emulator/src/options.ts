@@ -11,8 +11,11 @@ import {
   type Rule,
   rules,
 } from '@lambda-lifetime/commons'
+import { asyncInvokeRule, type ResolvedAsyncInvoke, resolveAsyncInvoke } from './async-invoke.js'
+import { credentialsRule } from './credentials.js'
 import { invalidOption } from './errors.js'
 import type { HttpRoute } from './project/model.js'
+import { type LoggingConfig, loggingConfigRule, reservedEnvRule } from './sandbox.js'
 import type { EmulatorOptions, FunctionConfig, LifetimeRules, ManagedInstancesOptions } from './types.js'
 
 /** Everything one function needs, defaults applied. */
@@ -23,7 +26,8 @@ export interface ResolvedFunction {
   readonly env: Readonly<Record<string, string>>
   readonly memoryMb: number
   readonly timeoutMs: number
-  readonly concurrency: number
+  /** Reserved concurrency (`ReservedConcurrentExecutions`), null when the function has none. */
+  readonly concurrency: number | null
   readonly idleTimeoutMs: number
   readonly maxLifetimeMs: number
   readonly freeze: boolean
@@ -34,6 +38,12 @@ export interface ResolvedFunction {
   readonly region: string
   readonly accountId: string
   readonly arn: string
+  /** Retries and on-failure destination of `Event` invocations. */
+  readonly asyncInvoke: ResolvedAsyncInvoke
+  /** Mount the environment's folder on /tmp in a mount namespace of its own, where the machine allows. */
+  readonly privateTmp: boolean
+  /** Lambda's LoggingConfig (`AWS_LAMBDA_LOG_FORMAT`/`AWS_LAMBDA_LOG_LEVEL`), null for Text. */
+  readonly loggingConfig: LoggingConfig | null
 }
 
 /** The one place of the region and account the emulator pretends to run in. */
@@ -47,7 +57,8 @@ export const MAX_FUNCTION_TIMEOUT_MS = 900_000
 export const EVENT_QUEUE_DEFAULTS = { maxQueuedEvents: 1_000, maxQueuedEventBytes: 64 * 1024 * 1024 } as const
 
 export const RULE_DEFAULTS = {
-  concurrency: 10,
+  // No reservation: the function draws on the account's unreserved concurrency (accountConcurrency).
+  concurrency: undefined,
   idleTimeoutMs: 300_000,
   maxLifetimeMs: 7_200_000,
   freeze: true,
@@ -103,9 +114,11 @@ const FUNCTION_SCHEMA: OptionSchema = {
     expected: 'a handler like "index.handler"',
   }),
   codeDir: rules.string({ nonEmpty: true, expected: 'a directory path' }),
-  env: rules.recordOf(rules.string()),
+  env: (value, path) => rules.recordOf(rules.string())(value, path) ?? reservedEnvRule(value, path),
   memoryMb: rules.number({ min: 128, max: 10_240, integer: true }),
   timeoutMs: functionTimeoutRule,
+  asyncInvoke: asyncInvokeRule,
+  loggingConfig: loggingConfigRule,
 }
 
 const functionRule = rules.objectOf(FUNCTION_SCHEMA, { required: ['name', 'handler', 'codeDir'] })
@@ -144,6 +157,11 @@ const EMULATOR_SCHEMA: OptionSchema = {
   maxQueuedEventBytes: positiveInteger,
   dashboard: rules.boolean(),
   onEvent: rules.function(),
+  accountConcurrency: positiveInteger,
+  privateTmp: rules.boolean(),
+  asyncInvoke: asyncInvokeRule,
+  loggingConfig: loggingConfigRule,
+  credentials: credentialsRule,
 }
 
 /** A config file may leave the functions to the command's flags. */
@@ -233,7 +251,7 @@ export const resolveFunction = (options: EmulatorOptions, fn: FunctionConfig): R
     env: fn.env ?? {},
     memoryMb: fn.memoryMb ?? 128,
     timeoutMs: fn.timeoutMs ?? 3_000,
-    concurrency: lifetime.concurrency,
+    concurrency: lifetime.concurrency ?? null,
     idleTimeoutMs: lifetime.idleTimeoutMs,
     maxLifetimeMs: lifetime.maxLifetimeMs,
     freeze: lifetime.freeze,
@@ -244,6 +262,9 @@ export const resolveFunction = (options: EmulatorOptions, fn: FunctionConfig): R
     region,
     accountId,
     arn: `arn:aws:lambda:${region}:${accountId}:function:${fn.name}`,
+    asyncInvoke: resolveAsyncInvoke(options.asyncInvoke, fn.asyncInvoke),
+    loggingConfig: fn.loggingConfig ?? options.loggingConfig ?? null,
+    privateTmp: options.privateTmp === true,
   }
 }
 

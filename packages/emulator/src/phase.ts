@@ -15,12 +15,17 @@ export interface Runtime {
   readonly extensions: ExtensionRegistry
   /** Init Duration, shown on the first REPORT line after init and then cleared. */
   initDurationMs: number | null
+  /** Peak memory of its processes so far (MB), kept while they live for the REPORT after they die. */
+  peakMemoryMb: number | null
 }
 
 export interface InitAttempt {
   readonly startedAt: number
   readonly timer: NodeJS.Timeout
-  /** A retry of a failed init inside the first invocation, limited by the function timeout. */
+  /**
+   * An init inside an invocation (a retry of a failed init, or the re-init after a reset), limited by
+   * that invocation's timeout, which it uses up: no Init Duration of its own, its time is in Duration.
+   */
   readonly suppressed: boolean
   /** The runtime asked for its first invocation; init ends when every extension asked too. */
   readonly runtimeAsked: boolean
@@ -39,6 +44,11 @@ export type Phase =
       readonly retiring: boolean
     }
   | { readonly name: 'idle'; readonly runtime: Runtime }
+  /**
+   * After a timeout or a crash: no runtime until the next invocation, which starts one (a
+   * suppressed init inside that invocation's timeout, as Lambda re-initializes lazily).
+   */
+  | { readonly name: 'reset' }
   | { readonly name: 'busy'; readonly runtime: Runtime; readonly retiring: boolean }
   | { readonly name: 'shutting-down'; readonly reason: ShutdownReason; readonly runtime: Runtime | null }
   | { readonly name: 'stopped'; readonly reason: ShutdownReason }
@@ -48,9 +58,10 @@ export type PhaseName = Phase['name']
 /** The legal moves; anything else is a bug in environment.ts. */
 export const NEXT: Readonly<Record<PhaseName, readonly PhaseName[]>> = {
   starting: ['starting', 'initializing', 'shutting-down'],
-  initializing: ['initializing', 'busy', 'idle', 'shutting-down'],
-  idle: ['busy', 'initializing', 'shutting-down'],
-  busy: ['busy', 'idle', 'initializing', 'shutting-down'],
+  initializing: ['initializing', 'busy', 'idle', 'reset', 'shutting-down'],
+  idle: ['busy', 'initializing', 'reset', 'shutting-down'],
+  busy: ['busy', 'idle', 'initializing', 'reset', 'shutting-down'],
+  reset: ['initializing', 'shutting-down'],
   'shutting-down': ['shutting-down', 'stopped'],
   stopped: [],
 }

@@ -4,6 +4,11 @@
  * A Telemetry API would take its `platform.*` events from the same calls.
  */
 import { LogStream, PipeLines, type ReportFigures, reportLine } from './logs.js'
+import type { LoggingConfig } from './sandbox.js'
+
+/** The level of each platform record, for the system log level filter of the JSON format. */
+const LEVELS = ['DEBUG', 'INFO', 'WARN'] as const
+type SystemLevel = (typeof LEVELS)[number]
 
 /** A duration as Lambda prints it in a timeout message: seconds with two decimals. */
 export const seconds = (ms: number): string => (ms / 1000).toFixed(2)
@@ -20,9 +25,25 @@ type Pipes = Record<'stdout' | 'stderr', PipeLines>
 export class PlatformLog {
   readonly #stream: LogStream
   readonly #outputs = new Set<Pipes>()
+  /** JSON format: platform records as JSON objects at or above this level; null for Text. */
+  readonly #json: SystemLevel | null
 
-  constructor(file: string) {
+  constructor(file: string, logging: LoggingConfig | null = null) {
     this.#stream = new LogStream(file)
+    this.#json = logging?.logFormat === 'JSON' ? (logging.systemLogLevel ?? 'INFO') : null
+  }
+
+  /**
+   * A platform event: its text line, or with the JSON format its record (`{ time, type, record }`),
+   * kept when its level passes the system log level.
+   */
+  #event(text: string, type: string, record: Record<string, unknown>, level: SystemLevel = 'INFO'): void {
+    if (this.#json === null) {
+      this.#platform(text)
+      return
+    }
+    if (LEVELS.indexOf(level) < LEVELS.indexOf(this.#json)) return
+    this.#platform(`${JSON.stringify({ time: new Date().toISOString(), type, record })}\n`)
   }
 
   get file(): string {
@@ -50,14 +71,53 @@ export class PlatformLog {
     this.#stream.write(line)
   }
 
-  initStart(): void {
-    this.#platform(`INIT_START Runtime Version: nodejs:${process.versions.node} (lambda-lifetime emulator)\n`)
+  initStart(initializationType = 'on-demand'): void {
+    const runtimeVersion = `nodejs:${process.versions.node}`
+    const text = `INIT_START Runtime Version: ${runtimeVersion} (lambda-lifetime emulator)\n`
+    this.#event(text, 'platform.initStart', { initializationType, phase: 'init', runtimeVersion })
   }
 
   /** START, and the capture of the invocation's own text (only its lines when invocations overlap). */
   start(requestId: string, concurrent: boolean): void {
     this.#stream.capture(requestId, concurrent)
-    this.#platform(`START RequestId: ${requestId} Version: $LATEST\n`)
+    this.#event(`START RequestId: ${requestId} Version: $LATEST\n`, 'platform.start', {
+      requestId,
+      version: '$LATEST',
+    })
+  }
+
+  /**
+   * A failed or timed-out init: `Phase: init` for the environment's own init, `invoke` for one inside
+   * an invocation.
+   */
+  initReport(
+    durationMs: number,
+    phase: 'init' | 'invoke',
+    status: 'timeout' | 'error',
+    errorType: string,
+  ): void {
+    const parts = [
+      `INIT_REPORT Init Duration: ${durationMs.toFixed(2)} ms`,
+      `Phase: ${phase}`,
+      `Status: ${status}`,
+    ]
+    if (status === 'error') parts.push(`Error Type: ${errorType}`)
+    this.#event(
+      `${parts.join('\t')}\n`,
+      'platform.initReport',
+      {
+        phase,
+        status,
+        ...(status === 'error' ? { errorType } : {}),
+        metrics: { durationMs: Number(durationMs.toFixed(3)) },
+      },
+      'WARN',
+    )
+  }
+
+  /** The runtime died under an invocation: Lambda's two lines before its END. */
+  runtimeExited(requestId: string, status: string): void {
+    this.#platform(`RequestId: ${requestId} Error: Runtime exited with error: ${status}\nRuntime.ExitError\n`)
   }
 
   timedOut(requestId: string, timeoutMs: number): void {
@@ -68,8 +128,12 @@ export class PlatformLog {
 
   /** END and REPORT; returns the invocation's tail (base64 of its last 4 KB). */
   end(figures: ReportFigures): string {
-    this.#platform(`END RequestId: ${figures.requestId}\n`)
-    this.#platform(reportLine(figures))
+    if (this.#json === null) {
+      this.#platform(`END RequestId: ${figures.requestId}\n`)
+      this.#platform(reportLine(figures))
+    } else {
+      this.#event('', 'platform.report', reportRecord(figures))
+    }
     return this.#stream.takeTail(figures.requestId)
   }
 
@@ -77,5 +141,22 @@ export class PlatformLog {
     for (const pipes of this.#outputs) this.#stream.write(pipes.stdout.flush(true) + pipes.stderr.flush(true))
     this.#outputs.clear()
     this.#stream.close()
+  }
+}
+
+/** The `platform.report` record of the JSON log format. */
+const reportRecord = (figures: ReportFigures): Record<string, unknown> => {
+  const init = figures.initDurationMs
+  return {
+    requestId: figures.requestId,
+    metrics: {
+      durationMs: Number(figures.durationMs.toFixed(3)),
+      billedDurationMs: Math.max(1, Math.ceil(figures.durationMs + (init ?? 0))),
+      memorySizeMB: figures.memoryMb,
+      maxMemoryUsedMB: figures.maxMemoryUsedMb ?? 0,
+      ...(init === null ? {} : { initDurationMs: Number(init.toFixed(3)) }),
+    },
+    status: figures.status === 'success' || figures.status === 'timeout' ? figures.status : 'error',
+    ...(figures.errorType === undefined ? {} : { errorType: figures.errorType }),
   }
 }

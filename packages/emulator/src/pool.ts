@@ -2,9 +2,15 @@
  * The environments of one function: which one takes an invocation, when a new one starts, when one
  * is throttled, reaped or retired, and the queue of asynchronous (`Event`) invocations.
  */
-import { Environment, type EnvironmentContext, type Invocation } from './environment.js'
-import { InvokeApiError } from './errors.js'
+import { deliverFailure, failureRecord, nextStep } from './async-invoke.js'
+import {
+  Environment,
+  type EnvironmentContext,
+  type Invocation,
+  type InvocationResult,
+} from './environment.js'
 import type { ResolvedFunction } from './options.js'
+import { type Throttle, throttleError } from './throttling.js'
 import type {
   EmulatorEvent,
   EmulatorInitType,
@@ -16,6 +22,10 @@ import type {
 export interface PoolContext {
   readonly logDir: string
   readonly runtimeClient: string
+  /** Every function's use of concurrency and the account limit (the emulator's whole model). */
+  throttle?(pool: FunctionPool): Throttle | null
+  /** The AWS credentials a runtime started now gets. */
+  credentialsEnv?(): Readonly<Record<string, string>>
   emit(event: EmulatorEvent): void
 }
 
@@ -48,6 +58,9 @@ export type EnvironmentFactory = (
   context: EnvironmentContext,
 ) => PooledEnvironment
 
+const isThrottle = (picked: PooledEnvironment | 'new' | Throttle): picked is Throttle =>
+  typeof picked === 'object' && 'reason' in picked
+
 const realEnvironment: EnvironmentFactory = (fn, initType, context) => new Environment(fn, initType, context)
 
 export class FunctionPool {
@@ -56,6 +69,8 @@ export class FunctionPool {
   readonly #createEnvironment: EnvironmentFactory
   readonly #environments = new Set<PooledEnvironment>()
   readonly #eventQueue: Invocation[] = []
+  /** Failed Events waiting for their next attempt, with what settles them if the pool stops first. */
+  readonly #retries = new Map<NodeJS.Timeout, () => void>()
   #running = true
 
   constructor(fn: ResolvedFunction, context: PoolContext, createEnvironment = realEnvironment) {
@@ -94,6 +109,7 @@ export class FunctionPool {
     const context: EnvironmentContext = {
       logDir: this.#context.logDir,
       runtimeClient: this.#context.runtimeClient,
+      ...(this.#context.credentialsEnv ? { credentialsEnv: this.#context.credentialsEnv } : {}),
       emit: (event) => {
         for (const waiter of this.#waiters) waiter(event)
         this.#context.emit(event)
@@ -116,7 +132,19 @@ export class FunctionPool {
    * one finishing its previous invocation, else one initializing with room, else a new one (a cold
    * start) below the concurrency limit.
    */
-  #pick(): PooledEnvironment | 'new' | null {
+  /** Starts of new environments in the last scaling window, for the scaling rate. */
+  readonly recentStarts: number[] = []
+
+  /** Environments serving or about to serve an invocation: what counts against concurrency. */
+  busy(): number {
+    return this.environments().filter(
+      (environment) =>
+        environment.state === 'busy' ||
+        (environment.state === 'initializing' && environment.initType === 'on-demand'),
+    ).length
+  }
+
+  #pick(): PooledEnvironment | 'new' | Throttle {
     const withRoom = this.environments().filter((environment) => environment.capacity > 0)
     const idle = withRoom.filter((environment) => environment.state === 'idle' || environment.managed)
     if (idle.length > 0) return idle.reduce((a, b) => (b.lastActiveAt > a.lastActiveAt ? b : a))
@@ -124,34 +152,114 @@ export class FunctionPool {
     if (finishing) return finishing
     const initializing = withRoom.find((environment) => environment.state === 'initializing')
     if (initializing) return initializing
-    if (this.fn.managedInstances) return null
-    const live = this.environments().filter(
-      (environment) => environment.state !== 'shutting-down' && environment.state !== 'stopped',
-    )
-    return live.length < this.fn.concurrency ? 'new' : null
+    if (this.fn.managedInstances) {
+      const message = `Rate Exceeded. ${this.fn.name}'s Managed Instances environments are at their capacity`
+      return { reason: 'ConcurrentInvocationLimitExceeded', message }
+    }
+    return this.#context.throttle?.(this) ?? 'new'
   }
 
   /** Runs a synchronous invocation, or throws Lambda's throttling error. */
   invoke(invocation: Invocation): void {
-    const picked = this.#pick()
-    if (picked === null || !this.#running) {
-      this.#context.emit({ type: 'invocation.throttle', at: Date.now(), functionName: this.fn.name })
-      throw new InvokeApiError('TooManyRequestsException', 429, 'Rate Exceeded.')
+    const picked: PooledEnvironment | 'new' | Throttle = this.#running
+      ? this.#pick()
+      : { reason: 'ConcurrentInvocationLimitExceeded', message: 'Rate Exceeded. The emulator is stopping' }
+    if (isThrottle(picked)) {
+      this.#context.emit({
+        type: 'invocation.throttle',
+        at: Date.now(),
+        functionName: this.fn.name,
+        reason: picked.reason,
+        message: picked.message,
+      })
+      throw throttleError(picked)
     }
-    const environment = picked === 'new' ? this.#create('on-demand') : picked
+    const environment = picked === 'new' ? this.#startOnDemand() : picked
     environment.assign(invocation)
   }
 
-  /** Queues an asynchronous invocation; it runs when an environment has room. */
+  /**
+   * Queues an asynchronous invocation; it runs when an environment has room. A failed attempt is
+   * run again, with the same request id, as Lambda does; the invocation settles after its last one.
+   */
   enqueue(invocation: Invocation): void {
-    this.#eventQueue.push(invocation)
+    this.#queueAttempt(invocation, 1, Date.now())
+  }
+
+  #queueAttempt(invocation: Invocation, attempt: number, acceptedAt: number): void {
+    const settle = (result: InvocationResult): void => {
+      if (result.outcome === 'success' || !this.#running) invocation.settle(result)
+      else this.#afterFailedAttempt(invocation, attempt, acceptedAt, result)
+    }
+    this.#eventQueue.push({ ...invocation, settle })
     this.#drainEvents()
   }
 
+  #afterFailedAttempt(invocation: Invocation, attempt: number, acceptedAt: number, result: InvocationResult) {
+    const step = nextStep(this.fn.asyncInvoke, attempt, acceptedAt, Date.now())
+    const { name: functionName } = this.fn
+    const { requestId } = invocation
+    if (step.kind === 'retry') {
+      const timer = setTimeout(() => {
+        this.#retries.delete(timer)
+        this.#queueAttempt(invocation, attempt + 1, acceptedAt)
+      }, step.delayMs)
+      this.#retries.set(timer, () => invocation.settle(result))
+      this.#context.emit({
+        type: 'invocation.retry',
+        at: Date.now(),
+        functionName,
+        requestId,
+        attempt: attempt + 1,
+        delayMs: step.delayMs,
+      })
+      return
+    }
+    const destination = this.fn.asyncInvoke.onFailure
+    const failed = {
+      type: 'invocation.failed-event',
+      functionName,
+      requestId,
+      condition: step.condition,
+    } as const
+    if (destination === null) {
+      this.#context.emit({ ...failed, at: Date.now(), destination: null })
+      invocation.settle(result)
+      return
+    }
+    const record = failureRecord({
+      requestId,
+      functionArn: this.fn.arn,
+      condition: step.condition,
+      attempts: attempt,
+      payload: invocation.payload,
+      result,
+    })
+    deliverFailure(destination, record).then(
+      (where) => this.#context.emit({ ...failed, at: Date.now(), destination: where }),
+      (error: unknown) =>
+        this.#context.emit({ ...failed, at: Date.now(), destination, error: (error as Error).message }),
+    )
+    // The invocation is finished for the emulator; the record's delivery goes on by itself.
+    invocation.settle(result)
+  }
+
+  #startOnDemand(): PooledEnvironment {
+    const now = Date.now()
+    while (this.recentStarts.length > 0 && now - (this.recentStarts[0] as number) >= 10_000)
+      this.recentStarts.shift()
+    this.recentStarts.push(now)
+    return this.#create('on-demand')
+  }
+
   #drainEvents(): void {
-    while (this.#running && this.#eventQueue.length > 0 && this.#pick() !== null) {
+    while (this.#running && this.#eventQueue.length > 0 && this.#canTake()) {
       this.invoke(this.#eventQueue.shift() as Invocation)
     }
+  }
+
+  #canTake(): boolean {
+    return !isThrottle(this.#pick())
   }
 
   /** Idle reaping and maximum lifetime; Lambda keeps provisioned and Managed Instances environments while idle. */
@@ -174,6 +282,12 @@ export class FunctionPool {
 
   async stop(): Promise<void> {
     this.#running = false
+    // A failed Event waiting for its next attempt is not run again: it ends with its last answer.
+    for (const [timer, settle] of this.#retries) {
+      clearTimeout(timer)
+      settle()
+    }
+    this.#retries.clear()
     for (const invocation of this.#eventQueue.splice(0)) {
       invocation.settle({
         payload: '',

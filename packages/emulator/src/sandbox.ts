@@ -1,9 +1,11 @@
 /**
  * What a runtime process finds around it: Lambda's environment variables and its /tmp folder.
  */
+import { spawnSync } from 'node:child_process'
 import { rmdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { isRecord, type Rule, rules } from '@lambda-lifetime/commons'
 import type { ResolvedFunction } from './options.js'
 import type { EmulatorInitType } from './types.js'
 
@@ -11,7 +13,76 @@ import type { EmulatorInitType } from './types.js'
 export const tmpDirOf = (functionName: string, environmentId: string): string =>
   join(tmpdir(), 'lambda-lifetime', functionName, environmentId.slice(-32))
 
-/** The variables Lambda sets for a Node.js runtime, and the function's own. */
+/**
+ * The keys Lambda sets and refuses to let a function set (the developer guide's "reserved
+ * environment variables"; `TZ` among them). The credentials are reserved too: they are the role's.
+ */
+export const RESERVED_ENV_KEYS: readonly string[] = [
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
+  'TZ',
+]
+
+/**
+ * A function's `env` naming reserved keys is refused as Lambda refuses it (`InvalidParameterValueException`).
+ *
+ * @example
+ * ```ts
+ * reservedEnvRule({ AWS_REGION: 'eu-west-1' }, 'functions[0].env') // { path, problem: 'is refused: Lambda was unable …' }
+ * ```
+ */
+export const reservedEnvRule: Rule = (value, path) => {
+  const used = Object.keys(isRecord(value) ? value : {}).filter((key) => RESERVED_ENV_KEYS.includes(key))
+  if (used.length === 0) return undefined
+  return {
+    path,
+    problem: `is refused: Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${used.join(', ')}`,
+  }
+}
+
+/** Lambda's `LoggingConfig`: the format of the logs and, with JSON, the level the runtime keeps. */
+export interface LoggingConfig {
+  readonly logFormat: 'Text' | 'JSON'
+  /** `AWS_LAMBDA_LOG_LEVEL`, JSON only. Default `INFO`, as Lambda's. */
+  readonly applicationLogLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'FATAL'
+  /** The platform records kept, JSON only: `WARN` drops `platform.start` and `platform.report`. Default `INFO`. */
+  readonly systemLogLevel?: 'DEBUG' | 'INFO' | 'WARN'
+}
+
+export const loggingConfigRule: Rule = rules.objectOf(
+  {
+    logFormat: rules.oneOf(['Text', 'JSON']),
+    applicationLogLevel: rules.oneOf(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']),
+    systemLogLevel: rules.oneOf(['DEBUG', 'INFO', 'WARN']),
+  },
+  { required: ['logFormat'] },
+)
+
+/** Lambda's X-Ray daemon listens on the link-local 169.254.79.129:2000; a local daemon on loopback. */
+const XRAY_DAEMON = { host: '127.0.0.1', port: '2000' }
+
+/**
+ * The variables Lambda sets for a Node.js runtime, and the function's own. Lambda's paths under
+ * `/var/lang` and `/var/runtime` become the emulator's Node and runtime client; nothing of the host's
+ * environment is passed on but what `credentials` gives (the host's AWS keys and HOME only with
+ * `'host'`).
+ */
 export const runtimeEnv = (
   fn: ResolvedFunction,
   initType: EmulatorInitType,
@@ -19,24 +90,28 @@ export const runtimeEnv = (
   runtimeApi: string,
   runtimeClient: string,
   tmpDir: string,
+  credentials: Readonly<Record<string, string>> = {},
 ): NodeJS.ProcessEnv => {
-  const passThrough = [
-    'PATH',
-    'HOME',
-    'LANG',
-    'AWS_ACCESS_KEY_ID',
-    'AWS_SECRET_ACCESS_KEY',
-    'AWS_SESSION_TOKEN',
-  ]
-  const inherited = Object.fromEntries(
-    passThrough.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])),
-  )
+  const runtimeDir = dirname(runtimeClient)
+  const nodeBin = dirname(process.execPath)
   const managed = fn.managedInstances
+  const major = process.versions.node.split('.')[0]
   return {
-    ...inherited,
+    LANG: 'en_US.UTF-8',
+    PATH: `${nodeBin}:/usr/local/bin:/usr/bin/:/bin:/opt/bin`,
+    LD_LIBRARY_PATH: `${join(nodeBin, '..', 'lib')}:/lib64:/usr/lib64:${runtimeDir}:${runtimeDir}/lib:${fn.codeDir}:${fn.codeDir}/lib:/opt/lib`,
+    NODE_PATH: `/opt/nodejs/node${major}/node_modules:/opt/nodejs/node_modules:${runtimeDir}/node_modules`,
+    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+    AWS_XRAY_DAEMON_ADDRESS: `${XRAY_DAEMON.host}:${XRAY_DAEMON.port}`,
+    _AWS_XRAY_DAEMON_ADDRESS: XRAY_DAEMON.host,
+    _AWS_XRAY_DAEMON_PORT: XRAY_DAEMON.port,
+    ...logConfigEnv(fn),
+    ...fn.env,
+    // Reserved: set last, so that nothing overrides them (options refuse them in `env` anyway).
+    ...credentials,
     AWS_REGION: fn.region,
     AWS_DEFAULT_REGION: fn.region,
-    AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${process.versions.node.split('.')[0]}.x`,
+    AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${major}.x`,
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
@@ -45,7 +120,7 @@ export const runtimeEnv = (
     AWS_LAMBDA_LOG_STREAM_NAME: id,
     AWS_LAMBDA_RUNTIME_API: runtimeApi,
     LAMBDA_TASK_ROOT: fn.codeDir,
-    LAMBDA_RUNTIME_DIR: join(runtimeClient, '..'),
+    LAMBDA_RUNTIME_DIR: runtimeDir,
     _HANDLER: fn.handler,
     TMPDIR: tmpDir,
     TZ: ':UTC',
@@ -55,7 +130,16 @@ export const runtimeEnv = (
           AWS_LAMBDA_NODEJS_WORKER_COUNT: String(managed.workers),
         }
       : {}),
-    ...fn.env,
+  }
+}
+
+/** `AWS_LAMBDA_LOG_FORMAT` and `AWS_LAMBDA_LOG_LEVEL` as Lambda derives them from the logging config. */
+const logConfigEnv = (fn: ResolvedFunction): Record<string, string> => {
+  const logging = fn.loggingConfig
+  if (logging === null || logging.logFormat !== 'JSON') return {}
+  return {
+    AWS_LAMBDA_LOG_FORMAT: 'JSON',
+    AWS_LAMBDA_LOG_LEVEL: logging.applicationLogLevel ?? 'INFO',
   }
 }
 
@@ -78,3 +162,65 @@ export const removeTmpDir = (dir: string): void => {
     }
   }
 }
+
+let privateTmpAnswer: boolean | undefined
+
+/**
+ * Whether this machine can give a process its own /tmp: Linux, `unshare` and the right to make a
+ * mount namespace (root, or CAP_SYS_ADMIN). Asked once.
+ *
+ * @example
+ * ```ts
+ * privateTmpAvailable() // true as root on Linux
+ * ```
+ */
+export const privateTmpAvailable = (): boolean => {
+  privateTmpAnswer ??=
+    process.platform === 'linux' &&
+    spawnSync('unshare', ['--mount', '--propagation', 'private', 'true'], { stdio: 'ignore' }).status === 0
+  return privateTmpAnswer
+}
+
+/**
+ * The command that runs `command args` with the environment's folder mounted on /tmp, in a mount
+ * namespace of its own: code that writes to a hard-coded /tmp writes there, as in Lambda. The
+ * process keeps its pid (unshare and sh exec into it). TMPDIR must then be `/tmp`: the folder's own
+ * path is hidden under the mount.
+ *
+ * @example
+ * ```ts
+ * withPrivateTmp('/usr/bin/node', ['ric.js', 'index.handler'], '/tmp/lambda-lifetime/f/abc')
+ * // { command: 'unshare', args: ['--mount', '--propagation', 'private', '/bin/sh', '-c', …] }
+ * ```
+ */
+export const withPrivateTmp = (
+  command: string,
+  args: readonly string[],
+  tmpDir: string,
+): { command: string; args: string[] } => ({
+  command: 'unshare',
+  args: [
+    '--mount',
+    '--propagation',
+    'private',
+    '/bin/sh',
+    '-c',
+    'mount --bind "$0" /tmp && exec "$@"',
+    tmpDir,
+    command,
+    ...args,
+  ],
+})
+
+/**
+ * The terminal's line about /tmp.
+ *
+ * @example
+ * ```ts
+ * describeTmp(false, false) // '/tmp: shared with the host; each environment has its own TMPDIR …'
+ * ```
+ */
+export const describeTmp = (asked: boolean, available: boolean): string =>
+  asked && available
+    ? "/tmp: private per environment (a mount namespace: /tmp and TMPDIR are the environment's folder)"
+    : `/tmp: shared with the host; each environment has its own TMPDIR (code that writes to a hard-coded /tmp shares the host's)${asked ? ': privateTmp needs Linux, unshare and root here' : '; option privateTmp: true gives each its own where the machine allows'}`

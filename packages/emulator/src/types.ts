@@ -1,5 +1,13 @@
 /** Public types of @lambda-lifetime/emulator. */
+
+import type { AsyncInvokeOptions } from './async-invoke.js'
+import type { CredentialsOption } from './credentials.js'
 import type { HttpRoute } from './project/model.js'
+import type { LoggingConfig } from './sandbox.js'
+
+export type { AsyncInvokeOptions } from './async-invoke.js'
+export type { AssumeRoleOptions, CredentialsOption, StaticCredentials } from './credentials.js'
+export type { LoggingConfig } from './sandbox.js'
 
 /** Managed Instances mode: one runtime with worker threads takes several invocations at once, never frozen. */
 export interface ManagedInstancesOptions {
@@ -13,7 +21,11 @@ export interface ManagedInstancesOptions {
 
 /** The lifetime rules; set once for the emulator, overridable per function. */
 export interface LifetimeRules {
-  /** Most environments of a function at once; past it, invocations get 429. Default 10. */
+  /**
+   * Reserved concurrency: most environments of a function busy at once; past it, 429
+   * `ReservedFunctionConcurrentInvocationLimitExceeded`. Default none: the function shares the
+   * account's unreserved concurrency (`accountConcurrency`).
+   */
   readonly concurrency?: number
   /** An idle environment is shut down after this long. Default 300000 (5 min, as Lambda shows). */
   readonly idleTimeoutMs?: number
@@ -33,6 +45,10 @@ export interface LifetimeRules {
 
 /** One Lambda function. */
 export interface FunctionConfig extends LifetimeRules {
+  /** Retries and on-failure destination of `Event` invocations, over the emulator's `asyncInvoke`. */
+  readonly asyncInvoke?: AsyncInvokeOptions
+  /** Lambda's LoggingConfig, over the emulator's. */
+  readonly loggingConfig?: LoggingConfig
   /** Function name, as in the Invoke API path. */
   readonly name: string
   /** `_HANDLER`, e.g. `index.handler` (file `index.mjs`/`index.js` in `codeDir`, export `handler`). */
@@ -49,6 +65,19 @@ export interface FunctionConfig extends LifetimeRules {
 
 /** Options of `startEmulator`. */
 export interface EmulatorOptions extends LifetimeRules {
+  /** Retries and on-failure destination of `Event` invocations (Lambda's async invocation config). */
+  readonly asyncInvoke?: AsyncInvokeOptions
+  /** Lambda's LoggingConfig for every function: `{ logFormat: 'JSON', applicationLogLevel: 'WARN' }`. */
+  readonly loggingConfig?: LoggingConfig
+  /** The account's concurrency limit, shared by functions without a reservation. Default 100 (Lambda's: 1000). */
+  readonly accountConcurrency?: number
+  /**
+   * Give each environment its own /tmp (a mount namespace; Linux as root), as Lambda does. Default
+   * false: each environment has its own TMPDIR, but a hard-coded /tmp is the host's.
+   */
+  readonly privateTmp?: boolean
+  /** AWS credentials of the functions: `'none'` (default), `'host'`, or `{ roleArn }` to assume. */
+  readonly credentials?: CredentialsOption
   readonly functions: readonly FunctionConfig[]
   /** Interface the front doors listen on. Default `127.0.0.1`. */
   readonly host?: string
@@ -180,7 +209,39 @@ export type EmulatorEvent =
       /** The `statusCode` of an HTTP-shaped answer (`{ statusCode, … }`), if the function gave one. */
       readonly statusCode?: number
     }
-  | { readonly type: 'invocation.throttle'; readonly at: number; readonly functionName: string }
+  | {
+      readonly type: 'invocation.throttle'
+      readonly at: number
+      readonly functionName: string
+      /** Lambda's `Reason`, e.g. `ConcurrentInvocationLimitExceeded`. */
+      readonly reason?: string
+      /** What was at its limit. */
+      readonly message?: string
+    }
+  /** Something about the whole emulator a person should know (the credentials in use, say). */
+  | { readonly type: 'emulator.notice'; readonly at: number; readonly message: string }
+  | {
+      /** A failed `Event` invocation will run again (same request id) after `delayMs`. */
+      readonly type: 'invocation.retry'
+      readonly at: number
+      readonly functionName: string
+      readonly requestId: string
+      /** The attempt that will run: 2 or 3. */
+      readonly attempt: number
+      readonly delayMs: number
+    }
+  | {
+      /** A failed `Event` invocation was given up: sent to the on-failure destination, or dropped. */
+      readonly type: 'invocation.failed-event'
+      readonly at: number
+      readonly functionName: string
+      readonly requestId: string
+      readonly condition: 'RetriesExhausted' | 'EventAgeExceeded'
+      /** The file or URL the record went to; null when no destination is configured. */
+      readonly destination: string | null
+      /** Why the destination did not take it. */
+      readonly error?: string
+    }
 
 /** Options of `emulator.invoke`. */
 export interface InvokeOptions {

@@ -68,6 +68,13 @@ const ANSWER_WORDS = { success: 'ok', 'client-error': 'client error', error: 'er
  * emulator.subscribe((event) => { const line = describeEvent(event); if (line) console.log(line) })
  * ```
  */
+const describeDestination = (event: { destination: string | null; error?: string }): string =>
+  event.destination === null
+    ? 'dropped (no onFailure destination)'
+    : event.error === undefined
+      ? `record sent to ${event.destination}`
+      : `not delivered to ${event.destination}: ${event.error}`
+
 export const describeEvent = (event: EmulatorEvent): string | null => {
   const env =
     'environment' in event ? `${event.environment.functionName} env ${shortId(event.environment.id)} ` : ''
@@ -89,7 +96,13 @@ export const describeEvent = (event: EmulatorEvent): string | null => {
       return `${env}invocation ${event.environment.invocations}: ${answer}${status}${outcome} in ${Math.round(event.durationMs)} ms`
     }
     case 'invocation.throttle':
-      return `${event.functionName} throttled (429 TooManyRequestsException)`
+      return `${event.functionName} throttled (429 TooManyRequestsException${event.reason ? `, ${event.reason}` : ''})${event.message ? `: ${event.message}` : ''}`
+    case 'emulator.notice':
+      return event.message
+    case 'invocation.retry':
+      return `${event.functionName} Event ${shortId(event.requestId)} failed: attempt ${event.attempt} in ${Math.round(event.delayMs)} ms`
+    case 'invocation.failed-event':
+      return `${event.functionName} Event ${shortId(event.requestId)} given up (${event.condition}): ${describeDestination(event)}`
     default:
       return null
   }

@@ -223,13 +223,14 @@ describe('retirement and failed inits', () => {
     expect(events.filter((event) => event.type === 'environment.reset')).toHaveLength(1)
   })
 
-  test('a runtime that exits during init is retried inside the invocation, then fails it with START/END/REPORT', async () => {
+  test('a runtime that exits during init is retried inside the invocation, then fails it with START/END/REPORT; the next invocation tries again', async () => {
     // Prepare
     const { environment, events } = environmentOf({ handler: 'exits-at-init.handler' })
 
     // Act
     const result = await run(environment, { ...plain('doomed'), tail: true })
-    await waitFor(() => environment.state === 'stopped', 'the environment to stop')
+    await waitFor(() => environment.state === 'idle', 'the environment to wait for the next invocation')
+    const next = await run(environment, plain('again'))
 
     // Assess
     expect(result).toMatchObject({ functionError: true, outcome: 'init-error' })
@@ -245,8 +246,10 @@ describe('retirement and failed inits', () => {
     const failures = events.flatMap((event) =>
       event.type === 'environment.init-failed' ? [event.reason] : [],
     )
-    expect(failures).toEqual(['exit', 'exit'])
-    expect(environment.stopReason).toBe('init-failed')
+    expect(failures).toEqual(['exit', 'exit', 'exit'])
+    expect(next).toMatchObject({ functionError: true, outcome: 'init-error' })
+    expect(environment.stopReason).toBeNull()
+    expect(environment.info().runtimes).toBe(3)
   })
 })
 

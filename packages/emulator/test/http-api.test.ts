@@ -27,7 +27,15 @@ describe('toHttpApiEvent', () => {
       isBase64Encoded: false,
       requestContext: { http: { method: 'GET', path: '/hello', sourceIp: '127.0.0.1', userAgent: 'curl' } },
     })
-    expect(event.headers).toEqual({ host: 'localhost:3000', 'user-agent': 'curl', 'x-multi': '1,2' })
+    expect(event.headers).toEqual({
+      host: 'localhost:3000',
+      'user-agent': 'curl',
+      'x-multi': '1,2',
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-port': '80',
+      'x-amzn-trace-id': expect.stringMatching(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/),
+    })
     expect(event).not.toHaveProperty('body')
     expect((event.requestContext as unknown as { time: string }).time).toMatch(
       /^\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/,
@@ -53,6 +61,53 @@ describe('toHttpApiEvent', () => {
     expect(text).not.toHaveProperty('queryStringParameters')
     expect(text).not.toHaveProperty('cookies')
     expect(binary).toMatchObject({ body: 'AQID', isBase64Encoded: true })
+  })
+
+  test('only text-like types arrive as text: a form, no content type or binary arrive base64', () => {
+    // Prepare
+    const bodyOf = (contentType: string | undefined) =>
+      toHttpApiEvent(
+        request({
+          method: 'POST',
+          headers: contentType === undefined ? {} : { 'content-type': contentType },
+          body: Buffer.from('a=1'),
+        }),
+      ).isBase64Encoded
+
+    // Act / Assess
+    for (const text of [
+      'text/plain',
+      'text/csv; charset=utf-8',
+      'application/json',
+      'application/xml',
+      'application/javascript',
+      'application/vnd.api+json',
+      'application/atom+xml; charset=utf-8',
+    ])
+      expect([text, bodyOf(text)]).toEqual([text, false])
+    for (const binary of [
+      undefined,
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/octet-stream',
+      'application/jsonp',
+      'image/png',
+    ])
+      expect([binary, bodyOf(binary)]).toEqual([binary, true])
+  })
+
+  test("the caller's x-forwarded-for and trace id are kept, the source ip appended", () => {
+    // Act
+    const event = toHttpApiEvent(
+      request({ headers: { 'x-forwarded-for': '10.0.0.1', 'x-amzn-trace-id': 'Root=1-a-b' }, port: 3000 }),
+    )
+
+    // Assess
+    expect(event.headers).toMatchObject({
+      'x-forwarded-for': '10.0.0.1, 127.0.0.1',
+      'x-forwarded-port': '3000',
+      'x-amzn-trace-id': 'Root=1-a-b',
+    })
   })
 })
 

@@ -106,7 +106,7 @@ describe('resolveFunction', () => {
       freeze: false,
       memoryMb: 512,
       timeoutMs: 3_000,
-      concurrency: 10,
+      concurrency: null,
       managedInstances: { maxConcurrency: 8, workers: 2, environments: 1 },
       arn: 'arn:aws:lambda:eu-west-1:000000000000:function:hello',
     })

@@ -15,7 +15,7 @@ import {
   invokeApiRoute,
   sendInvokeError,
 } from '../src/invoke-api.js'
-import type { InvokeOptions } from '../src/types.js'
+import type { InvokeOptions, InvokeResult } from '../src/types.js'
 import { bodyOf, rawExchange, statusOf } from './support/raw.js'
 
 const servers: Server[] = []
@@ -42,7 +42,7 @@ const serveInvoke = async (overrides: Partial<InvokeBackend> = {}) => {
   return { url: await listen(server, 0, '127.0.0.1'), calls }
 }
 
-const serveHttp = async (invokeRaw: HttpBackend['invokeRaw']) => {
+const serveHttp = async (invokeRaw: HttpBackend['invokeRaw'], integrationTimeoutMs?: number) => {
   const server = createGuardedServer(
     httpFrontDoorRoute({
       accountId: '000000000000',
@@ -51,6 +51,7 @@ const serveHttp = async (invokeRaw: HttpBackend['invokeRaw']) => {
       functionNames: ['fn'],
       invokeUrl: 'x',
       invokeRaw,
+      ...(integrationTimeoutMs === undefined ? {} : { integrationTimeoutMs }),
     }),
     sendHttpError,
   )
@@ -147,7 +148,7 @@ describe('Invoke API route', () => {
 })
 
 describe('HTTP front door route', () => {
-  test('a throttle is 429; any other refusal of Lambda is a 500 with the reason', async () => {
+  test('every refusal of Lambda, a throttle too, is API Gateway’s 500 with the reason', async () => {
     // Prepare
     const throttled = await serveHttp(async () => {
       throw new InvokeApiError('TooManyRequestsException', 429, 'Rate Exceeded.')
@@ -165,13 +166,31 @@ describe('HTTP front door route', () => {
     const third = await fetch(`${broken}/a`)
 
     // Assess
-    expect(first.status).toBe(429)
+    expect(first.status).toBe(500)
+    expect(((await first.json()) as { reason: string }).reason).toContain('TooManyRequestsException')
     expect(second.status).toBe(500)
     expect(await second.json()).toEqual({
       message: 'Internal Server Error',
       reason: 'the invocation failed: ResourceNotFoundException: Function not found: x',
     })
     expect(((await third.json()) as { reason: string }).reason).toBe('the invocation failed: pool on fire')
+  })
+
+  test('past the integration timeout the caller gets 503 Service Unavailable; the invocation goes on', async () => {
+    // Prepare
+    let finish: (result: InvokeResult) => void = () => {}
+    const pending = new Promise<InvokeResult>((resolve) => {
+      finish = resolve
+    })
+    const url = await serveHttp(() => pending, 50)
+
+    // Act
+    const answer = await fetch(`${url}/slow`)
+    finish({ statusCode: 200, requestId: 'r', payload: '{}', environmentId: 'e' })
+
+    // Assess
+    expect(answer.status).toBe(503)
+    expect(((await answer.json()) as { message: string }).message).toBe('Service Unavailable')
   })
 
   test('sendHttpError answers a failure of the route itself with its reason, whatever was thrown', async () => {

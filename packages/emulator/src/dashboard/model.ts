@@ -45,6 +45,8 @@ export type MomentKind =
   | 'shutdown'
   | 'stopped'
   | 'throttle'
+  | 'retry'
+  | 'failed-event'
 
 /** One moment of the history. */
 export interface Moment {
@@ -98,7 +100,7 @@ const stateOf = (info: EnvironmentInfo): DashboardState => {
   return info.frozen ? 'frozen' : info.state
 }
 
-const KIND_OF: Record<EmulatorEvent['type'], MomentKind> = {
+const KIND_OF: Record<Exclude<EmulatorEvent['type'], 'emulator.notice'>, MomentKind> = {
   'environment.start': 'cold-start',
   'environment.ready': 'ready',
   'environment.init-failed': 'init-failed',
@@ -110,6 +112,8 @@ const KIND_OF: Record<EmulatorEvent['type'], MomentKind> = {
   'invocation.start': 'invoke-start',
   'invocation.end': 'invoke-end',
   'invocation.throttle': 'throttle',
+  'invocation.retry': 'retry',
+  'invocation.failed-event': 'failed-event',
 }
 
 const detailOf = (event: EmulatorEvent): string | undefined => {
@@ -159,7 +163,7 @@ export class DashboardModel {
   }
 
   /** Takes one emulator event in; returns what the browsers need to know about it. */
-  apply(event: EmulatorEvent): DashboardUpdate {
+  apply(event: Exclude<EmulatorEvent, { type: 'emulator.notice' }>): DashboardUpdate {
     const environment = 'environment' in event ? event.environment : null
     const detail = detailOf(event)
     const moment: Moment = {

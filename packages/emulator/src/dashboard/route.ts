@@ -188,7 +188,10 @@ export const createDashboard = (backend: DashboardBackend, options: DashboardOpt
   const token = randomBytes(24).toString('base64url')
   const model = new DashboardModel(backend.functions, options.limits)
   const stream = new EventStream(options.limits)
-  const unsubscribe = backend.subscribe((event) => stream.send(JSON.stringify(model.apply(event))))
+  const unsubscribe = backend.subscribe((event) => {
+    // Emulator-wide notices (credentials, /tmp) concern no function: the terminal says them, not the page.
+    if (event.type !== 'emulator.notice') stream.send(JSON.stringify(model.apply(event)))
+  })
   const page = dashboardPage(token)
   const loadReport = options.loadReport ?? (() => import('@lambda-lifetime/report' as string))
   let building: Promise<string> | null = null
