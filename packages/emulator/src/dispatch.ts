@@ -5,9 +5,9 @@
  * caught and becomes that invocation's error: it never leaves the environment busy with nothing in
  * flight.
  */
-import { randomUUID } from 'node:crypto'
 import { type ServerResponse, validateHeaderValue } from 'node:http'
 import type { PeerVerdict } from './runtime-api.js'
+import { formatTraceHeader, traceHeaderFor } from './trace.js'
 import type { InvocationOutcome } from './types.js'
 
 /** One invocation on its way through an environment. */
@@ -16,6 +16,8 @@ export interface Invocation {
   readonly payload: string
   readonly clientContext: string | null
   readonly tail: boolean
+  /** The caller's `X-Amzn-Trace-Id`, followed when well-formed. */
+  readonly traceHeader?: string | null
   settle(result: InvocationResult): void
 }
 
@@ -59,9 +61,6 @@ interface Poll {
   readonly response: ServerResponse
   allowed: boolean | undefined
 }
-
-const traceIdNow = (): string =>
-  `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replaceAll('-', '').slice(0, 24)};Sampled=0`
 
 /**
  * An HTTP header carries bytes; Node writes a string header as Latin-1. The UTF-8 bytes of the text,
@@ -163,7 +162,7 @@ export class InvocationDispatch {
       invocation,
       startedAt: performance.now(),
       deadlineMs,
-      traceId: traceIdNow(),
+      traceId: formatTraceHeader(traceHeaderFor(invocation.traceHeader)),
       timer: enforceTimeout
         ? setTimeout(() => this.#hooks.timedOut(invocation.requestId), timeoutMs)
         : undefined,

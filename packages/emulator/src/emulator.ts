@@ -212,7 +212,14 @@ class LambdaEmulator implements Emulator {
         this.#finishEvent(requestId)
       }
       try {
-        pool.enqueue({ requestId, payload, clientContext, tail: false, settle })
+        pool.enqueue({
+          requestId,
+          payload,
+          clientContext,
+          tail: false,
+          traceHeader: options.traceHeader,
+          settle,
+        })
       } catch (error) {
         this.#finishEvent(requestId)
         throw error
@@ -232,7 +239,14 @@ class LambdaEmulator implements Emulator {
         })
       }
       try {
-        pool.invoke({ requestId, payload, clientContext, tail: options.tail === true, settle })
+        pool.invoke({
+          requestId,
+          payload,
+          clientContext,
+          tail: options.tail === true,
+          traceHeader: options.traceHeader,
+          settle,
+        })
       } catch (error) {
         reject(error)
       }

@@ -342,6 +342,9 @@ export const invokeApiRoute =
     const result = await backend.invokeRaw(functionName, payload, {
       type: type as 'RequestResponse' | 'Event',
       tail: logType === 'Tail',
+      ...(typeof request.headers['x-amzn-trace-id'] === 'string'
+        ? { traceHeader: request.headers['x-amzn-trace-id'] }
+        : {}),
       ...(type === 'Event' || clientContext === undefined ? {} : { clientContext }),
     })
     answerInvocation(response, result)

@@ -179,6 +179,8 @@ export interface InvokeOptions {
   readonly tail?: boolean
   /** Client context object, passed as `Lambda-Runtime-Client-Context`. */
   readonly clientContext?: unknown
+  /** The caller's `X-Amzn-Trace-Id`: its Root and Sampled are kept, the Parent is new. Default: a new trace. */
+  readonly traceHeader?: string
 }
 
 /** The result of one invocation, shaped like the Invoke API's answer. */
