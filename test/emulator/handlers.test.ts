@@ -49,3 +49,18 @@ describe('trace header', () => {
       expect(body.traceId).toBe(root)
     }))
 })
+
+describe('log tail', () => {
+  test('LogType Tail on a failed init returns the init error as Lambda does', () =>
+    withEmulator([inHandlers('broken', 'throws-at-import.handler')], {}, async ({ invoke }) => {
+      // Act
+      const result = await invoke('broken', {}, { LogType: 'Tail' })
+
+      // Assess
+      const tail = decodeTail(result.output.LogResult)
+      expect(result.output.FunctionError).toBe('Unhandled')
+      expect(tail).toContain('TABLE_NAME is not set')
+      expect(tail).toMatch(/START RequestId: [0-9a-f-]+ Version: \$LATEST/)
+      expect(tail).toMatch(/REPORT RequestId: .*Status: error/)
+    }))
+})

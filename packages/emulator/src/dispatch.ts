@@ -96,6 +96,10 @@ export class InvocationDispatch {
     return this.#polls.length > 0
   }
 
+  queuedIds(): string[] {
+    return this.#queue.map((invocation) => invocation.requestId)
+  }
+
   runningIds(): string[] {
     return [...this.#running.keys()]
   }

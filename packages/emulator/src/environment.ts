@@ -548,6 +548,7 @@ export class Environment {
       errorType,
     })
     if (this.#dispatch.queued > 0 && !phase.init.suppressed) {
+      this.#log.captureInit(this.#dispatch.queuedIds())
       this.#spawnRuntime(true, phase.retiring)
       return
     }
