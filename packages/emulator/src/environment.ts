@@ -548,8 +548,9 @@ export class Environment {
       errorType,
     })
     if (this.#dispatch.queued > 0 && !phase.init.suppressed) {
-      this.#log.captureInit(this.#dispatch.queuedIds())
       this.#spawnRuntime(true, phase.retiring)
+      // After its INIT_START line; its output comes through the pipes later.
+      this.#log.captureInit(this.#dispatch.queuedIds())
       return
     }
     this.#failPending({
