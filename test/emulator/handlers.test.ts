@@ -2,14 +2,16 @@
  * Handlers written the way deployed projects write them, run through real clients (the AWS SDK's
  * LambdaClient, raw HTTP) and the real aws-lambda-ric.
  */
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { InvokeCommand } from '@aws-sdk/client-lambda'
 import { describe, expect, test } from '@jest/globals'
-import { fixtures, fn, withEmulator } from './harness.js'
+import { fixtures, fn, waitFor, withEmulator } from './harness.js'
 
 const handlers = join(fixtures, 'handlers')
 const inHandlers = (name: string, handler: string, rules = {}) =>
   fn(name, handler, { codeDir: handlers, ...rules })
+const major = Number(process.versions.node.split('.')[0])
 const decodeTail = (tail: string | undefined): string => Buffer.from(tail ?? '', 'base64').toString('utf8')
 
 describe('trace header', () => {
@@ -63,4 +65,49 @@ describe('log tail', () => {
       expect(tail).toMatch(/START RequestId: [0-9a-f-]+ Version: \$LATEST/)
       expect(tail).toMatch(/REPORT RequestId: .*Status: error/)
     }))
+})
+
+describe('callback-style handlers', () => {
+  test(`on Node ${major} a CommonJS callback handler behaves as on Lambda's nodejs${major}.x`, () =>
+    withEmulator([inHandlers('callback', 'callback.handler')], {}, async ({ invoke }) => {
+      // Act
+      const ok = await invoke('callback', { name: 'world' })
+      const failed = await invoke('callback', { fail: true })
+
+      // Assess
+      if (major === 22) {
+        // nodejs22.x runs callbacks.
+        expect(ok.output.FunctionError).toBeUndefined()
+        expect(ok.body).toMatchObject({ statusCode: 200, body: 'hello world' })
+        expect(failed.output.FunctionError).toBe('Unhandled')
+        expect(failed.body.errorMessage).toBe('asked to fail')
+      } else {
+        // nodejs24.x and later refuse them at init, in these words.
+        expect(ok.output.FunctionError).toBe('Unhandled')
+        expect(ok.body.errorMessage).toBe(
+          'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. You need to modify this function to use a supported handler signature to use Node.js 24 or later. For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.',
+        )
+      }
+    }))
+
+  test('Managed Instances on any Node refuse callback handlers at init, as Lambda does', () =>
+    withEmulator(
+      [inHandlers('callback', 'callback.handler', { managedInstances: { maxConcurrency: 2, workers: 1 } })],
+      {},
+      async ({ events }) => {
+        // Act: Managed Instances initialize ahead.
+        await waitFor(
+          () => events.some((event) => event.type === 'environment.init-failed'),
+          'the failed init',
+        )
+
+        // Assess
+        const failure = events.find((event) => event.type === 'environment.init-failed')
+        expect(failure?.type === 'environment.init-failed' && failure.errorType).toBe(
+          'Runtime.CallbackHandlerDeprecated',
+        )
+        const log = readFileSync(failure?.environment.logFile ?? '', 'utf8')
+        expect(log).toMatch(major === 22 ? /Node.js 22 with Managed Instances/ : /starting with Node.js 24/)
+      },
+    ))
 })

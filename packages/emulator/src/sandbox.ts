@@ -4,12 +4,30 @@
 import { rmdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { ResolvedFunction } from './options.js'
 import type { EmulatorInitType } from './types.js'
 
 /** The /tmp of an environment: `$TMPDIR/lambda-lifetime/<function>/<environment>`. */
 export const tmpDirOf = (functionName: string, environmentId: string): string =>
   join(tmpdir(), 'lambda-lifetime', functionName, environmentId.slice(-32))
+
+/** Major version of the Node.js that runs the runtimes (the emulator's own). */
+export const runtimeNodeMajor = (): number => Number(process.versions.node.split('.')[0])
+
+/** The module that runs callback-style handlers on Node 22 (see runtime/callback-handler.mjs). */
+const CALLBACK_HANDLER = fileURLToPath(new URL('../runtime/callback-handler.mjs', import.meta.url))
+
+/**
+ * `_HANDLER` for the runtime client. Lambda's nodejs22.x runs callback-style handlers, which
+ * aws-lambda-ric 4.x refuses: on Node 22 outside Managed Instances the client loads an adapter that
+ * loads the function's handler (named in `_LAMBDA_LIFETIME_HANDLER`, restored to `_HANDLER` before
+ * the function's code runs). Node 24 and Managed Instances keep the client's own rule and words.
+ */
+export const handlerEnv = (fn: ResolvedFunction, major = runtimeNodeMajor()): Record<string, string> =>
+  major === 22 && fn.managedInstances === null
+    ? { _HANDLER: CALLBACK_HANDLER.replace(/\.mjs$/, '.handler'), _LAMBDA_LIFETIME_HANDLER: fn.handler }
+    : { _HANDLER: fn.handler }
 
 /** The variables Lambda sets for a Node.js runtime, and the function's own. */
 export const runtimeEnv = (
@@ -36,7 +54,7 @@ export const runtimeEnv = (
     ...inherited,
     AWS_REGION: fn.region,
     AWS_DEFAULT_REGION: fn.region,
-    AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${process.versions.node.split('.')[0]}.x`,
+    AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${runtimeNodeMajor()}.x`,
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
@@ -46,7 +64,6 @@ export const runtimeEnv = (
     AWS_LAMBDA_RUNTIME_API: runtimeApi,
     LAMBDA_TASK_ROOT: fn.codeDir,
     LAMBDA_RUNTIME_DIR: join(runtimeClient, '..'),
-    _HANDLER: fn.handler,
     TMPDIR: tmpDir,
     TZ: ':UTC',
     ...(managed
@@ -56,6 +73,7 @@ export const runtimeEnv = (
         }
       : {}),
     ...fn.env,
+    ...handlerEnv(fn),
   }
 }
 
