@@ -2,10 +2,11 @@
  * Handlers written the way deployed projects write them, run through real clients (the AWS SDK's
  * LambdaClient, raw HTTP) and the real aws-lambda-ric.
  */
-import { readFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InvokeCommand } from '@aws-sdk/client-lambda'
-import { describe, expect, test } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { fixtures, fn, waitFor, withEmulator } from './harness.js'
 
 const handlers = join(fixtures, 'handlers')
@@ -108,6 +109,45 @@ describe('callback-style handlers', () => {
         )
         const log = readFileSync(failure?.environment.logFile ?? '', 'utf8')
         expect(log).toMatch(major === 22 ? /Node.js 22 with Managed Instances/ : /starting with Node.js 24/)
+      },
+    ))
+})
+
+describe('the AWS SDK the runtime provides', () => {
+  // Outside the repository: no node_modules above the function, as in /var/task.
+  let codeDir = ''
+  beforeAll(() => {
+    codeDir = mkdtempSync(join(tmpdir(), 'emulator-sdk-function-'))
+    for (const file of ['sdk-esm.mjs', 'sdk-cjs.cjs']) copyFileSync(join(handlers, file), join(codeDir, file))
+  })
+  afterAll(() => rmSync(codeDir, { recursive: true, force: true }))
+
+  test('an ESM and a CommonJS handler with no node_modules import and require @aws-sdk/client-dynamodb', () =>
+    withEmulator(
+      [fn('esm', 'sdk-esm.handler', { codeDir }), fn('cjs', 'sdk-cjs.handler', { codeDir })],
+      {},
+      async ({ invoke }) => {
+        // Act
+        const esm = await invoke('esm')
+        const cjs = await invoke('cjs')
+
+        // Assess
+        expect(esm.body).toEqual({ client: 'DynamoDBClient', command: 'function', region: 'us-east-1' })
+        expect(cjs.body).toEqual({ client: 'DynamoDBClient', region: 'us-east-1' })
+      },
+    ))
+
+  test('provideAwsSdk: false leaves the SDK out: the import fails as it would on a runtime without it', () =>
+    withEmulator(
+      [fn('esm', 'sdk-esm.handler', { codeDir })],
+      { provideAwsSdk: false },
+      async ({ invoke }) => {
+        // Act
+        const result = await invoke('esm')
+
+        // Assess
+        expect(result.output.FunctionError).toBe('Unhandled')
+        expect(result.text).toMatch(/@aws-sdk\/client-dynamodb/)
       },
     ))
 })

@@ -43,6 +43,7 @@ The emulator:
   --max-lifetime 2h         an environment is retired after this
   --init-timeout 10s        the init limit of an on-demand environment
   --no-freeze               do not freeze runtimes between invocations
+  --no-aws-sdk              do not provide the AWS SDK v3 to functions (Lambda's runtimes do)
   --provisioned N           environments initialized ahead
   --managed-instances N     Managed Instances mode, N invocations at once per environment
   --log-dir DIR             where the log streams go (default .lambda-lifetime/logs)
@@ -135,6 +136,7 @@ const serveOptions = {
   'max-lifetime': { type: 'string' },
   'init-timeout': { type: 'string' },
   'no-freeze': { type: 'boolean' },
+  'no-aws-sdk': { type: 'boolean' },
   provisioned: { type: 'string' },
   'managed-instances': { type: 'string' },
   'log-dir': { type: 'string' },
@@ -210,6 +212,7 @@ export const serveArgsToOptions = (values: ServeValues): EmulatorOptions => {
     ...optional('maxLifetimeMs', durationFlag(values['max-lifetime'], 'max-lifetime')),
     ...optional('initTimeoutMs', durationFlag(values['init-timeout'], 'init-timeout')),
     ...optional('freeze', values['no-freeze'] ? false : undefined),
+    ...optional('provideAwsSdk', values['no-aws-sdk'] ? false : undefined),
     ...optional('provisioned', integer(values.provisioned, 'provisioned')),
     ...optional('managedInstances', managed === undefined ? undefined : { maxConcurrency: managed }),
     ...optional('logDir', values['log-dir']),

@@ -18,7 +18,7 @@ import { PlatformLog, seconds } from './platform-log.js'
 import { clientSocketInode, holdsSocket, procAvailable } from './process-tree.js'
 import { type PeerVerdict, sendJson, startRuntimeApi } from './runtime-api.js'
 import { RuntimeProcess } from './runtime-process.js'
-import { removeTmpDir, runtimeEnv, tmpDirOf } from './sandbox.js'
+import { removeTmpDir, runtimeArgs, runtimeEnv, tmpDirOf } from './sandbox.js'
 import type {
   EmulatorEvent,
   EmulatorInitType,
@@ -288,7 +288,7 @@ export class Environment {
       initDurationMs: null,
       process: new RuntimeProcess({
         command: process.execPath,
-        args: [this.#context.runtimeClient, this.fn.handler],
+        args: runtimeArgs(this.fn, this.#context.runtimeClient),
         cwd: this.fn.codeDir,
         env,
         mark: `AWS_LAMBDA_LOG_STREAM_NAME=${env.AWS_LAMBDA_LOG_STREAM_NAME}`,

@@ -26,6 +26,7 @@ export interface ResolvedFunction {
   readonly idleTimeoutMs: number
   readonly maxLifetimeMs: number
   readonly freeze: boolean
+  readonly provideAwsSdk: boolean
   readonly provisioned: number
   readonly managedInstances: Required<ManagedInstancesOptions> | null
   readonly initTimeoutMs: number
@@ -50,6 +51,7 @@ export const RULE_DEFAULTS = {
   idleTimeoutMs: 300_000,
   maxLifetimeMs: 7_200_000,
   freeze: true,
+  provideAwsSdk: true,
   provisioned: 0,
   managedInstances: false,
   initTimeoutMs: 10_000,
@@ -85,6 +87,7 @@ const LIFETIME_SCHEMA: OptionSchema = {
   idleTimeoutMs: rules.duration({ min: 1 }),
   maxLifetimeMs: rules.duration({ min: 1 }),
   freeze: rules.boolean(),
+  provideAwsSdk: rules.boolean(),
   provisioned: rules.number({ min: 0, integer: true }),
   managedInstances: managedRule,
   initTimeoutMs: rules.duration({ min: 1 }),
@@ -215,6 +218,7 @@ export const resolveFunction = (options: EmulatorOptions, fn: FunctionConfig): R
     idleTimeoutMs: lifetime.idleTimeoutMs,
     maxLifetimeMs: lifetime.maxLifetimeMs,
     freeze: lifetime.freeze,
+    provideAwsSdk: lifetime.provideAwsSdk,
     provisioned: lifetime.provisioned,
     managedInstances: resolveManaged(lifetime.managedInstances),
     initTimeoutMs: lifetime.initTimeoutMs,

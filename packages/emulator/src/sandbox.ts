@@ -29,6 +29,25 @@ export const handlerEnv = (fn: ResolvedFunction, major = runtimeNodeMajor()): Re
     ? { _HANDLER: CALLBACK_HANDLER.replace(/\.mjs$/, '.handler'), _LAMBDA_LIFETIME_HANDLER: fn.handler }
     : { _HANDLER: fn.handler }
 
+/** The module that lets functions import the AWS SDK they do not ship (see runtime/aws-sdk.mjs). */
+const AWS_SDK_HOOK = new URL('../runtime/aws-sdk.mjs', import.meta.url)
+
+/**
+ * The Node.js arguments of a runtime process: the runtime client, and before it, unless turned off,
+ * the hook that provides the AWS SDK for JavaScript v3 as Lambda's Node.js runtimes do. The SDK
+ * comes from the node_modules above this module (the copy installed with the emulator).
+ *
+ * @example
+ * ```ts
+ * runtimeArgs(fn, findRuntimeClient()) // ['--import', 'file:///…/runtime/aws-sdk.mjs?from=…', '/…/aws-lambda-ric/index.mjs', 'index.handler']
+ * ```
+ */
+export const runtimeArgs = (fn: ResolvedFunction, runtimeClient: string): string[] => {
+  const hook = new URL(AWS_SDK_HOOK)
+  hook.searchParams.set('from', import.meta.url)
+  return [...(fn.provideAwsSdk ? ['--import', hook.href] : []), runtimeClient, fn.handler]
+}
+
 /** The variables Lambda sets for a Node.js runtime, and the function's own. */
 export const runtimeEnv = (
   fn: ResolvedFunction,

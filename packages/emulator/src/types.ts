@@ -20,6 +20,11 @@ export interface LifetimeRules {
   readonly maxLifetimeMs?: number
   /** Freeze (SIGSTOP) the runtime between invocations. Default true. */
   readonly freeze?: boolean
+  /**
+   * Let the function import or require the AWS SDK for JavaScript v3 (`@aws-sdk/*`, `@smithy/*`) without
+   * shipping it, as Lambda's Node.js runtimes do; the copy installed with the emulator is used. Default true.
+   */
+  readonly provideAwsSdk?: boolean
   /** Environments initialized ahead with `AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency`. Default 0. */
   readonly provisioned?: number
   /** Run in Managed Instances mode; `true` takes the defaults. Default false. */
