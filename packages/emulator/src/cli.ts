@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { MAX_TIMER_MS } from '@lambda-lifetime/commons'
+import { suggestedPath } from './banner.js'
 import { startEmulator } from './emulator.js'
 import { reasonOf } from './errors.js'
 import { emulatorOptionsProblem, MAX_FUNCTION_TIMEOUT_MS } from './options.js'
@@ -255,7 +256,9 @@ const serve = async (args: string[], io: CliIo): Promise<number> => {
     [
       `Invoke API  ${emulator.invokeUrl}   (LambdaClient endpoint; lambda-lifetime invoke ${first} --endpoint ${emulator.invokeUrl})`,
       ...(emulator.httpUrl
-        ? [`HTTP        ${emulator.httpUrl}   (open it in a browser, or curl ${emulator.httpUrl}/hello)`]
+        ? [
+            `HTTP        ${emulator.httpUrl}   (open it in a browser, or curl ${emulator.httpUrl}${suggestedPath(options)})`,
+          ]
         : []),
       `Logs        ${emulator.logDir}/<function>/<log stream>.log`,
       'Press Ctrl+C to stop.',
