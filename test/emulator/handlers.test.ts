@@ -2,12 +2,14 @@
  * Handlers written the way deployed projects write them, run through real clients (the AWS SDK's
  * LambdaClient, raw HTTP) and the real aws-lambda-ric.
  */
+import { type ChildProcess, spawn } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { InvokeCommand } from '@aws-sdk/client-lambda'
+import { fileURLToPath } from 'node:url'
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { fixtures, fn, waitFor, withEmulator } from './harness.js'
+import { ended, fixtures, fn, processState, waitFor, withEmulator } from './harness.js'
 
 const handlers = join(fixtures, 'handlers')
 const inHandlers = (name: string, handler: string, rules = {}) =>
@@ -150,4 +152,93 @@ describe('the AWS SDK the runtime provides', () => {
         expect(result.text).toMatch(/@aws-sdk\/client-dynamodb/)
       },
     ))
+})
+
+describe('runtimes do not outlive serve', () => {
+  const bin = fileURLToPath(new URL('../../packages/emulator/bin/lambda-lifetime.js', import.meta.url))
+
+  /** Starts `serve` in its own process group, invokes once and waits until the runtime is frozen. */
+  const serveWithFrozenRuntime = async (
+    logDir: string,
+  ): Promise<{ serve: ChildProcess; runtimePid: number }> => {
+    const serve = spawn(
+      process.execPath,
+      [
+        bin,
+        'serve',
+        '--handler',
+        'hello.handler',
+        '--code-dir',
+        handlers,
+        '--port',
+        '0',
+        '--no-http',
+        '--log-dir',
+        logDir,
+        '--quiet',
+      ],
+      { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let output = ''
+    serve.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8')
+    })
+    await waitFor(() => /Invoke API {2}(http:\/\/\S+)/.test(output), 'serve to listen', 15_000)
+    const endpoint = (/Invoke API {2}(http:\/\/\S+)/.exec(output) as RegExpExecArray)[1] as string
+    const lambda = new LambdaClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    })
+    try {
+      await lambda.send(new InvokeCommand({ FunctionName: 'function', Payload: Buffer.from('{}') }))
+    } finally {
+      lambda.destroy()
+    }
+    let runtimePid = 0
+    await waitFor(async () => {
+      const environments = (await (await fetch(`${endpoint}/_lambda-lifetime/environments`)).json()) as {
+        pid: number | null
+        frozen: boolean
+      }[]
+      runtimePid = environments[0]?.pid ?? 0
+      return environments[0]?.frozen === true
+    }, 'the runtime to freeze')
+    return { serve, runtimePid }
+  }
+
+  let logDir = ''
+  beforeAll(() => {
+    logDir = mkdtempSync(join(tmpdir(), 'emulator-serve-logs-'))
+  })
+  afterAll(() => rmSync(logDir, { recursive: true, force: true }))
+
+  test('SIGHUP (the terminal closed) stops serve like Ctrl+C: its runtime ends', async () => {
+    // Prepare
+    const { serve, runtimePid } = await serveWithFrozenRuntime(logDir)
+    const exited = new Promise((resolve) => serve.once('exit', resolve))
+
+    // Act
+    serve.kill('SIGHUP')
+
+    // Assess
+    expect(await exited).toBe(0)
+    await waitFor(() => ended(runtimePid), 'the runtime to end')
+  })
+
+  test('after SIGKILL of serve, its frozen orphan is ended by the next emulator start', async () => {
+    // Prepare
+    const { serve, runtimePid } = await serveWithFrozenRuntime(logDir)
+    const exited = new Promise((resolve) => serve.once('exit', resolve))
+    serve.kill('SIGKILL')
+    await exited
+    expect(processState(runtimePid)).toBe('T')
+
+    // Act
+    await withEmulator([inHandlers('hello', 'hello.handler')], {}, async () => {
+      // Assess
+      await waitFor(() => ended(runtimePid), 'the orphan to end', 5_000)
+    })
+  })
 })

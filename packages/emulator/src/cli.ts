@@ -13,7 +13,7 @@ import { emulatorOptionsProblem, MAX_FUNCTION_TIMEOUT_MS } from './options.js'
 import type { EmulatorEvent, EmulatorOptions, FunctionConfig } from './types.js'
 import { type AnswerCounts, countAnswer, describeEvent, renderEnvironments } from './view.js'
 
-/** Where the command writes, and what stops `serve` (SIGINT/SIGTERM by default). */
+/** Where the command writes, and what stops `serve` (SIGINT/SIGTERM/SIGHUP by default). */
 export interface CliIo {
   readonly out: NodeJS.WritableStream & { isTTY?: boolean }
   readonly err: NodeJS.WritableStream
@@ -229,6 +229,8 @@ const waitForStop = (signal: AbortSignal | undefined): Promise<void> =>
     }
     process.once('SIGINT', () => resolve())
     process.once('SIGTERM', () => resolve())
+    // Closing the terminal: the runtimes must not outlive it.
+    process.once('SIGHUP', () => resolve())
   })
 
 const NOTHING_TO_SERVE = `nothing to serve: give a function with --handler index.handler --code-dir DIR [--name NAME], or functions in a file with --config emulator.json (lambda-lifetime serve --help lists every flag)`

@@ -16,6 +16,7 @@ import {
   resolveFunction,
   resolveLogDir,
 } from './options.js'
+import { sweepOrphans } from './orphans.js'
 import { FunctionPool } from './pool.js'
 import type {
   Emulator,
@@ -115,6 +116,8 @@ class LambdaEmulator implements Emulator {
 
   async start(): Promise<void> {
     const host = this.#options.host ?? '127.0.0.1'
+    // Runtimes an emulator killed without warning left behind (frozen, under PID 1) end now.
+    sweepOrphans()
     // Runtime processes live in their own process groups: if this process exits without stop(), kill them.
     process.on('exit', this.#killAll)
     this.#invokeServer = createGuardedServer(invokeApiRoute(this), sendInvokeError)

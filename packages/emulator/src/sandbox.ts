@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ResolvedFunction } from './options.js'
+import { OWNER_VARIABLE, ownerMark } from './orphans.js'
 import type { EmulatorInitType } from './types.js'
 
 /** The /tmp of an environment: `$TMPDIR/lambda-lifetime/<function>/<environment>`. */
@@ -93,6 +94,7 @@ export const runtimeEnv = (
       : {}),
     ...fn.env,
     ...handlerEnv(fn),
+    [OWNER_VARIABLE]: ownerMark(),
   }
 }
 
