@@ -3,7 +3,8 @@
  * LambdaClient, raw HTTP) and the real aws-lambda-ric.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -241,4 +242,92 @@ describe('runtimes do not outlive serve', () => {
       await waitFor(() => ended(runtimePid), 'the orphan to end', 5_000)
     })
   })
+})
+
+describe('streamed responses', () => {
+  /** A GET through the front door that records when each chunk arrived. */
+  const get = (url: string) => {
+    const chunks: string[] = []
+    let head: IncomingMessage | undefined
+    const done = new Promise<{ complete: boolean }>((resolve) => {
+      const request = httpRequest(url, (response) => {
+        head = response
+        response.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')))
+        response.on('end', () => resolve({ complete: response.complete }))
+        response.on('error', () => resolve({ complete: false }))
+        response.on('aborted', () => resolve({ complete: false }))
+      })
+      request.on('error', () => resolve({ complete: false }))
+      request.end()
+    })
+    return { chunks, head: () => head, done }
+  }
+
+  let gateDir = ''
+  beforeAll(() => {
+    gateDir = mkdtempSync(join(tmpdir(), 'emulator-stream-gate-'))
+  })
+  afterAll(() => rmSync(gateDir, { recursive: true, force: true }))
+
+  test('a Function URL stream is served with the prelude as status and headers, chunk by chunk', () =>
+    withEmulator([inHandlers('streaming', 'streaming.handler')], { httpPort: 0 }, async ({ emulator }) => {
+      // Prepare
+      const gate = join(gateDir, 'release-last-chunk')
+
+      // Act
+      const call = get(`${emulator.httpUrl}/stream?gate=${encodeURIComponent(gate)}`)
+      await waitFor(() => call.chunks.join('').includes('first chunk'), 'the first chunk')
+      const beforeLast = call.chunks.join('')
+      writeFileSync(gate, '')
+      const { complete } = await call.done
+
+      // Assess
+      expect(beforeLast).toBe('first chunk\n')
+      expect(complete).toBe(true)
+      expect(call.chunks.join('')).toBe('first chunk\nlast chunk\n')
+      const head = call.head() as IncomingMessage
+      expect(head.statusCode).toBe(201)
+      expect(head.headers['content-type']).toBe('text/plain')
+      expect(head.headers['x-streamed']).toBe('yes')
+      expect(head.headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2; Path=/'])
+      expect(head.headers['transfer-encoding']).toBe('chunked')
+    }))
+
+  test('a failure mid-stream cuts the response; a failure before the first byte is a 500', () =>
+    withEmulator(
+      [inHandlers('streaming', 'streaming.handler')],
+      { httpPort: 0 },
+      async ({ emulator, events }) => {
+        // Act
+        const middle = get(`${emulator.httpUrl}/stream?failAt=middle`)
+        const cut = await middle.done
+        const start = get(`${emulator.httpUrl}/stream?failAt=start`)
+        await start.done
+
+        // Assess
+        expect(middle.head()?.statusCode).toBe(201)
+        expect(cut.complete).toBe(false)
+        expect(middle.chunks.join('')).toBe('first chunk\n')
+        expect(start.head()?.statusCode).toBe(500)
+        const outcomes = events.flatMap((event) => (event.type === 'invocation.end' ? [event.outcome] : []))
+        expect(outcomes).toEqual(['error', 'error'])
+      },
+    ))
+
+  test('Invoke of a streaming function returns the streamed bytes, as Lambda buffers them', () =>
+    withEmulator([inHandlers('streaming', 'streaming.handler')], {}, async ({ lambda }) => {
+      // Act
+      const output = await lambda.send(
+        new InvokeCommand({
+          FunctionName: 'streaming',
+          Payload: Buffer.from('{"queryStringParameters":{}}'),
+        }),
+      )
+
+      // Assess
+      const bytes = Buffer.from(output.Payload ?? [])
+      const delimiter = bytes.indexOf(Buffer.alloc(8))
+      expect(JSON.parse(bytes.subarray(0, delimiter).toString('utf8'))).toMatchObject({ statusCode: 201 })
+      expect(bytes.subarray(delimiter + 8).toString('utf8')).toBe('first chunk\nlast chunk\n')
+    }))
 })

@@ -8,7 +8,7 @@
 import { type ServerResponse, validateHeaderValue } from 'node:http'
 import type { PeerVerdict } from './runtime-api.js'
 import { formatTraceHeader, traceHeaderFor } from './trace.js'
-import type { InvocationOutcome } from './types.js'
+import type { InvocationOutcome, ResponseStream } from './types.js'
 
 /** One invocation on its way through an environment. */
 export interface Invocation {
@@ -16,6 +16,11 @@ export interface Invocation {
   readonly payload: string
   readonly clientContext: string | null
   readonly tail: boolean
+  /**
+   * Called when the runtime starts a streamed response, with its content type and body as the runtime
+   * writes it; without it a streamed response is collected, as Invoke does. See types.ts.
+   */
+  readonly onResponseStream?: (stream: ResponseStream) => void
   /** The caller's `X-Amzn-Trace-Id`, followed when well-formed. */
   readonly traceHeader?: string | null
   settle(result: InvocationResult): void
@@ -132,6 +137,11 @@ export class InvocationDispatch {
   /** Takes the invocations that never reached the runtime. */
   takeQueued(): Invocation[] {
     return this.#queue.splice(0)
+  }
+
+  /** An invocation in flight, undefined when it is not (or no longer) running. */
+  running(requestId: string): Running | undefined {
+    return this.#running.get(requestId)
   }
 
   /** Takes a finished invocation out of flight; undefined when it is not (or no longer) running. */

@@ -131,7 +131,7 @@ class LambdaEmulator implements Emulator {
         routes: this.#options.httpRoutes ?? {},
         functionNames: names,
         invokeUrl: this.invokeUrl,
-        invokeRaw: (name, payload) => this.invokeRaw(name, payload),
+        invokeRaw: (name, payload, invokeOptions) => this.invokeRaw(name, payload, invokeOptions),
       })
       this.#httpServer = createGuardedServer(route, sendHttpError)
       this.httpUrl = await listen(this.#httpServer, httpPort, host)
@@ -248,6 +248,7 @@ class LambdaEmulator implements Emulator {
           clientContext,
           tail: options.tail === true,
           traceHeader: options.traceHeader,
+          onResponseStream: options.onResponseStream,
           settle,
         })
       } catch (error) {

@@ -6,7 +6,7 @@
  * the runtime finds around it (sandbox.ts).
  */
 import { mkdirSync } from 'node:fs'
-import type { Server, ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
 import { type Invocation, InvocationDispatch, type InvocationResult, type Running } from './dispatch.js'
@@ -16,6 +16,7 @@ import type { ResolvedFunction } from './options.js'
 import { type InitAttempt, NEXT, type Phase, type Runtime } from './phase.js'
 import { PlatformLog, seconds } from './platform-log.js'
 import { clientSocketInode, holdsSocket, procAvailable } from './process-tree.js'
+import { receiveStream } from './response-stream.js'
 import { type PeerVerdict, sendJson, startRuntimeApi } from './runtime-api.js'
 import { RuntimeProcess } from './runtime-process.js'
 import { removeTmpDir, runtimeArgs, runtimeEnv, tmpDirOf } from './sandbox.js'
@@ -150,6 +151,7 @@ export class Environment {
     const { server, port } = await startRuntimeApi({
       next: (response, peer) => this.#onNext(response, peer),
       result: (requestId, body, errorType, response) => this.#onResult(requestId, body, errorType, response),
+      stream: (requestId, request, response) => this.#onStream(requestId, request, response),
       initError: (body, response) => this.#onInitError(body, response),
       registerExtension: (name, events, response) => {
         const phase = this.#phase
@@ -421,6 +423,31 @@ export class Environment {
     const payload =
       body.length === 0 && errorType !== null ? errorPayload(errorType, '') : body.toString('utf8')
     this.#finish(requestId, payload, errorType === null ? 'success' : 'error')
+  }
+
+  /**
+   * A streamed response: passed on to a caller that takes streams while the runtime writes it, else
+   * collected as a buffered one (6 MB). Answered once the runtime finished it.
+   */
+  #onStream(requestId: string, request: IncomingMessage, response: ServerResponse): void {
+    const running = this.#dispatch.running(requestId)
+    if (running === undefined) {
+      request.resume()
+      sendJson(response, 400, {
+        errorType: 'InvalidRequestID',
+        errorMessage: `unknown request id ${requestId}`,
+      })
+      return
+    }
+    void receiveStream(request, running.invocation.onResponseStream, MAX_RESPONSE_BYTES).then((received) => {
+      if (!response.destroyed) sendJson(response, 202, { status: 'OK' })
+      if (received.errorType === null) {
+        this.#finish(requestId, received.body.toString('utf8'), 'success')
+        return
+      }
+      const payload = received.errorBody ?? errorPayload(received.errorType, '')
+      this.#finish(requestId, payload, 'error')
+    })
   }
 
   /** Ends an invocation in flight: END and REPORT, the caller's answer, then the environment's next step. */

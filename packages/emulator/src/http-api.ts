@@ -12,9 +12,10 @@ import {
 } from 'node:http'
 import { isRecord } from '@lambda-lifetime/commons'
 import { InvokeApiError, reasonOf } from './errors.js'
+import { functionUrlInvocation } from './function-url.js'
 import { leaveBodyUnread, readBody, requestTarget } from './http-server.js'
 import { MAX_SYNC_PAYLOAD_BYTES } from './invoke-api.js'
-import type { InvokeResult } from './types.js'
+import type { InvokeOptions, InvokeResult } from './types.js'
 
 /** The request parts the event is made of. */
 export interface HttpRequestParts {
@@ -225,7 +226,7 @@ export interface HttpBackend {
   /** Every function and the Invoke API's URL, for the index page. */
   readonly functionNames: readonly string[]
   readonly invokeUrl: string
-  invokeRaw(functionName: string, payload: string): Promise<InvokeResult>
+  invokeRaw(functionName: string, payload: string, options?: InvokeOptions): Promise<InvokeResult>
 }
 
 const sendAnswer = (response: ServerResponse, answer: HttpAnswer): void => {
@@ -353,7 +354,9 @@ export const httpFrontDoorRoute =
     let answer: HttpAnswer
     try {
       const functionName = routeFunction(target.pathname, backend.routes, backend.functionName)
-      const result = await backend.invokeRaw(functionName, JSON.stringify(event))
+      const functionUrl = functionUrlInvocation(request, response)
+      const result = await backend.invokeRaw(functionName, JSON.stringify(event), functionUrl.options)
+      if (await functionUrl.served()) return
       answer = fromHttpApiResult(result.payload, result.functionError !== undefined)
     } catch (error) {
       answer = lambdaRefusal(error)

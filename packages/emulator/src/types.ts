@@ -184,8 +184,25 @@ export interface InvokeOptions {
   readonly tail?: boolean
   /** Client context object, passed as `Lambda-Runtime-Client-Context`. */
   readonly clientContext?: unknown
+  /**
+   * Called as soon as the function starts a streamed response, to pass it on while it is written
+   * (the HTTP front door serves it as a Function URL does); the result's payload is then empty.
+   * Default: a streamed response is collected into the payload, as Invoke does.
+   */
+  readonly onResponseStream?: (stream: ResponseStream) => void
   /** The caller's `X-Amzn-Trace-Id`: its Root and Sampled are kept, the Parent is new. Default: a new trace. */
   readonly traceHeader?: string
+}
+
+/**
+ * A response the function streams (`awslambda.streamifyResponse`): its content type
+ * (`application/vnd.awslambda.http-integration-response` when it starts with a JSON prelude and eight
+ * NUL bytes, as `awslambda.HttpResponseStream.from` writes) and its bytes as the runtime writes them.
+ * The body ends with an error when the function failed mid-stream or passed the size limit.
+ */
+export interface ResponseStream {
+  readonly contentType: string
+  readonly body: import('node:stream').Readable
 }
 
 /** The result of one invocation, shaped like the Invoke API's answer. */
