@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { describeEvent } from '@lambda-lifetime/emulator'
 import { ended, fixtures, fn, processState, waitFor, withEmulator } from './harness.js'
 
 const handlers = join(fixtures, 'handlers')
@@ -330,4 +331,47 @@ describe('streamed responses', () => {
       expect(JSON.parse(bytes.subarray(0, delimiter).toString('utf8'))).toMatchObject({ statusCode: 201 })
       expect(bytes.subarray(delimiter + 8).toString('utf8')).toBe('first chunk\nlast chunk\n')
     }))
+})
+
+describe('REST API (payload 1.0) functions', () => {
+  test('a function marked 1.0 gets a REST API event and its multiValueHeaders answer', () =>
+    withEmulator(
+      [inHandlers('rest', 'rest.handler', { payloadFormat: '1.0' })],
+      { httpPort: 0 },
+      async ({ emulator }) => {
+        // Act
+        const response = await fetch(`${emulator.httpUrl}/orders/7?tag=a&tag=b`, {
+          headers: { accept: 'application/json' },
+        })
+
+        // Assess
+        expect(response.status).toBe(200)
+        expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2'])
+        expect(await response.json()).toEqual({
+          httpMethod: 'GET',
+          path: '/orders/7',
+          resource: '/{proxy+}',
+          proxy: 'orders/7',
+          tags: ['a', 'b'],
+          accept: ['application/json'],
+          stage: 'local',
+        })
+      },
+    ))
+
+  test("a failing REST function answers REST API's 502, and the serve view shows the error", () =>
+    withEmulator(
+      [inHandlers('rest', 'rest.handler', { payloadFormat: '1.0' })],
+      { httpPort: 0 },
+      async ({ emulator, events }) => {
+        // Act
+        const response = await fetch(`${emulator.httpUrl}/orders/7?fail=1`)
+
+        // Assess
+        expect(response.status).toBe(502)
+        expect(await response.json()).toEqual({ message: 'Internal server error' })
+        const end = events.find((event) => event.type === 'invocation.end')
+        expect(end && describeEvent(end)).toMatch(/: TypeError: no such order$/)
+      },
+    ))
 })

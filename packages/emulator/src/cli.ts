@@ -10,6 +10,7 @@ import { suggestedPath } from './banner.js'
 import { startEmulator } from './emulator.js'
 import { reasonOf } from './errors.js'
 import { emulatorOptionsProblem, MAX_FUNCTION_TIMEOUT_MS } from './options.js'
+import { payloadFormatFlag } from './payload-format.js'
 import type { EmulatorEvent, EmulatorOptions, FunctionConfig } from './types.js'
 import { type AnswerCounts, countAnswer, describeEvent, renderEnvironments } from './view.js'
 
@@ -33,6 +34,7 @@ One function from flags:
   --memory MB               AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128)
   --timeout 3               the function timeout (default 3 s, at most 900 s)
   --env KEY=VALUE           an environment variable of the function (repeatable)
+  --payload-format 1.0      REST API (1.0) events on the HTTP front door instead of HTTP API (2.0)
 Or many from a file:
   --config emulator.json    the options of startEmulator (paths relative to the file)
 The emulator:
@@ -126,6 +128,7 @@ const serveOptions = {
   name: { type: 'string' },
   handler: { type: 'string' },
   'code-dir': { type: 'string' },
+  'payload-format': { type: 'string' },
   memory: { type: 'string' },
   timeout: { type: 'string' },
   env: { type: 'string', multiple: true },
@@ -197,6 +200,7 @@ export const serveArgsToOptions = (values: ServeValues): EmulatorOptions => {
           env: envPairs(values.env),
           ...optional('memoryMb', integer(values.memory, 'memory')),
           ...optional('timeoutMs', durationFlag(values.timeout, 'timeout', MAX_FUNCTION_TIMEOUT_MS)),
+          ...optional('payloadFormat', payloadFormatFlag(values['payload-format'])),
         },
       ]
     : []

@@ -132,6 +132,7 @@ class LambdaEmulator implements Emulator {
         functionNames: names,
         invokeUrl: this.invokeUrl,
         invokeRaw: (name, payload, invokeOptions) => this.invokeRaw(name, payload, invokeOptions),
+        payloadFormat: (name) => this.#pools.get(name)?.fn.payloadFormat ?? '2.0',
       })
       this.#httpServer = createGuardedServer(route, sendHttpError)
       this.httpUrl = await listen(this.#httpServer, httpPort, host)

@@ -485,6 +485,7 @@ export class Environment {
         requestId,
         durationMs,
         outcome,
+        ...(outcome === 'success' ? {} : { error: describeError(payload) }),
       })
       this.#settle()
     })
@@ -659,6 +660,16 @@ export class Environment {
     this.#enter({ name: 'stopped', reason })
     this.#context.emit({ type: 'environment.stopped', at: Date.now(), environment: this.info() })
     this.#context.stopped()
+  }
+}
+
+/** `errorType: errorMessage` of an error payload, for people (the serve view); its start when it is not JSON. */
+const describeError = (payload: string): string => {
+  try {
+    const error = JSON.parse(payload) as { errorType?: unknown; errorMessage?: unknown }
+    return `${String(error.errorType ?? 'Error')}: ${String(error.errorMessage ?? '')}`.slice(0, 300)
+  } catch {
+    return payload.slice(0, 300)
   }
 }
 

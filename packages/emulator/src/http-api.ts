@@ -15,6 +15,7 @@ import { InvokeApiError, reasonOf } from './errors.js'
 import { functionUrlInvocation } from './function-url.js'
 import { leaveBodyUnread, readBody, requestTarget } from './http-server.js'
 import { MAX_SYNC_PAYLOAD_BYTES } from './invoke-api.js'
+import { fromRestApiResult, toRestApiEvent } from './rest-api.js'
 import type { InvokeOptions, InvokeResult } from './types.js'
 
 /** The request parts the event is made of. */
@@ -227,6 +228,8 @@ export interface HttpBackend {
   readonly functionNames: readonly string[]
   readonly invokeUrl: string
   invokeRaw(functionName: string, payload: string, options?: InvokeOptions): Promise<InvokeResult>
+  /** The function's payload format: `1.0` gets REST API events. Default `2.0`. */
+  payloadFormat?(functionName: string): '1.0' | '2.0'
 }
 
 const sendAnswer = (response: ServerResponse, answer: HttpAnswer): void => {
@@ -342,7 +345,7 @@ export const httpFrontDoorRoute =
       sendAnswer(response, HTTP_ERRORS.tooLarge)
       return
     }
-    const event = toHttpApiEvent({
+    const parts: HttpRequestParts = {
       // Requests from an http.Server always have a method.
       method: request.method as string,
       url: target.href,
@@ -350,14 +353,17 @@ export const httpFrontDoorRoute =
       body,
       sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
       accountId: backend.accountId,
-    })
+    }
     let answer: HttpAnswer
     try {
       const functionName = routeFunction(target.pathname, backend.routes, backend.functionName)
+      const rest = backend.payloadFormat?.(functionName) === '1.0'
+      const event = rest ? toRestApiEvent(parts) : toHttpApiEvent(parts)
       const functionUrl = functionUrlInvocation(request, response)
       const result = await backend.invokeRaw(functionName, JSON.stringify(event), functionUrl.options)
       if (await functionUrl.served()) return
-      answer = fromHttpApiResult(result.payload, result.functionError !== undefined)
+      const failed = result.functionError !== undefined
+      answer = rest ? fromRestApiResult(result.payload, failed) : fromHttpApiResult(result.payload, failed)
     } catch (error) {
       answer = lambdaRefusal(error)
     }

@@ -22,6 +22,7 @@ export interface ResolvedFunction {
   readonly env: Readonly<Record<string, string>>
   readonly memoryMb: number
   readonly timeoutMs: number
+  readonly payloadFormat: '1.0' | '2.0'
   readonly concurrency: number
   readonly idleTimeoutMs: number
   readonly maxLifetimeMs: number
@@ -108,6 +109,7 @@ const FUNCTION_SCHEMA: OptionSchema = {
   env: rules.recordOf(rules.string()),
   memoryMb: rules.number({ min: 128, max: 10_240, integer: true }),
   timeoutMs: functionTimeoutRule,
+  payloadFormat: rules.oneOf(['1.0', '2.0']),
 }
 
 const functionRule = rules.objectOf(FUNCTION_SCHEMA, { required: ['name', 'handler', 'codeDir'] })
@@ -214,6 +216,7 @@ export const resolveFunction = (options: EmulatorOptions, fn: FunctionConfig): R
     env: fn.env ?? {},
     memoryMb: fn.memoryMb ?? 128,
     timeoutMs: fn.timeoutMs ?? 3_000,
+    payloadFormat: fn.payloadFormat ?? '2.0',
     concurrency: lifetime.concurrency,
     idleTimeoutMs: lifetime.idleTimeoutMs,
     maxLifetimeMs: lifetime.maxLifetimeMs,

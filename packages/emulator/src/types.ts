@@ -49,6 +49,11 @@ export interface FunctionConfig extends LifetimeRules {
   readonly memoryMb?: number
   /** Function timeout. Default 3000. */
   readonly timeoutMs?: number
+  /**
+   * The event the HTTP front door sends: `'2.0'` an HTTP API event, `'1.0'` a REST API (Lambda proxy)
+   * event (`httpMethod`, `multiValueHeaders`…), whose function errors answer 502. Default `'2.0'`.
+   */
+  readonly payloadFormat?: '1.0' | '2.0'
 }
 
 /** Options of `startEmulator`. */
@@ -173,6 +178,8 @@ export type EmulatorEvent =
       readonly answer?: InvocationAnswer
       /** The `statusCode` of an HTTP-shaped answer (`{ statusCode, … }`), if the function gave one. */
       readonly statusCode?: number
+      /** `errorType: errorMessage` of a failed invocation, as the caller got it. */
+      readonly error?: string
     }
   | { readonly type: 'invocation.throttle'; readonly at: number; readonly functionName: string }
 
