@@ -8,7 +8,12 @@ import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
+import {
+  InvokeCommand,
+  InvokeWithResponseStreamCommand,
+  type InvokeWithResponseStreamCommandOutput,
+  LambdaClient,
+} from '@aws-sdk/client-lambda'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { describeEvent } from '@lambda-lifetime/emulator'
 import { ended, fixtures, fn, processState, waitFor, withEmulator } from './harness.js'
@@ -372,6 +377,71 @@ describe('REST API (payload 1.0) functions', () => {
         expect(await response.json()).toEqual({ message: 'Internal server error' })
         const end = events.find((event) => event.type === 'invocation.end')
         expect(end && describeEvent(end)).toMatch(/: TypeError: no such order$/)
+      },
+    ))
+})
+
+describe('InvokeWithResponseStream', () => {
+  /** Reads the SDK's event stream: the payload chunks and the completion event. */
+  const readStream = async (output: InvokeWithResponseStreamCommandOutput) => {
+    const chunks: string[] = []
+    let complete: Record<string, unknown> | undefined
+    for await (const event of output.EventStream ?? []) {
+      if (event.PayloadChunk?.Payload) chunks.push(Buffer.from(event.PayloadChunk.Payload).toString('utf8'))
+      if (event.InvokeComplete) complete = { ...event.InvokeComplete }
+    }
+    return { chunks, complete }
+  }
+
+  test('the SDK gets each chunk of a streaming function as a PayloadChunk, then InvokeComplete', () =>
+    withEmulator([inHandlers('streaming', 'streaming.handler')], {}, async ({ lambda }) => {
+      // Act
+      const output = await lambda.send(
+        new InvokeWithResponseStreamCommand({
+          FunctionName: 'streaming',
+          Payload: Buffer.from('{}'),
+          LogType: 'Tail',
+        }),
+      )
+      const { chunks, complete } = await readStream(output)
+
+      // Assess
+      const bytes = Buffer.from(chunks.join(''))
+      expect(bytes.subarray(bytes.indexOf(Buffer.alloc(8)) + 8).toString('utf8')).toBe(
+        'first chunk\nlast chunk\n',
+      )
+      expect(output.ResponseStreamContentType).toBe('application/vnd.awslambda.http-integration-response')
+      expect(complete?.ErrorCode).toBeUndefined()
+      expect(decodeTail(complete?.LogResult as string)).toMatch(/REPORT RequestId/)
+    }))
+
+  test('a failure mid-stream and a buffered function answer as Lambda does', () =>
+    withEmulator(
+      [inHandlers('streaming', 'streaming.handler'), inHandlers('hello', 'hello.handler')],
+      {},
+      async ({ lambda }) => {
+        // Act
+        const failed = await readStream(
+          await lambda.send(
+            new InvokeWithResponseStreamCommand({
+              FunctionName: 'streaming',
+              Payload: Buffer.from('{"queryStringParameters":{"failAt":"middle"}}'),
+            }),
+          ),
+        )
+        const buffered = await readStream(
+          await lambda.send(
+            new InvokeWithResponseStreamCommand({
+              FunctionName: 'hello',
+              Payload: Buffer.from('{"name":"sdk"}'),
+            }),
+          ),
+        )
+
+        // Assess
+        expect(failed.complete).toMatchObject({ ErrorCode: 'Error', ErrorDetails: 'failed mid-stream' })
+        expect(buffered.chunks.join('')).toBe('{"hello":"sdk"}')
+        expect(buffered.complete?.ErrorCode).toBeUndefined()
       },
     ))
 })

@@ -58,6 +58,8 @@ export const receiveStream = (
     const limit = body === null ? collectLimit : MAX_STREAMED_RESPONSE_BYTES
     let forwarding = body !== null
     if (body !== null) {
+      // The error reaches readers that listen; one that does not must not take the emulator down.
+      body.on('error', () => undefined)
       // A reader that went away (the client hung up) lets the runtime write on, into nothing.
       body.once('close', () => {
         forwarding = false
