@@ -148,7 +148,7 @@ describe('npm pack', () => {
     )
   })
 
-  it.each(packageDirs)('builds and packs only lib (and bin, docs, runtime), README, LICENSE and package.json for %s', (dir) => {
+  it.each(packageDirs)('builds and packs only lib, README, LICENSE and package.json for %s', (dir) => {
     const files = tarballs.get(dir)?.files ?? []
     expect(files).toEqual(
       expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'lib/index.js', 'lib/index.d.ts']),
