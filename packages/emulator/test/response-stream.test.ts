@@ -109,6 +109,25 @@ describe('receiveStream', () => {
     expect(sinkError).toBeInstanceOf(Error)
   })
 
+  test('a slow reader holds the runtime back instead of buffering without bound, and gets every byte', async () => {
+    // Prepare: the reader starts late, so the first chunks fill the body's buffer.
+    let read = 0
+    const sink = (stream: ResponseStream) => {
+      stream.body.on('data', (chunk: Buffer) => {
+        read += chunk.length
+      })
+      stream.body.pause()
+      setTimeout(() => stream.body.resume(), 50)
+    }
+
+    // Act
+    const received = await receive(['a'.repeat(64 * 1024), 'b'.repeat(64 * 1024)], { sink })
+
+    // Assess
+    expect(received.errorType).toBeNull()
+    expect(read).toBe(128 * 1024)
+  })
+
   test('a sink that throws or stops reading does not stop the runtime from finishing', async () => {
     // Act
     const thrown = await receive(['a', 'b'], {
