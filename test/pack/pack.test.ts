@@ -161,7 +161,7 @@ describe('npm pack', () => {
           file === 'package.json' ||
           file === 'README.md' ||
           file === 'LICENSE' ||
-          /^(lib|bin|docs)\//.test(file)
+          /^(lib|bin|docs|runtime)\//.test(file)
         ),
     )
     expect(unexpected).toEqual([])

@@ -7,18 +7,20 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parseArgs, styleText } from 'node:util'
 import { MAX_TIMER_MS } from '@lambda-lifetime/commons'
+import { suggestedPath } from './banner.js'
 import { startDevServer } from './dev-server.js'
 import { startEmulator } from './emulator.js'
 import { reasonOf } from './errors.js'
 import { eventOptionsFromFlags, readEventInput } from './events/input.js'
 import { EVENT_SOURCES, sampleEvent } from './events/samples.js'
 import { emulatorOptionsProblem, MAX_FUNCTION_TIMEOUT_MS } from './options.js'
+import { payloadFormatFlag } from './payload-format.js'
 import { findProjectFile } from './project/template.js'
 import { followLogs } from './terminal-logs.js'
 import type { Emulator, EmulatorEvent, EmulatorOptions, FunctionConfig, StopSummary } from './types.js'
 import { type AnswerCounts, countAnswer, describeEvent, renderEnvironments } from './view.js'
 
-/** Where the command writes, and what stops `serve` (SIGINT/SIGTERM by default). */
+/** Where the command writes, and what stops `serve` (SIGINT/SIGTERM/SIGHUP by default). */
 export interface CliIo {
   readonly out: NodeJS.WritableStream & { isTTY?: boolean }
   readonly err: NodeJS.WritableStream
@@ -47,6 +49,7 @@ One function from flags:
   --memory MB               AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128)
   --timeout 3               the function timeout (default 3 s, at most 900 s)
   --env KEY=VALUE           an environment variable of the function (repeatable)
+  --payload-format 1.0      REST API (1.0) events on the HTTP front door instead of HTTP API (2.0)
 Or many from a file:
   --config emulator.json    the options of startEmulator (paths relative to the file)
 Or the project you deploy (found in the current directory when no function flag is given):
@@ -66,6 +69,7 @@ The emulator:
   --max-lifetime 2h         an environment is retired after this
   --init-timeout 10s        the init limit of an on-demand environment
   --no-freeze               do not freeze runtimes between invocations
+  --no-aws-sdk              do not provide the AWS SDK v3 to functions (Lambda's runtimes do)
   --provisioned N           environments initialized ahead
   --managed-instances N     Managed Instances mode, N invocations at once per environment
   --log-dir DIR             where the log streams go (default .lambda-lifetime/logs)
@@ -181,6 +185,7 @@ const serveOptions = {
   name: { type: 'string' },
   handler: { type: 'string' },
   'code-dir': { type: 'string' },
+  'payload-format': { type: 'string' },
   memory: { type: 'string' },
   timeout: { type: 'string' },
   env: { type: 'string', multiple: true },
@@ -192,6 +197,7 @@ const serveOptions = {
   'max-lifetime': { type: 'string' },
   'init-timeout': { type: 'string' },
   'no-freeze': { type: 'boolean' },
+  'no-aws-sdk': { type: 'boolean' },
   provisioned: { type: 'string' },
   'managed-instances': { type: 'string' },
   'log-dir': { type: 'string' },
@@ -251,6 +257,7 @@ export const serveArgsToOptions = (values: ServeValues): EmulatorOptions => {
           env: envPairs(values.env),
           ...optional('memoryMb', integer(values.memory, 'memory')),
           ...optional('timeoutMs', durationFlag(values.timeout, 'timeout', MAX_FUNCTION_TIMEOUT_MS)),
+          ...optional('payloadFormat', payloadFormatFlag(values['payload-format'])),
         },
       ]
     : []
@@ -267,6 +274,7 @@ export const serveArgsToOptions = (values: ServeValues): EmulatorOptions => {
     ...optional('maxLifetimeMs', durationFlag(values['max-lifetime'], 'max-lifetime')),
     ...optional('initTimeoutMs', durationFlag(values['init-timeout'], 'init-timeout')),
     ...optional('freeze', values['no-freeze'] ? false : undefined),
+    ...optional('provideAwsSdk', values['no-aws-sdk'] ? false : undefined),
     ...optional('provisioned', integer(values.provisioned, 'provisioned')),
     ...optional('managedInstances', managed === undefined ? undefined : { maxConcurrency: managed }),
     ...optional('logDir', values['log-dir']),
@@ -282,6 +290,8 @@ const waitForStop = (signal: AbortSignal | undefined): Promise<void> =>
     }
     process.once('SIGINT', () => resolve())
     process.once('SIGTERM', () => resolve())
+    // Closing the terminal: the runtimes must not outlive it.
+    process.once('SIGHUP', () => resolve())
   })
 
 const NOTHING_TO_SERVE = `nothing to serve: give a function with --handler index.handler --code-dir DIR [--name NAME], functions in a file with --config emulator.json, or a project with --template template.yaml|cdk.out (lambda-lifetime serve --help lists every flag)`
@@ -359,7 +369,9 @@ const serve = async (args: string[], io: CliIo): Promise<number> => {
       ...(emulator.dashboardUrl ? [`Dashboard   ${emulator.dashboardUrl}   (open it in a browser)`] : []),
       `Invoke API  ${emulator.invokeUrl}   (LambdaClient endpoint; lambda-lifetime invoke ${first} --endpoint ${emulator.invokeUrl})`,
       ...(emulator.httpUrl
-        ? [`HTTP        ${emulator.httpUrl}   (open it in a browser: the functions and routes)`]
+        ? [
+            `HTTP        ${emulator.httpUrl}   (open it in a browser: the functions and routes; or curl ${emulator.httpUrl}${suggestedPath(options)})`,
+          ]
         : []),
       `Logs        ${emulator.logDir}/<function>/<log stream>.log`,
       'Press Ctrl+C to stop.',

@@ -5,10 +5,10 @@
  * caught and becomes that invocation's error: it never leaves the environment busy with nothing in
  * flight.
  */
-import { randomUUID } from 'node:crypto'
 import { type ServerResponse, validateHeaderValue } from 'node:http'
 import type { PeerVerdict } from './runtime-api.js'
-import type { InvocationOutcome } from './types.js'
+import { formatTraceHeader, traceHeaderFor } from './trace.js'
+import type { InvocationOutcome, ResponseStream } from './types.js'
 
 /** One invocation on its way through an environment. */
 export interface Invocation {
@@ -16,6 +16,13 @@ export interface Invocation {
   readonly payload: string
   readonly clientContext: string | null
   readonly tail: boolean
+  /**
+   * Called when the runtime starts a streamed response, with its content type and body as the runtime
+   * writes it; without it a streamed response is collected, as Invoke does. See types.ts.
+   */
+  readonly onResponseStream?: (stream: ResponseStream) => void
+  /** The caller's `X-Amzn-Trace-Id`, followed when well-formed. */
+  readonly traceHeader?: string | null
   settle(result: InvocationResult): void
 }
 
@@ -62,9 +69,6 @@ interface Poll {
   allowed: boolean | undefined
 }
 
-const traceIdNow = (): string =>
-  `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replaceAll('-', '').slice(0, 24)};Sampled=0`
-
 /**
  * An HTTP header carries bytes; Node writes a string header as Latin-1. The UTF-8 bytes of the text,
  * read as Latin-1, travel unchanged, as Lambda sends the client context to the runtime.
@@ -97,6 +101,10 @@ export class InvocationDispatch {
   /** The runtime is waiting for an invocation. */
   get polling(): boolean {
     return this.#polls.length > 0
+  }
+
+  queuedIds(): string[] {
+    return this.#queue.map((invocation) => invocation.requestId)
   }
 
   runningIds(): string[] {
@@ -133,6 +141,11 @@ export class InvocationDispatch {
     return this.#queue.splice(0)
   }
 
+  /** An invocation in flight, undefined when it is not (or no longer) running. */
+  running(requestId: string): Running | undefined {
+    return this.#running.get(requestId)
+  }
+
   /** Takes a finished invocation out of flight; undefined when it is not (or no longer) running. */
   take(requestId: string): Running | undefined {
     const running = this.#running.get(requestId)
@@ -167,7 +180,7 @@ export class InvocationDispatch {
       invocation,
       startedAt: performance.now() - spentMs,
       deadlineMs,
-      traceId: traceIdNow(),
+      traceId: formatTraceHeader(traceHeaderFor(invocation.traceHeader)),
       timer: enforceTimeout
         ? setTimeout(() => this.#hooks.timedOut(invocation.requestId), timeoutMs - spentMs)
         : undefined,

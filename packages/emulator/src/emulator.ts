@@ -18,6 +18,7 @@ import {
   resolveFunction,
   resolveLogDir,
 } from './options.js'
+import { sweepOrphans } from './orphans.js'
 import { FunctionPool, type PoolContext } from './pool.js'
 import { createRouter } from './project/routes.js'
 import { describeTmp, privateTmpAvailable } from './sandbox.js'
@@ -179,6 +180,8 @@ class LambdaEmulator implements Emulator {
 
   async start(): Promise<void> {
     const host = this.#options.host ?? '127.0.0.1'
+    // Runtimes an emulator killed without warning left behind (frozen, under PID 1) end now.
+    sweepOrphans()
     await this.#startCredentials()
     // Runtime processes live in their own process groups: if this process exits without stop(), kill them.
     process.on('exit', this.#killAll)
@@ -200,7 +203,8 @@ class LambdaEmulator implements Emulator {
         ...(this.#options.apiRoutes === undefined ? {} : { router: createRouter(this.#options.apiRoutes) }),
         functionNames: names,
         invokeUrl: this.invokeUrl,
-        invokeRaw: (name, payload) => this.invokeRaw(name, payload),
+        invokeRaw: (name, payload, invokeOptions) => this.invokeRaw(name, payload, invokeOptions),
+        payloadFormat: (name) => this.#pools.get(name)?.fn.payloadFormat ?? '2.0',
       })
       this.#httpServer = createGuardedServer(route, sendHttpError)
       this.httpUrl = await listen(this.#httpServer, httpPort, host)
@@ -331,7 +335,14 @@ class LambdaEmulator implements Emulator {
         this.#finishEvent(requestId)
       }
       try {
-        pool.enqueue({ requestId, payload, clientContext, tail: false, settle })
+        pool.enqueue({
+          requestId,
+          payload,
+          clientContext,
+          tail: false,
+          traceHeader: options.traceHeader,
+          settle,
+        })
       } catch (error) {
         this.#finishEvent(requestId)
         throw error
@@ -351,7 +362,15 @@ class LambdaEmulator implements Emulator {
         })
       }
       try {
-        pool.invoke({ requestId, payload, clientContext, tail: options.tail === true, settle })
+        pool.invoke({
+          requestId,
+          payload,
+          clientContext,
+          tail: options.tail === true,
+          traceHeader: options.traceHeader,
+          onResponseStream: options.onResponseStream,
+          settle,
+        })
       } catch (error) {
         reject(error)
       }

@@ -6,7 +6,7 @@
  * the runtime finds around it (sandbox.ts).
  */
 import { mkdirSync } from 'node:fs'
-import type { Server, ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
 import { type Invocation, InvocationDispatch, type InvocationResult, type Running } from './dispatch.js'
@@ -17,9 +17,17 @@ import type { ResolvedFunction } from './options.js'
 import { type InitAttempt, NEXT, type Phase, type Runtime } from './phase.js'
 import { PlatformLog, seconds } from './platform-log.js'
 import { clientSocketInode, holdsSocket, procAvailable } from './process-tree.js'
+import { receiveStream } from './response-stream.js'
 import { type PeerVerdict, sendJson, startRuntimeApi } from './runtime-api.js'
 import { RuntimeProcess } from './runtime-process.js'
-import { privateTmpAvailable, removeTmpDir, runtimeEnv, tmpDirOf, withPrivateTmp } from './sandbox.js'
+import {
+  privateTmpAvailable,
+  removeTmpDir,
+  runtimeArgs,
+  runtimeEnv,
+  tmpDirOf,
+  withPrivateTmp,
+} from './sandbox.js'
 import type {
   EmulatorEvent,
   EmulatorInitType,
@@ -163,6 +171,7 @@ export class Environment {
     const { server, port } = await startRuntimeApi({
       next: (response, peer) => this.#onNext(response, peer),
       result: (requestId, body, errorType, response) => this.#onResult(requestId, body, errorType, response),
+      stream: (requestId, request, response) => this.#onStream(requestId, request, response),
       initError: (body, response) => this.#onInitError(body, response),
       registerExtension: (name, events, response) => {
         const phase = this.#phase
@@ -304,9 +313,10 @@ export class Environment {
     )
     const privateTmp = this.fn.privateTmp && privateTmpAvailable()
     if (privateTmp) env.TMPDIR = '/tmp'
+    const args = runtimeArgs(this.fn, this.#context.runtimeClient)
     const run = privateTmp
-      ? withPrivateTmp(process.execPath, [this.#context.runtimeClient, this.fn.handler], this.tmpDir)
-      : { command: process.execPath, args: [this.#context.runtimeClient, this.fn.handler] }
+      ? withPrivateTmp(process.execPath, args, this.tmpDir)
+      : { command: process.execPath, args }
     const runtime: Runtime = {
       output,
       extensions: new ExtensionRegistry(this.#registration()),
@@ -491,6 +501,31 @@ export class Environment {
     this.#finish(requestId, payload, errorType === null ? 'success' : 'error')
   }
 
+  /**
+   * A streamed response: passed on to a caller that takes streams while the runtime writes it, else
+   * collected as a buffered one (6 MB). Answered once the runtime finished it.
+   */
+  #onStream(requestId: string, request: IncomingMessage, response: ServerResponse): void {
+    const running = this.#dispatch.running(requestId)
+    if (running === undefined) {
+      request.resume()
+      sendJson(response, 400, {
+        errorType: 'InvalidRequestID',
+        errorMessage: `unknown request id ${requestId}`,
+      })
+      return
+    }
+    void receiveStream(request, running.invocation.onResponseStream, MAX_RESPONSE_BYTES).then((received) => {
+      if (!response.destroyed) sendJson(response, 202, { status: 'OK' })
+      if (received.errorType === null) {
+        this.#finish(requestId, received.body.toString('utf8'), 'success')
+        return
+      }
+      const payload = received.errorBody ?? errorPayload(received.errorType, '')
+      this.#finish(requestId, payload, 'error')
+    })
+  }
+
   /** Ends an invocation in flight: END and REPORT, the caller's answer, then the environment's next step. */
   #finish(requestId: string, payload: string, outcome: InvocationOutcome, errorType?: string): void {
     const running = this.#dispatch.take(requestId)
@@ -528,6 +563,7 @@ export class Environment {
         requestId,
         durationMs,
         outcome,
+        ...(outcome === 'success' ? {} : { error: describeError(payload) }),
       })
       this.#settle()
     })
@@ -629,6 +665,8 @@ export class Environment {
     })
     if (this.#dispatch.queued > 0 && !phase.init.suppressed) {
       this.#spawnRuntime(true, phase.retiring)
+      // After its INIT_START line; its output comes through the pipes later.
+      this.#log.captureInit(this.#dispatch.queuedIds())
       return
     }
     this.#failPending({
@@ -718,6 +756,16 @@ export class Environment {
     this.#enter({ name: 'stopped', reason })
     this.#context.emit({ type: 'environment.stopped', at: Date.now(), environment: this.info() })
     this.#context.stopped()
+  }
+}
+
+/** `errorType: errorMessage` of an error payload, for people (the serve view); its start when it is not JSON. */
+const describeError = (payload: string): string => {
+  try {
+    const error = JSON.parse(payload) as { errorType?: unknown; errorMessage?: unknown }
+    return `${String(error.errorType ?? 'Error')}: ${String(error.errorMessage ?? '')}`.slice(0, 300)
+  } catch {
+    return payload.slice(0, 300)
   }
 }
 

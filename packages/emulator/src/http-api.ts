@@ -12,10 +12,12 @@ import {
 } from 'node:http'
 import { isRecord } from '@lambda-lifetime/commons'
 import { InvokeApiError, reasonOf } from './errors.js'
+import { functionUrlInvocation } from './function-url.js'
 import { leaveBodyUnread, readBody, requestTarget } from './http-server.js'
 import { MAX_SYNC_PAYLOAD_BYTES } from './invoke-api.js'
 import type { Router } from './project/routes.js'
-import type { InvokeResult } from './types.js'
+import { fromRestApiResult, toProxyRestApiEvent } from './rest-api.js'
+import type { InvokeOptions, InvokeResult } from './types.js'
 
 /** The request parts the event is made of. */
 export interface HttpRequestParts {
@@ -173,7 +175,14 @@ export const toRestApiEvent = (request: HttpRequestParts, route: MatchedRoute): 
     headers[name] = values.at(-1) as string
     multiValueHeaders[name] = values
   }
-  const query = queryParameters(url.searchParams)
+  const multiQuery = multiValueQuery(url.searchParams)
+  // A REST API keeps the last value of a repeated parameter (an HTTP API joins them with commas).
+  const query =
+    multiQuery === null
+      ? null
+      : Object.fromEntries(
+          Object.entries(multiQuery).map(([name, values]) => [name, values.at(-1) as string]),
+        )
   const textual = TEXT_TYPES.test(String(request.headers['content-type'] ?? 'text/plain'))
   const hasParameters = Object.keys(route.pathParameters).length > 0
   return {
@@ -182,8 +191,8 @@ export const toRestApiEvent = (request: HttpRequestParts, route: MatchedRoute): 
     httpMethod: request.method,
     headers,
     multiValueHeaders,
-    queryStringParameters: query ?? null,
-    multiValueQueryStringParameters: multiValueQuery(url.searchParams),
+    queryStringParameters: query,
+    multiValueQueryStringParameters: multiQuery,
     pathParameters: hasParameters ? { ...route.pathParameters } : null,
     stageVariables: null,
     requestContext: {
@@ -350,7 +359,9 @@ export interface HttpBackend {
   readonly router?: Router
   /** HTTP API's integration timeout: 30 s, which the invocation does not stop. */
   readonly integrationTimeoutMs?: number
-  invokeRaw(functionName: string, payload: string): Promise<InvokeResult>
+  invokeRaw(functionName: string, payload: string, options?: InvokeOptions): Promise<InvokeResult>
+  /** The function's payload format: `1.0` gets REST API events. Default `2.0`. */
+  payloadFormat?(functionName: string): '1.0' | '2.0'
 }
 
 /** HTTP API's limit on waiting for a Lambda integration. */
@@ -472,19 +483,21 @@ const routeRequest = (
   backend: HttpBackend,
   parts: HttpRequestParts,
   pathname: string,
-): { functionName: string; event: Record<string, unknown> } | { answer: HttpAnswer } => {
+): { functionName: string; event: Record<string, unknown>; rest: boolean } | { answer: HttpAnswer } => {
   if (backend.router === undefined) {
     const functionName = routeFunction(pathname, backend.routes, backend.functionName)
-    return { functionName, event: toHttpApiEvent(parts) }
+    // A function marked as REST (payload 1.0) without routes sits behind a `/{proxy+}` resource.
+    const rest = backend.payloadFormat?.(functionName) === '1.0'
+    return { functionName, event: rest ? toProxyRestApiEvent(parts) : toHttpApiEvent(parts), rest }
   }
   const match = backend.router.match(parts.method, pathname)
   if (!match.matched) {
     const { statusCode, headers, body } = match.response
     return { answer: { statusCode, headers: { ...headers }, body: Buffer.from(body) } }
   }
-  const event =
-    match.route.payloadFormat === '1.0' ? toRestApiEvent(parts, match) : toRoutedHttpApiEvent(parts, match)
-  return { functionName: match.route.functionName, event }
+  const rest = match.route.payloadFormat === '1.0'
+  const event = rest ? toRestApiEvent(parts, match) : toRoutedHttpApiEvent(parts, match)
+  return { functionName: match.route.functionName, event, rest }
 }
 
 /**
@@ -525,17 +538,26 @@ export const httpFrontDoorRoute =
       missed = 'answer' in routed
       if ('answer' in routed) answer = routed.answer
       else {
-        const invocation = backend.invokeRaw(routed.functionName, JSON.stringify(routed.event))
+        const functionUrl = functionUrlInvocation(request, response)
+        const invocation = backend.invokeRaw(
+          routed.functionName,
+          JSON.stringify(routed.event),
+          functionUrl.options,
+        )
         const timeout = new Promise<null>((resolve) => {
           timer = setTimeout(resolve, backend.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS, null)
         })
         // Past the integration timeout the caller gets its answer; the invocation runs on, as on AWS.
         invocation.catch(() => {})
         const result = await Promise.race([invocation, timeout])
+        if (result !== null && (await functionUrl.served())) return
+        const failed = result?.functionError !== undefined
         answer =
           result === null
             ? HTTP_ERRORS.integrationTimeout
-            : fromHttpApiResult(result.payload, result.functionError !== undefined)
+            : routed.rest
+              ? fromRestApiResult(result.payload, failed)
+              : fromHttpApiResult(result.payload, failed)
       }
     } catch (error) {
       answer = lambdaRefusal(error)

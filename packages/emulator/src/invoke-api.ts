@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isRecord } from '@lambda-lifetime/commons'
 import { InvokeApiError, reasonOf } from './errors.js'
+import { answerWithResponseStream } from './event-stream.js'
 import { leaveBodyUnread, readBody, requestTarget } from './http-server.js'
 import type { EnvironmentInfo, InvokeOptions, InvokeResult } from './types.js'
 
@@ -34,6 +35,8 @@ export interface FunctionReference {
 }
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/
+/** InvokeWithResponseStream's path. */
+const STREAM_PATH = /^\/2021-11-15\/functions\/([^/]+)\/response-streaming-invocations$/
 const NAME = '[A-Za-z0-9_.-]{1,140}'
 const QUALIFIER = '\\$LATEST|[A-Za-z0-9_-]{1,128}'
 const FULL_ARN = new RegExp(
@@ -293,7 +296,8 @@ export const invokeApiRoute =
         `The request target is not a valid URL: ${request.url}`,
       )
     }
-    const match = INVOKE_PATH.exec(target.pathname)
+    const streamMatch = STREAM_PATH.exec(target.pathname)
+    const match = INVOKE_PATH.exec(target.pathname) ?? streamMatch
     if (request.method !== 'POST' || !match) {
       leaveBodyUnread(request, response)
       if (request.method === 'GET' && target.pathname === '/_lambda-lifetime/environments') {
@@ -309,7 +313,7 @@ export const invokeApiRoute =
     }
     const type = oneHeader(request, 'x-amz-invocation-type', 'RequestResponse')
     const logType = oneHeader(request, 'x-amz-log-type', 'None')
-    if (!INVOCATION_TYPES.includes(type as InvocationType))
+    if (!INVOCATION_TYPES.includes(type as InvocationType) || (streamMatch !== null && type === 'Event'))
       throw new InvokeApiError('InvalidParameterValueException', 400, `Unsupported invocation type: ${type}`)
     if (logType !== 'None' && logType !== 'Tail')
       throw new InvokeApiError('InvalidParameterValueException', 400, `Unsupported log type: ${logType}`)
@@ -340,10 +344,19 @@ export const invokeApiRoute =
       })
       return
     }
-    const result = await backend.invokeRaw(functionName, payload, {
+    const options: InvokeOptions = {
       type: type as 'RequestResponse' | 'Event',
       tail: logType === 'Tail',
+      ...(typeof request.headers['x-amzn-trace-id'] === 'string'
+        ? { traceHeader: request.headers['x-amzn-trace-id'] }
+        : {}),
       ...(type === 'Event' || clientContext === undefined ? {} : { clientContext }),
-    })
-    answerInvocation(response, result)
+    }
+    if (streamMatch !== null) {
+      await answerWithResponseStream(response, (streaming) =>
+        backend.invokeRaw(functionName, payload, { ...options, ...streaming }),
+      )
+      return
+    }
+    answerInvocation(response, await backend.invokeRaw(functionName, payload, options))
   }

@@ -101,9 +101,12 @@ export class LogStream {
     }
   }
 
-  /** Starts collecting the text of one invocation; `onlyMatching` keeps only lines naming it (concurrent runtimes). */
+  /**
+   * Starts collecting the text of one invocation; `onlyMatching` keeps only lines naming it (concurrent
+   * runtimes). A capture already running (from an init retried inside the invocation) goes on.
+   */
   capture(requestId: string, onlyMatching: boolean): void {
-    this.#captures.set(requestId, { text: '', onlyMatching })
+    if (!this.#captures.has(requestId)) this.#captures.set(requestId, { text: '', onlyMatching })
   }
 
   /** Stops collecting and returns the last 4 KB, base64, as Lambda's `X-Amz-Log-Result`. */

@@ -26,11 +26,13 @@ export interface ResolvedFunction {
   readonly env: Readonly<Record<string, string>>
   readonly memoryMb: number
   readonly timeoutMs: number
+  readonly payloadFormat: '1.0' | '2.0'
   /** Reserved concurrency (`ReservedConcurrentExecutions`), null when the function has none. */
   readonly concurrency: number | null
   readonly idleTimeoutMs: number
   readonly maxLifetimeMs: number
   readonly freeze: boolean
+  readonly provideAwsSdk: boolean
   readonly provisioned: number
   readonly managedInstances: Required<ManagedInstancesOptions> | null
   readonly initTimeoutMs: number
@@ -62,6 +64,7 @@ export const RULE_DEFAULTS = {
   idleTimeoutMs: 300_000,
   maxLifetimeMs: 7_200_000,
   freeze: true,
+  provideAwsSdk: true,
   provisioned: 0,
   managedInstances: false,
   initTimeoutMs: 10_000,
@@ -97,6 +100,7 @@ const LIFETIME_SCHEMA: OptionSchema = {
   idleTimeoutMs: rules.duration({ min: 1 }),
   maxLifetimeMs: rules.duration({ min: 1 }),
   freeze: rules.boolean(),
+  provideAwsSdk: rules.boolean(),
   provisioned: rules.number({ min: 0, integer: true }),
   managedInstances: managedRule,
   initTimeoutMs: rules.duration({ min: 1 }),
@@ -119,6 +123,7 @@ const FUNCTION_SCHEMA: OptionSchema = {
   timeoutMs: functionTimeoutRule,
   asyncInvoke: asyncInvokeRule,
   loggingConfig: loggingConfigRule,
+  payloadFormat: rules.oneOf(['1.0', '2.0']),
 }
 
 const functionRule = rules.objectOf(FUNCTION_SCHEMA, { required: ['name', 'handler', 'codeDir'] })
@@ -251,10 +256,12 @@ export const resolveFunction = (options: EmulatorOptions, fn: FunctionConfig): R
     env: fn.env ?? {},
     memoryMb: fn.memoryMb ?? 128,
     timeoutMs: fn.timeoutMs ?? 3_000,
+    payloadFormat: fn.payloadFormat ?? '2.0',
     concurrency: lifetime.concurrency ?? null,
     idleTimeoutMs: lifetime.idleTimeoutMs,
     maxLifetimeMs: lifetime.maxLifetimeMs,
     freeze: lifetime.freeze,
+    provideAwsSdk: lifetime.provideAwsSdk,
     provisioned: lifetime.provisioned,
     managedInstances: resolveManaged(lifetime.managedInstances),
     initTimeoutMs: lifetime.initTimeoutMs,

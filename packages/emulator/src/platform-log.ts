@@ -120,6 +120,14 @@ export class PlatformLog {
     this.#platform(`RequestId: ${requestId} Error: Runtime exited with error: ${status}\nRuntime.ExitError\n`)
   }
 
+  /**
+   * An init retried inside waiting invocations (a suppressed init) is part of them: its output goes
+   * into their tails, as Lambda returns the init error in `X-Amz-Log-Result`.
+   */
+  captureInit(requestIds: readonly string[]): void {
+    for (const requestId of requestIds) this.#stream.capture(requestId, false)
+  }
+
   timedOut(requestId: string, timeoutMs: number): void {
     this.#platform(
       `${new Date().toISOString()} ${requestId} Task timed out after ${seconds(timeoutMs)} seconds\n`,

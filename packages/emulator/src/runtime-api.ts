@@ -22,6 +22,11 @@ export interface RuntimeApiHandlers {
    */
   next(response: ServerResponse, peer: PeerVerdict): void
   result(requestId: string, body: Buffer, errorType: string | null, response: ServerResponse): void
+  /**
+   * A streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`): the body is read as it
+   * comes, and a late failure arrives in its trailers. The environment answers `response`.
+   */
+  stream(requestId: string, request: IncomingMessage, response: ServerResponse): void
   initError(body: Buffer, response: ServerResponse): void
   registerExtension(name: string, events: readonly string[], response: ServerResponse): void
   nextExtensionEvent(extensionId: string, response: ServerResponse): void
@@ -95,9 +100,15 @@ const route = async (
     request.resume()
     return refuse(response)
   }
-  const body = await readBody(request)
   // A request from an http.Server always has its url.
   const path = request.url as string
+  const streamed = request.method === 'POST' ? RESULT.exec(path) : null
+  const streaming = request.headers['lambda-runtime-function-response-mode'] === 'streaming'
+  if (streaming && streamed?.[2] === 'response') {
+    const requestId = decodePathPart(streamed[1] as string)
+    if (requestId !== null) return handlers.stream(requestId, request, response)
+  }
+  const body = await readBody(request)
   if (request.method === 'GET' && path === '/2018-06-01/runtime/invocation/next') {
     // Not held by the check: the environment sees the runtime waiting at once, and hands nothing over
     // before the check said yes.

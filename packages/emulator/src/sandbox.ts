@@ -5,13 +5,51 @@ import { spawnSync } from 'node:child_process'
 import { rmdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { isRecord, type Rule, rules } from '@lambda-lifetime/commons'
 import type { ResolvedFunction } from './options.js'
+import { OWNER_VARIABLE, ownerMark } from './orphans.js'
 import type { EmulatorInitType } from './types.js'
 
 /** The /tmp of an environment: `$TMPDIR/lambda-lifetime/<function>/<environment>`. */
 export const tmpDirOf = (functionName: string, environmentId: string): string =>
   join(tmpdir(), 'lambda-lifetime', functionName, environmentId.slice(-32))
+
+/** Major version of the Node.js that runs the runtimes (the emulator's own). */
+export const runtimeNodeMajor = (): number => Number(process.versions.node.split('.')[0])
+
+/** The module that runs callback-style handlers on Node 22 (see runtime/callback-handler.mjs). */
+const CALLBACK_HANDLER = fileURLToPath(new URL('../runtime/callback-handler.mjs', import.meta.url))
+
+/**
+ * `_HANDLER` for the runtime client. Lambda's nodejs22.x runs callback-style handlers, which
+ * aws-lambda-ric 4.x refuses: on Node 22 outside Managed Instances the client loads an adapter that
+ * loads the function's handler (named in `_LAMBDA_LIFETIME_HANDLER`, restored to `_HANDLER` before
+ * the function's code runs). Node 24 and Managed Instances keep the client's own rule and words.
+ */
+export const handlerEnv = (fn: ResolvedFunction, major = runtimeNodeMajor()): Record<string, string> =>
+  major === 22 && fn.managedInstances === null
+    ? { _HANDLER: CALLBACK_HANDLER.replace(/\.mjs$/, '.handler'), _LAMBDA_LIFETIME_HANDLER: fn.handler }
+    : { _HANDLER: fn.handler }
+
+/** The module that lets functions import the AWS SDK they do not ship (see runtime/aws-sdk.mjs). */
+const AWS_SDK_HOOK = new URL('../runtime/aws-sdk.mjs', import.meta.url)
+
+/**
+ * The Node.js arguments of a runtime process: the runtime client, and before it, unless turned off,
+ * the hook that provides the AWS SDK for JavaScript v3 as Lambda's Node.js runtimes do. The SDK
+ * comes from the node_modules above this module (the copy installed with the emulator).
+ *
+ * @example
+ * ```ts
+ * runtimeArgs(fn, findRuntimeClient()) // ['--import', 'file:///…/runtime/aws-sdk.mjs?from=…', '/…/aws-lambda-ric/index.mjs', 'index.handler']
+ * ```
+ */
+export const runtimeArgs = (fn: ResolvedFunction, runtimeClient: string): string[] => {
+  const hook = new URL(AWS_SDK_HOOK)
+  hook.searchParams.set('from', import.meta.url)
+  return [...(fn.provideAwsSdk ? ['--import', hook.href] : []), runtimeClient, fn.handler]
+}
 
 /**
  * The keys Lambda sets and refuses to let a function set (the developer guide's "reserved
@@ -95,7 +133,7 @@ export const runtimeEnv = (
   const runtimeDir = dirname(runtimeClient)
   const nodeBin = dirname(process.execPath)
   const managed = fn.managedInstances
-  const major = process.versions.node.split('.')[0]
+  const major = runtimeNodeMajor()
   return {
     LANG: 'en_US.UTF-8',
     PATH: `${nodeBin}:/usr/local/bin:/usr/bin/:/bin:/opt/bin`,
@@ -121,7 +159,9 @@ export const runtimeEnv = (
     AWS_LAMBDA_RUNTIME_API: runtimeApi,
     LAMBDA_TASK_ROOT: fn.codeDir,
     LAMBDA_RUNTIME_DIR: runtimeDir,
-    _HANDLER: fn.handler,
+    ...handlerEnv(fn),
+    // Marks the process as this emulator's, so the next emulator can end it if this one is killed.
+    [OWNER_VARIABLE]: ownerMark(),
     TMPDIR: tmpDir,
     TZ: ':UTC',
     ...(managed

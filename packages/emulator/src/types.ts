@@ -33,6 +33,11 @@ export interface LifetimeRules {
   readonly maxLifetimeMs?: number
   /** Freeze (SIGSTOP) the runtime between invocations. Default true. */
   readonly freeze?: boolean
+  /**
+   * Let the function import or require the AWS SDK for JavaScript v3 (`@aws-sdk/*`, `@smithy/*`) without
+   * shipping it, as Lambda's Node.js runtimes do; the copy installed with the emulator is used. Default true.
+   */
+  readonly provideAwsSdk?: boolean
   /** Environments initialized ahead with `AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency`. Default 0. */
   readonly provisioned?: number
   /** Run in Managed Instances mode; `true` takes the defaults. Default false. */
@@ -61,6 +66,11 @@ export interface FunctionConfig extends LifetimeRules {
   readonly memoryMb?: number
   /** Function timeout. Default 3000. */
   readonly timeoutMs?: number
+  /**
+   * The event the HTTP front door sends: `'2.0'` an HTTP API event, `'1.0'` a REST API (Lambda proxy)
+   * event (`httpMethod`, `multiValueHeaders`…), whose function errors answer 502. Default `'2.0'`.
+   */
+  readonly payloadFormat?: '1.0' | '2.0'
 }
 
 /** Options of `startEmulator`. */
@@ -208,6 +218,8 @@ export type EmulatorEvent =
       readonly answer?: InvocationAnswer
       /** The `statusCode` of an HTTP-shaped answer (`{ statusCode, … }`), if the function gave one. */
       readonly statusCode?: number
+      /** `errorType: errorMessage` of a failed invocation, as the caller got it. */
+      readonly error?: string
     }
   | {
       readonly type: 'invocation.throttle'
@@ -251,6 +263,25 @@ export interface InvokeOptions {
   readonly tail?: boolean
   /** Client context object, passed as `Lambda-Runtime-Client-Context`. */
   readonly clientContext?: unknown
+  /**
+   * Called as soon as the function starts a streamed response, to pass it on while it is written
+   * (the HTTP front door serves it as a Function URL does); the result's payload is then empty.
+   * Default: a streamed response is collected into the payload, as Invoke does.
+   */
+  readonly onResponseStream?: (stream: ResponseStream) => void
+  /** The caller's `X-Amzn-Trace-Id`: its Root and Sampled are kept, the Parent is new. Default: a new trace. */
+  readonly traceHeader?: string
+}
+
+/**
+ * A response the function streams (`awslambda.streamifyResponse`): its content type
+ * (`application/vnd.awslambda.http-integration-response` when it starts with a JSON prelude and eight
+ * NUL bytes, as `awslambda.HttpResponseStream.from` writes) and its bytes as the runtime writes them.
+ * The body ends with an error when the function failed mid-stream or passed the size limit.
+ */
+export interface ResponseStream {
+  readonly contentType: string
+  readonly body: import('node:stream').Readable
 }
 
 /** The result of one invocation, shaped like the Invoke API's answer. */

@@ -93,7 +93,8 @@ export const describeEvent = (event: EmulatorEvent): string | null => {
       const answer = ANSWER_WORDS[event.answer ?? (event.outcome === 'success' ? 'success' : 'error')]
       const status = event.statusCode === undefined ? '' : ` ${event.statusCode}`
       const outcome = event.outcome === 'success' ? '' : ` (${event.outcome})`
-      return `${env}invocation ${event.environment.invocations}: ${answer}${status}${outcome} in ${Math.round(event.durationMs)} ms`
+      const error = event.error === undefined ? '' : `: ${event.error}`
+      return `${env}invocation ${event.environment.invocations}: ${answer}${status}${outcome} in ${Math.round(event.durationMs)} ms${error}`
     }
     case 'invocation.throttle':
       return `${event.functionName} throttled (429 TooManyRequestsException${event.reason ? `, ${event.reason}` : ''})${event.message ? `: ${event.message}` : ''}`

@@ -11,6 +11,10 @@ let api: string
 const handlers: RuntimeApiHandlers = {
   next: (response) => sendJson(response, 200, {}),
   result: (_requestId, _body, _errorType, response) => sendJson(response, 202, {}),
+  stream: (_requestId, request, response) => {
+    request.resume()
+    request.on('end', () => sendJson(response, 202, {}))
+  },
   initError: (_body, response) => sendJson(response, 202, {}),
   registerExtension: (name, events, response) => {
     registered.push({ name, events })

@@ -1,0 +1,69 @@
+/**
+ * Runtimes must not outlive the emulator. Each runtime process carries the emulator's identity in its
+ * environment (`_LAMBDA_LIFETIME_OWNER=<pid>@<start time>`), inherited by everything it starts. An
+ * emulator that ended without stopping them (SIGKILL, a crash) leaves them frozen under PID 1; the
+ * next emulator's start finds every process whose owner is gone and kills it.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { isAlive, procAvailable, startTime } from './process-tree.js'
+
+/** The variable that names the emulator a runtime belongs to. */
+export const OWNER_VARIABLE = '_LAMBDA_LIFETIME_OWNER'
+
+let ownMark: string | undefined
+
+/**
+ * This emulator's identity: pid and start time (pids are reused, the pair is not).
+ *
+ * @example
+ * ```ts
+ * ownerMark() // '4242@1234567'
+ * ```
+ */
+export const ownerMark = (): string => {
+  ownMark ??= `${process.pid}@${startTime(process.pid) ?? 'unknown'}`
+  return ownMark
+}
+
+const ownerGone = (mark: string): boolean => {
+  const [pid, started] = mark.split('@')
+  const owner = Number(pid)
+  return !Number.isInteger(owner) || owner <= 0 || !isAlive(owner) || startTime(owner) !== started
+}
+
+const ownerOf = (pid: string): string | null => {
+  try {
+    const entry = readFileSync(`/proc/${pid}/environ`, 'latin1')
+      .split('\0')
+      .find((variable) => variable.startsWith(`${OWNER_VARIABLE}=`))
+    return entry === undefined ? null : entry.slice(OWNER_VARIABLE.length + 1)
+  } catch {
+    return null // Gone, or another user's.
+  }
+}
+
+/**
+ * Kills (SIGKILL, which also ends a stopped process) every process left by an emulator that is gone;
+ * returns their pids. Without /proc there is nothing to read: none.
+ *
+ * @example
+ * ```ts
+ * sweepOrphans() // [31337, 31338]
+ * ```
+ */
+export const sweepOrphans = (): number[] => {
+  if (!procAvailable()) return []
+  const killed: number[] = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue
+    const owner = ownerOf(name)
+    if (owner === null || !ownerGone(owner)) continue
+    try {
+      process.kill(Number(name), 'SIGKILL')
+      killed.push(Number(name))
+    } catch {
+      // It exited meanwhile.
+    }
+  }
+  return killed
+}
