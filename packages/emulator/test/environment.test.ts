@@ -240,7 +240,8 @@ describe('retirement and failed inits', () => {
     })
     const tail = Buffer.from(result.logResult ?? '', 'base64').toString()
     expect(tail).toMatch(
-      /^START RequestId: doomed Version: \$LATEST\nEND RequestId: doomed\nREPORT RequestId: doomed\t/,
+      // The failed init's INIT_REPORT comes first: the tail holds the invocation's part of the stream.
+      /^INIT_REPORT Init Duration: [^\n]*Phase: invoke\tStatus: error[^\n]*\nSTART RequestId: doomed Version: \$LATEST\nEND RequestId: doomed\nREPORT RequestId: doomed\t/,
     )
     expect(tail).toContain('Status: error\tError Type: Runtime.ExitError')
     const failures = events.flatMap((event) =>
