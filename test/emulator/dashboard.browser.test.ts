@@ -53,7 +53,7 @@ describe('the dashboard in headless Chromium', () => {
           const first = await invoke('hello', {})
           const seenFrom = Date.now()
           const id = emulator.environments('hello')[0]?.id as string
-          await rowOf(page, 'hello', id).waitFor({ timeout: 1_000 })
+          // One wait for the row with its count: two waits in a row would each take their polling delay.
           await rowOf(page, 'hello', id)
             .locator(':nth-child(4)')
             .filter({ hasText: /^1$/ })

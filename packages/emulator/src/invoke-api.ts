@@ -282,6 +282,29 @@ export const sendInvokeError = (response: ServerResponse, error: unknown): void 
 }
 
 /**
+ * A request a web page made: browsers send `Origin` with every POST, the AWS SDK and curl never do. A
+ * page of another site must not invoke the developer's local functions (a blind cross-site POST needs
+ * no CORS answer to reach the server), so only the emulator's own origin may.
+ */
+const refuseOtherOrigins = (request: IncomingMessage): void => {
+  const origin = request.headers.origin
+  if (origin === undefined) return
+  const host = request.headers.host
+  let originHost: string | null
+  try {
+    originHost = new URL(origin).host
+  } catch {
+    originHost = null
+  }
+  if (originHost !== null && originHost === host) return
+  throw new InvokeApiError(
+    'AccessDeniedException',
+    403,
+    `A web page at ${String(origin).slice(0, 100)} may not call the local Invoke API (requests from the AWS SDK or curl carry no Origin)`,
+  )
+}
+
+/**
  * The Invoke API route (plus `GET /_lambda-lifetime/environments`); failures are thrown as
  * InvokeApiError for `serveRoute` to answer with `sendInvokeError`.
  */
@@ -311,6 +334,7 @@ export const invokeApiRoute =
         `Unknown operation ${request.method} ${target.pathname}`,
       )
     }
+    refuseOtherOrigins(request)
     const type = oneHeader(request, 'x-amz-invocation-type', 'RequestResponse')
     const logType = oneHeader(request, 'x-amz-log-type', 'None')
     if (!INVOCATION_TYPES.includes(type as InvocationType) || (streamMatch !== null && type === 'Event'))

@@ -273,6 +273,24 @@ describe('Invoke API', () => {
     expect(await response.json()).toMatchObject({ message: `Function not found: ${arn}` })
   })
 
+  test('a web page of another site cannot invoke; the emulator’s own origin and clients without Origin can', async () => {
+    // Act: what a blind cross-site form post or fetch from a page at another origin sends
+    const crossSite = await invoke(
+      { answer: 'stolen' },
+      { origin: 'https://evil.example', 'content-type': 'text/plain' },
+    )
+    const opaque = await invoke({ answer: 'stolen' }, { origin: 'null' })
+    const sameOrigin = await invoke({ answer: 'own' }, { origin: new URL(emulator.invokeUrl).origin })
+
+    // Assess
+    expect(crossSite.status).toBe(403)
+    expect(crossSite.headers.get('x-amzn-errortype')).toBe('AccessDeniedException')
+    expect(await crossSite.json()).toMatchObject({ message: expect.stringContaining('https://evil.example') })
+    expect(opaque.status).toBe(403)
+    expect(await sameOrigin.json()).toBe('own')
+    await expectStillServing()
+  })
+
   test('$LATEST runs by query and by name; a qualifier in both that differs is a 400', async () => {
     // Act
     const byQuery = await invoke({ answer: 1 }, {}, 'function', '?Qualifier=%24LATEST')
