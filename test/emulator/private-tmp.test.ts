@@ -1,4 +1,4 @@
-/** /tmp per environment where the machine allows (a mount namespace), said in the terminal. */
+/** What the terminal says about the sandbox: /tmp per environment where the machine allows (a mount namespace), and the freeze when it is off. */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from '@jest/globals'
@@ -40,5 +40,17 @@ describe('/tmp', () => {
       expect(notices(events)).toContainEqual(
         expect.stringMatching(/^\/tmp: shared with the host; each environment has its own TMPDIR/),
       )
+    }))
+})
+
+describe('freeze', () => {
+  test('with freeze off, the terminal says the runtimes keep running, unlike on Lambda (issue 14)', () =>
+    withEmulator([fn('tmp', 'env.handler')], { freeze: false }, async ({ events }) => {
+      expect(notices(events)).toContainEqual(expect.stringMatching(/^freeze: off: runtimes keep running/))
+    }))
+
+  test('by default nothing is said about the freeze: it is Lambda’s behaviour', () =>
+    withEmulator([fn('tmp', 'env.handler')], {}, async ({ events }) => {
+      expect(notices(events).some((message) => message?.startsWith('freeze'))).toBe(false)
     }))
 })

@@ -259,6 +259,11 @@ class LambdaEmulator implements Emulator {
     )
     notice(describeCredentials(option))
     notice(describeTmp(this.#options.privateTmp === true, privateTmpAvailable()))
+    if (this.#options.freeze === false) {
+      notice(
+        'freeze: off: runtimes keep running between invocations (on Lambda, timers and sockets wait frozen)',
+      )
+    }
   }
 
   #emit(event: EmulatorEvent): void {

@@ -75,6 +75,23 @@ const describeDestination = (event: { destination: string | null; error?: string
       ? `record sent to ${event.destination}`
       : `not delivered to ${event.destination}: ${event.error}`
 
+/**
+ * A thaw worth a line: frozen for a second or more. Shorter freezes happen between every two requests
+ * of a busy function and would double the output; long ones are where connections die.
+ */
+const THAW_WORTH_A_LINE_MS = 1_000
+
+const describeThaw = (
+  event: Extract<EmulatorEvent, { type: 'environment.thaw' }>,
+  env: string,
+): string | null => {
+  const since = event.environment.lastInvocationEndAt
+  if (since === null) return null
+  const frozenMs = event.at - since
+  if (frozenMs < THAW_WORTH_A_LINE_MS) return null
+  return `${env}thawed after ${(frozenMs / 1000).toFixed(frozenMs < 10_000 ? 1 : 0)} s frozen`
+}
+
 export const describeEvent = (event: EmulatorEvent): string | null => {
   const env =
     'environment' in event ? `${event.environment.functionName} env ${shortId(event.environment.id)} ` : ''
@@ -85,6 +102,8 @@ export const describeEvent = (event: EmulatorEvent): string | null => {
       return `${env}ready, init ${Math.round(event.initDurationMs)} ms`
     case 'environment.init-failed':
       return `${env}init failed: ${event.errorType} (${event.reason})`
+    case 'environment.thaw':
+      return describeThaw(event, env)
     case 'environment.reset':
       return `${env}reset after a ${event.reason}: new runtime, same log stream and /tmp`
     case 'environment.shutdown':

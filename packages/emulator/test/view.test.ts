@@ -165,4 +165,20 @@ describe('describeEvent', () => {
     )
     expect(describeEvent({ type: 'environment.freeze', at: 0, environment: info })).toBeNull()
   })
+
+  test('a thaw after a second or more frozen gets a line; a short one or a first delivery does not (issue 14)', () => {
+    // Prepare
+    const thaw = (at: number, lastInvocationEndAt: number | null) =>
+      describeEvent({
+        type: 'environment.thaw',
+        at,
+        environment: environment({ invocations: 4, lastInvocationEndAt }),
+      })
+
+    // Act / Assess
+    expect(thaw(62_000, 50_000)).toBe('hello env 01234567 thawed after 12 s frozen')
+    expect(thaw(52_500, 50_000)).toBe('hello env 01234567 thawed after 2.5 s frozen')
+    expect(thaw(50_400, 50_000)).toBeNull()
+    expect(thaw(50_400, null)).toBeNull()
+  })
 })
