@@ -12,6 +12,7 @@ import { coldSuite } from './suites/cold.js'
 import { emulatorSuite } from './suites/emulator.js'
 import { metricsSuite } from './suites/metrics.js'
 import { poolSuite } from './suites/pool.js'
+import { reloadSuite } from './suites/reload.js'
 import { reportSuite } from './suites/report.js'
 import { soakSuite } from './suites/soak.js'
 import { warmSuite } from './suites/warm.js'
@@ -26,7 +27,7 @@ const suites: readonly Suite[] = [
   metricsSuite,
 ]
 /** Suites that run only when `--only` names them. */
-const namedOnly: readonly Suite[] = [soakSuite]
+const namedOnly: readonly Suite[] = [soakSuite, reloadSuite]
 
 const triple = (values: number[]): [number, number, number] => [
   values[0] ?? 0,
