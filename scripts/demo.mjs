@@ -118,13 +118,19 @@ const main = async () => {
       result.containerId === null ? 'no container' : `container ${shortContainerId(result.containerId)}`
     const invocation = container === undefined ? '' : `#${container.invocation} ${container.startType}`
     const why = result.status >= 200 && result.status < 300 ? '' : reasonOf(result)
-    // The outage's 502/503/504 and the burst's 429 are the demo's point; a 500 never is.
-    if (result.status === 500 || result.status > 504) unexpected.push(`${label}: ${result.status} ${why}`)
+    // The outage's 502/503/504 and the burst's throttles are the demo's point; any other 500 never is.
+    if ((result.status === 500 && !isThrottle(result)) || result.status > 504)
+      unexpected.push(`${label}: ${result.status} ${why}`)
     const status = `${result.status} ${answerWord(result.status).padEnd(12)} ${String(result.ms).padStart(5)} ms`
     console.log(
       `  ${label.padEnd(18)} ${status}  ${where.padEnd(20)} ${invocation.padEnd(12)} ${why}`.trimEnd(),
     )
   }
+  /**
+   * A Lambda throttle as an HTTP API answers it: 500 (API Gateway maps Lambda's 429 to 500), the reason
+   * naming TooManyRequestsException.
+   */
+  const isThrottle = (result) => result.status === 500 && /TooManyRequestsException/.test(reasonOf(result))
   /** As the emulator's terminal and the report read an answer: a 4xx is the client's error, a 5xx an error. */
   const answerWord = (status) => (status >= 500 ? 'error' : status >= 400 ? 'client error' : 'ok')
   /** Why an answer is not a 2xx: the API's `{message, reason}`, else its body, else a pointer to the logs. */
@@ -141,9 +147,9 @@ const main = async () => {
     const burst = await Promise.all(Array.from({ length: CONCURRENCY + 2 }, () => order()))
     for (const [index, result] of burst.entries()) show(`order ${index + 1}`, result)
     const created = burst.filter((result) => result.status === 201)
-    const throttled = burst.filter((result) => result.status === 429).length
+    const throttled = burst.filter(isThrottle).length
     console.log(
-      `  → ${environments.size} environments started (cold starts); ${throttled} requests throttled (429)`,
+      `  → ${environments.size} environments started (cold starts); ${throttled} requests throttled (Lambda's 429, which API Gateway answers with 500)`,
     )
 
     heading('2. Warm reuse: 8 sequential reads')
