@@ -21,7 +21,7 @@ import {
 import { sweepOrphans } from './orphans.js'
 import { FunctionPool, type PoolContext } from './pool.js'
 import { createRouter } from './project/routes.js'
-import { describeTmp, privateTmpAvailable } from './sandbox.js'
+import { describeTmp, hiddenByPrivateTmp, privateTmpAvailable, runtimePaths } from './sandbox.js'
 import { DEFAULT_ACCOUNT_CONCURRENCY, throttleFor } from './throttling.js'
 import type {
   Emulator,
@@ -258,7 +258,10 @@ class LambdaEmulator implements Emulator {
       notice(`credentials: refreshing the role's session failed: ${error.message}`),
     )
     notice(describeCredentials(option))
-    notice(describeTmp(this.#options.privateTmp === true, privateTmpAvailable()))
+    const hidden = [...this.#pools.values()].flatMap(({ fn }) =>
+      fn.privateTmp ? hiddenByPrivateTmp(runtimePaths(fn, this.#poolContext.runtimeClient)) : [],
+    )
+    notice(describeTmp(this.#options.privateTmp === true, privateTmpAvailable(), [...new Set(hidden)]))
     if (this.#options.freeze === false) {
       notice(
         'freeze: off: runtimes keep running between invocations (on Lambda, timers and sockets wait frozen)',

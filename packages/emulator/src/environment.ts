@@ -21,10 +21,12 @@ import { receiveStream } from './response-stream.js'
 import { type PeerVerdict, sendJson, startRuntimeApi } from './runtime-api.js'
 import { RuntimeProcess } from './runtime-process.js'
 import {
+  hiddenByPrivateTmp,
   privateTmpAvailable,
   removeTmpDir,
   runtimeArgs,
   runtimeEnv,
+  runtimePaths,
   tmpDirOf,
   withPrivateTmp,
 } from './sandbox.js'
@@ -311,7 +313,10 @@ export class Environment {
       this.tmpDir,
       this.#context.credentialsEnv?.(),
     )
-    const privateTmp = this.fn.privateTmp && privateTmpAvailable()
+    const privateTmp =
+      this.fn.privateTmp &&
+      privateTmpAvailable() &&
+      hiddenByPrivateTmp(runtimePaths(this.fn, this.#context.runtimeClient)).length === 0
     if (privateTmp) env.TMPDIR = '/tmp'
     const args = runtimeArgs(this.fn, this.#context.runtimeClient)
     const run = privateTmp

@@ -2,7 +2,7 @@
  * What a runtime process finds around it: Lambda's environment variables and its /tmp folder.
  */
 import { spawnSync } from 'node:child_process'
-import { rmdirSync, rmSync } from 'node:fs'
+import { realpathSync, rmdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -221,6 +221,38 @@ export const privateTmpAvailable = (): boolean => {
   return privateTmpAnswer
 }
 
+const realPath = (path: string): string => {
+  try {
+    return realpathSync(path)
+  } catch {
+    return path
+  }
+}
+
+/**
+ * What a private /tmp would hide from a runtime: the mount covers everything under the host's /tmp, so a
+ * function, Node or the emulator itself installed there (a checkout in /tmp, a CI clone) would vanish.
+ * Empty when the private /tmp is safe.
+ *
+ * @example
+ * ```ts
+ * hiddenByPrivateTmp(['/tmp/app/dist', '/usr/bin/node']) // ['/tmp/app/dist']
+ * ```
+ */
+export const hiddenByPrivateTmp = (paths: readonly string[]): string[] =>
+  paths.filter((path) => {
+    const real = realPath(path)
+    return real === '/tmp' || real.startsWith('/tmp/')
+  })
+
+/** The paths a runtime of `fn` reads from: its code, Node, the runtime client, the emulator's runtime hooks. */
+export const runtimePaths = (fn: ResolvedFunction, runtimeClient: string): string[] => [
+  fn.codeDir,
+  process.execPath,
+  runtimeClient,
+  fileURLToPath(new URL('../runtime/', import.meta.url)),
+]
+
 /**
  * The command that runs `command args` with the environment's folder mounted on /tmp, in a mount
  * namespace of its own: code that writes to a hard-coded /tmp writes there, as in Lambda. The
@@ -260,7 +292,12 @@ export const withPrivateTmp = (
  * describeTmp(false, false) // '/tmp: shared with the host; each environment has its own TMPDIR …'
  * ```
  */
-export const describeTmp = (asked: boolean, available: boolean): string =>
-  asked && available
-    ? "/tmp: private per environment (a mount namespace: /tmp and TMPDIR are the environment's folder)"
-    : `/tmp: shared with the host; each environment has its own TMPDIR (code that writes to a hard-coded /tmp shares the host's)${asked ? ': privateTmp needs Linux, unshare and root here' : '; option privateTmp: true gives each its own where the machine allows'}`
+export const describeTmp = (asked: boolean, available: boolean, hidden: readonly string[] = []): string => {
+  if (asked && available && hidden.length === 0)
+    return "/tmp: private per environment (a mount namespace: /tmp and TMPDIR are the environment's folder)"
+  const shared =
+    "/tmp: shared with the host; each environment has its own TMPDIR (code that writes to a hard-coded /tmp shares the host's)"
+  if (!asked) return `${shared}; option privateTmp: true gives each its own where the machine allows`
+  if (!available) return `${shared}: privateTmp needs Linux, unshare and root here`
+  return `${shared}: a private /tmp would hide ${hidden.join(', ')}, which the runtime needs (move them out of /tmp)`
+}
