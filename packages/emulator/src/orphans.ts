@@ -4,7 +4,9 @@
  * emulator that ended without stopping them (SIGKILL, a crash) leaves them frozen under PID 1; the
  * next emulator's start finds every process whose owner is gone and kills it.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve, sep } from 'node:path'
 import { isAlive, procAvailable, startTime } from './process-tree.js'
 
 /** The variable that names the emulator a runtime belongs to. */
@@ -31,15 +33,34 @@ const ownerGone = (mark: string): boolean => {
   return !Number.isInteger(owner) || owner <= 0 || !isAlive(owner) || startTime(owner) !== started
 }
 
-const ownerOf = (pid: string): string | null => {
+interface Marked {
+  readonly owner: string
+  /** The environment's TMPDIR, when the process had one. */
+  readonly tmpDir: string | null
+}
+
+const markOf = (pid: string): Marked | null => {
   try {
-    const entry = readFileSync(`/proc/${pid}/environ`, 'latin1')
-      .split('\0')
-      .find((variable) => variable.startsWith(`${OWNER_VARIABLE}=`))
-    return entry === undefined ? null : entry.slice(OWNER_VARIABLE.length + 1)
+    const variables = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')
+    const valueOf = (name: string): string | null => {
+      const entry = variables.find((variable) => variable.startsWith(`${name}=`))
+      return entry === undefined ? null : entry.slice(name.length + 1)
+    }
+    const owner = valueOf(OWNER_VARIABLE)
+    return owner === null ? null : { owner, tmpDir: valueOf('TMPDIR') }
   } catch {
     return null // Gone, or another user's.
   }
+}
+
+/**
+ * An orphan's /tmp goes with it, as its emulator would have removed it at shutdown; only a folder the
+ * emulator makes (under `$TMPDIR/lambda-lifetime/`), never whatever else a TMPDIR might name.
+ */
+const removeOrphanTmp = (tmpDir: string | null): void => {
+  const root = join(tmpdir(), 'lambda-lifetime') + sep
+  if (tmpDir === null || !resolve(tmpDir).startsWith(root)) return
+  rmSync(tmpDir, { recursive: true, force: true })
 }
 
 /**
@@ -56,14 +77,15 @@ export const sweepOrphans = (): number[] => {
   const killed: number[] = []
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue
-    const owner = ownerOf(name)
-    if (owner === null || !ownerGone(owner)) continue
+    const mark = markOf(name)
+    if (mark === null || !ownerGone(mark.owner)) continue
     try {
       process.kill(Number(name), 'SIGKILL')
       killed.push(Number(name))
     } catch {
       // It exited meanwhile.
     }
+    removeOrphanTmp(mark.tmpDir)
   }
   return killed
 }

@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, test } from '@jest/globals'
 import { OWNER_VARIABLE, ownerMark, sweepOrphans } from '../src/orphans.js'
 import { isAlive } from '../src/process-tree.js'
 
-const sleeper = (owner: string) =>
+const sleeper = (owner: string, tmpDir?: string) =>
   spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], {
-    env: { [OWNER_VARIABLE]: owner },
+    env: { [OWNER_VARIABLE]: owner, ...(tmpDir === undefined ? {} : { TMPDIR: tmpDir }) },
     stdio: 'ignore',
   })
 
@@ -53,6 +55,33 @@ describe('sweepOrphans', () => {
       expect(isAlive(ours.pid as number)).toBe(true)
     } finally {
       for (const child of all) child.kill('SIGKILL')
+    }
+  })
+
+  test('removes an orphan’s environment /tmp, and never a TMPDIR outside the emulator’s own folder', async () => {
+    // Prepare: an orphan with an environment folder, and one whose TMPDIR is some other folder
+    const root = join(tmpdir(), 'lambda-lifetime', 'orphans-test')
+    mkdirSync(root, { recursive: true })
+    const environmentTmp = mkdtempSync(join(root, 'env-'))
+    const elsewhere = mkdtempSync(join(tmpdir(), 'll-not-an-environment-'))
+    const orphans = [sleeper('4194304999@1', environmentTmp), sleeper('4194304999@1', elsewhere)]
+    try {
+      await waitUntil(() => orphans.every((child) => execd(child.pid)), 'the sleepers to start')
+
+      // Act
+      sweepOrphans()
+      await waitUntil(() => orphans.every((child) => child.signalCode !== null), 'the orphans to end')
+
+      // Assess
+      expect(existsSync(environmentTmp)).toBe(false)
+      expect(existsSync(elsewhere)).toBe(true)
+    } finally {
+      for (const child of orphans) child.kill('SIGKILL')
+      rmSync(root, { recursive: true, force: true })
+      try {
+        rmdirSync(join(tmpdir(), 'lambda-lifetime')) // only when empty: other tests' environments may be there
+      } catch {}
+      rmSync(elsewhere, { recursive: true, force: true })
     }
   })
 })
