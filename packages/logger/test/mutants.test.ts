@@ -128,13 +128,13 @@ describe('lifecycleLogger edges found by mutation testing', () => {
   })
 
   it('rounds durations to hundredths of a millisecond', async () => {
-    // Act
-    const line = await endLineOf(async () => 'ok')
+    // Act: at least 30 ms (a timer never fires early); the bound above is generous.
+    const line = await endLineOf(() => new Promise((resolve) => setTimeout(resolve, 30, 'ok')))
 
     // Assess
     const duration = line?.duration_ms as number
-    expect(duration).toBeGreaterThanOrEqual(0)
-    expect(duration).toBeLessThan(60_000)
+    expect(duration).toBeGreaterThanOrEqual(25)
+    expect(duration).toBeLessThan(20_000)
     expect(Math.round(duration * 100) / 100).toBe(duration)
   })
 
@@ -207,6 +207,36 @@ describe('lifecycleLogger edges found by mutation testing', () => {
     // Assess
     expect(line.event_truncated).toBe(true)
     expect((line.event as unknown[]).length).toBeLessThan(200)
+  })
+
+  it('ages the container by the time spent in the invocation, on the timeout warning and on user lines after it', async () => {
+    // Prepare: a real timer, armed 100 ms before the end of a 160 ms budget.
+    const logger = new Logger({ serviceName: 'orders' })
+    const warned = async (): Promise<void> => {
+      for (let turn = 0; turn < 1_000 && linesOf(lines, 'invocation.timeout-warning').length === 0; turn++) {
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
+    }
+    const handler = middy()
+      .use(containerLifetime())
+      .use(lifecycleLogger({ logger, timeoutWarningMs: 100 }))
+      .handler(async () => {
+        await warned()
+        logger.info('after the warning')
+        return 'ok'
+      })
+
+    // Act
+    await handler({}, lambdaContext('req-1', 160))
+
+    // Assess
+    const startAge = linesOf(lines, 'container.start')[0]?.container_age_ms as number
+    const warningAge = linesOf(lines, 'invocation.timeout-warning')[0]?.container_age_ms as number
+    const userAge = lines.find((line) => line.message === 'after the warning')?.container_age_ms as number
+    expect(warningAge).toBeGreaterThanOrEqual(startAge + 40)
+    expect(warningAge).toBeLessThan(startAge + 60_000)
+    expect(userAge).toBeGreaterThanOrEqual(warningAge)
+    expect(userAge).toBeLessThan(startAge + 60_000)
   })
 
   it('truncates nesting at depth 24, and follows a chain of toJSON results only as deep', async () => {
