@@ -155,6 +155,22 @@ describe('lifecycleLogger edges found by mutation testing', () => {
     expect(belowRate).toMatchObject({ outcome: 'success', sample_rate: 0.5 })
   })
 
+  it('always writes the end line of a failed invocation, whatever the draw, with a sample rate of 1', async () => {
+    // Prepare
+    jest.spyOn(Math, 'random').mockReturnValue(0.99)
+
+    // Act
+    const line = await endLineOf(
+      async () => {
+        throw new Error('boom')
+      },
+      { endSampleRate: 0.5 },
+    )
+
+    // Assess
+    expect(line).toMatchObject({ outcome: 'error', sample_rate: 1 })
+  })
+
   it('copies the scalar fields of a sibling event (booleans and finite numbers) and drops the rest, and ignores other families', async () => {
     // Prepare
     const logger = new Logger({ serviceName: 'orders' })
