@@ -29,6 +29,18 @@ describe('CircuitOpenError and the 503 answer, edges found by mutation testing',
     expect(error.message).toContain(`circuit "payments" ${text}`)
   })
 
+  it('checks its options when the middleware is made, not only through circuitBreakerValidateOptions', () => {
+    // Act
+    const make = () =>
+      circuitBreaker({ name: 'dep', action: async () => 1, retries: 3 } as unknown as Parameters<
+        typeof circuitBreaker
+      >[0])
+
+    // Assess
+    expect(make).toThrow(TypeError)
+    expect(make).toThrow(/@lambda-lifetime\/breaker.*retries/)
+  })
+
   const foreign = { name: 'CircuitOpenError', breaker: 'x', retryAfterMs: 2_500, reason: 'open' }
   it.each([
     ['a plain object with every field', { ...foreign }],
