@@ -1,12 +1,5 @@
 /** Option defaults and their validation (the rules live in @lambda-lifetime/commons). */
-import {
-  describeValue,
-  isRecord,
-  MAX_TIMER_MS,
-  type Rule,
-  rules,
-  validateOptions,
-} from '@lambda-lifetime/commons'
+import { MAX_TIMER_MS, type Rule, rules, validateOptions } from '@lambda-lifetime/commons'
 import type {
   LifecycleLevel,
   LifecycleLevelKey,

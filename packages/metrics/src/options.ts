@@ -1,5 +1,5 @@
 /** Option defaults and their validation (the rules live in @lambda-lifetime/commons). */
-import { describeValue, isRecord, type Rule, rules, validateOptions } from '@lambda-lifetime/commons'
+import { type Rule, rules, validateOptions } from '@lambda-lifetime/commons'
 import type { ContainerMetricsOptions, ContainerMetricsTarget } from './types.js'
 
 export const PACKAGE = '@lambda-lifetime/metrics'
