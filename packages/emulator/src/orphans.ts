@@ -42,12 +42,12 @@ interface Marked {
 const markOf = (pid: string): Marked | null => {
   try {
     const variables = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')
-    const valueOf = (name: string): string | null => {
+    const read = (name: string): string | null => {
       const entry = variables.find((variable) => variable.startsWith(`${name}=`))
       return entry === undefined ? null : entry.slice(name.length + 1)
     }
-    const owner = valueOf(OWNER_VARIABLE)
-    return owner === null ? null : { owner, tmpDir: valueOf('TMPDIR') }
+    const owner = read(OWNER_VARIABLE)
+    return owner === null ? null : { owner, tmpDir: read('TMPDIR') }
   } catch {
     return null // Gone, or another user's.
   }
