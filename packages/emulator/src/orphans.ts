@@ -4,10 +4,11 @@
  * emulator that ended without stopping them (SIGKILL, a crash) leaves them frozen under PID 1; the
  * next emulator's start finds every process whose owner is gone and kills it.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve, sep } from 'node:path'
 import { isAlive, procAvailable, startTime } from './process-tree.js'
+import { removeTmpDir } from './sandbox.js'
 
 /** The variable that names the emulator a runtime belongs to. */
 export const OWNER_VARIABLE = '_LAMBDA_LIFETIME_OWNER'
@@ -54,13 +55,14 @@ const markOf = (pid: string): Marked | null => {
 }
 
 /**
- * An orphan's /tmp goes with it, as its emulator would have removed it at shutdown; only a folder the
- * emulator makes (under `$TMPDIR/lambda-lifetime/`), never whatever else a TMPDIR might name.
+ * An orphan's /tmp goes with it (and its empty parents), as its emulator would have removed it at
+ * shutdown; only a folder the emulator makes (under `$TMPDIR/lambda-lifetime/`), never whatever else a
+ * TMPDIR might name.
  */
 const removeOrphanTmp = (tmpDir: string | null): void => {
   const root = join(tmpdir(), 'lambda-lifetime') + sep
   if (tmpDir === null || !resolve(tmpDir).startsWith(root)) return
-  rmSync(tmpDir, { recursive: true, force: true })
+  removeTmpDir(tmpDir)
 }
 
 /**
