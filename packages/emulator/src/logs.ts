@@ -60,13 +60,27 @@ export interface ReportFigures {
   readonly errorType?: string
 }
 
+/**
+ * Billed Duration: the duration and, since August 2025, the init of an on-demand function's first
+ * invocation, rounded up to the millisecond, at least 1. Summed from the figures as the line prints them
+ * (hundredths of a ms), so that a reader adding up the line gets the same number.
+ *
+ * @example
+ * ```ts
+ * billedDurationMs({ durationMs: 100.004, initDurationMs: 80.997 }) // 181: the line prints 100.00 and 81.00
+ * ```
+ */
+export const billedDurationMs = (figures: Pick<ReportFigures, 'durationMs' | 'initDurationMs'>): number => {
+  const hundredths = Math.round(figures.durationMs * 100) + Math.round((figures.initDurationMs ?? 0) * 100)
+  return Math.max(1, Math.ceil(hundredths / 100))
+}
+
 /** The REPORT line, tab-separated like Lambda's. */
 export const reportLine = (figures: ReportFigures): string => {
   const parts = [
     `REPORT RequestId: ${figures.requestId}`,
     `Duration: ${figures.durationMs.toFixed(2)} ms`,
-    // Since August 2025 Lambda bills the init of on-demand functions with their first invocation.
-    `Billed Duration: ${Math.max(1, Math.ceil(figures.durationMs + (figures.initDurationMs ?? 0)))} ms`,
+    `Billed Duration: ${billedDurationMs(figures)} ms`,
     `Memory Size: ${figures.memoryMb} MB`,
     `Max Memory Used: ${figures.maxMemoryUsedMb ?? 0} MB`,
   ]

@@ -3,7 +3,7 @@
  * the platform lines (INIT_START, START, END, REPORT, the timeout line), each written from one place.
  * A Telemetry API would take its `platform.*` events from the same calls.
  */
-import { LogStream, PipeLines, type ReportFigures, reportLine } from './logs.js'
+import { billedDurationMs, LogStream, PipeLines, type ReportFigures, reportLine } from './logs.js'
 import type { LoggingConfig } from './sandbox.js'
 
 /** The level of each platform record, for the system log level filter of the JSON format. */
@@ -159,7 +159,7 @@ const reportRecord = (figures: ReportFigures): Record<string, unknown> => {
     requestId: figures.requestId,
     metrics: {
       durationMs: Number(figures.durationMs.toFixed(3)),
-      billedDurationMs: Math.max(1, Math.ceil(figures.durationMs + (init ?? 0))),
+      billedDurationMs: billedDurationMs(figures),
       memorySizeMB: figures.memoryMb,
       maxMemoryUsedMB: figures.maxMemoryUsedMb ?? 0,
       ...(init === null ? {} : { initDurationMs: Number(init.toFixed(3)) }),

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
 import {
+  billedDurationMs,
   LOG_TAIL_BYTES,
   LogStream,
   MAX_LINE_CHARS,
@@ -62,6 +63,40 @@ describe('REPORT line', () => {
     expect(line).toBe(
       'REPORT RequestId: r\tDuration: 0.20 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 0 MB\tStatus: error\tError Type: Runtime.ExitError\t\n',
     )
+  })
+})
+
+describe('Billed Duration', () => {
+  test('is the ceiling of the duration and init as the line prints them, whatever the digits beyond (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 900_000, noNaN: true }),
+        fc.option(fc.double({ min: 0, max: 900_000, noNaN: true }), { nil: null }),
+        (durationMs, initDurationMs) => {
+          // Act
+          const line = reportLine({
+            requestId: 'r',
+            durationMs,
+            memoryMb: 128,
+            maxMemoryUsedMb: 1,
+            initDurationMs,
+            status: 'success',
+          })
+          const figure = (name: string) => Number(new RegExp(`${name}: ([\\d.]+) ms`).exec(line)?.[1] ?? 0)
+
+          // Assess: a reader adding up the printed figures gets the billed one
+          const printed = Math.round((figure('\tDuration') + figure('Init Duration')) * 100) / 100
+          expect(figure('Billed Duration')).toBe(Math.max(1, Math.ceil(printed)))
+          expect(billedDurationMs({ durationMs, initDurationMs })).toBe(figure('Billed Duration'))
+        },
+      ),
+      { numRuns: 2_000 },
+    )
+  })
+
+  test('a sum a hair above a whole millisecond is not billed a millisecond more than its printed figures', () => {
+    expect(billedDurationMs({ durationMs: 100.004, initDurationMs: 80.997 })).toBe(181)
+    expect(billedDurationMs({ durationMs: 0.001, initDurationMs: null })).toBe(1)
   })
 })
 
