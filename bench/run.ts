@@ -66,7 +66,8 @@ const main = async (): Promise<void> => {
   )
   const cases = []
   for (const suite of [...suites, ...namedOnly]) {
-    const named = only?.split(',').includes(suite.id) === true
+    const names = only?.split(',') ?? []
+    const named = names.includes(suite.id) || (suite.group !== undefined && names.includes(suite.group))
     if (only !== undefined ? !named : namedOnly.includes(suite)) continue
     console.log(`\n${suite.name}`)
     for (const result of await runSuite(suite, mode)) {

@@ -51,6 +51,8 @@ export interface Results {
 export interface Suite {
   /** What `--only=<id>` selects: warm, cold, pool, breaker, emulator, report. */
   readonly id: string
+  /** A second name `--only=` accepts, shared by suites measured together (e.g. `fleet`). */
+  readonly group?: string
   readonly name: string
   run(mode: Mode): Promise<CaseResult[]>
 }
