@@ -317,7 +317,11 @@ export class ContainerBreaker<TArgs extends unknown[], TResult> implements Break
     const store = this.#store as BreakerStore
     let record: BreakerRecord | null
     try {
-      record = await storeCall(() => store.get(this.name, { budgetMs }), budgetMs, 'get')
+      record = await storeCall(
+        () => store.get(this.name, { budgetMs, quiet: this.#quiet() }),
+        budgetMs,
+        'get',
+      )
     } catch (error) {
       if (isOwnTimeout(error)) emitPackageWarning(PACKAGE, String(error), STORE_ERROR)
       return this.#refuse(args)
@@ -334,6 +338,15 @@ export class ContainerBreaker<TArgs extends unknown[], TResult> implements Break
       // freezes, unless the store is slower than the invocation can wait.
       if (this.#writes !== null) await withinMs(() => this.#writes, budgetMs)
     }
+  }
+
+  /**
+   * Closed with no failure in the window (advanced to now by the caller): nothing this container saw
+   * suggests trouble, so the store may answer from an older read (see `StoreCall.quiet`).
+   */
+  #quiet(): boolean {
+    const circuit = this.#circuit
+    return circuit.closed && circuit.stats.failures === 0
   }
 
   /** The store is unreachable and fails closed: refuse as an open breaker would, fallback included. */

@@ -28,8 +28,17 @@ export interface DynamoDbBreakerStoreOptions {
   tableName: string
   /** A DynamoDB client from `@aws-sdk/client-dynamodb`, created once at module scope. */
   client: Pick<DynamoDBClient, 'send'>
-  /** How long a read of the fleet state is reused, in ms. Default 1000. */
+  /**
+   * How long a read of the fleet state is reused while the container's own breaker has seen trouble
+   * (a failure in its window, or not closed), in ms. Default 1000.
+   */
   cacheTtlMs?: number
+  /**
+   * How long a read is reused while the container's own breaker is closed and counted no failure in its
+   * window, in ms; never less than `cacheTtlMs`. Default 10 000, or `cacheTtlMs` when only that one is
+   * given (a store configured before this option existed keeps its behaviour).
+   */
+  quietCacheTtlMs?: number
   /**
    * The longest one DynamoDB request may take (the SDK's retries included), in ms; then it is aborted,
    * which closes its socket, and counts as a store error. Never more than the remaining time of the
@@ -54,6 +63,15 @@ const STATES: ReadonlySet<string> = new Set<BreakerState>(['closed', 'open', 'ha
  */
 const DEFAULT_CALL_TIMEOUT_MS = 500
 
+/**
+ * From the fleet simulation (bench/suites/fleet-breaker.ts, README "Fleet cost"): while a container's own
+ * calls succeed, a read older than 1 s changed nothing in any scenario, because a dependency that fails
+ * makes each container's own calls fail within the same second, and a failure drops the reuse to
+ * `cacheTtlMs` at once. 10 s cuts the reads of a busy fleet tenfold and keeps what a container that
+ * starts, or calls rarely, learns at its first call.
+ */
+const DEFAULT_QUIET_CACHE_TTL_MS = 10_000
+
 const defaults = {
   cacheTtlMs: 1_000,
   callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
@@ -68,6 +86,7 @@ const schema = {
     'a DynamoDBClient (an object with a send method)',
   ),
   cacheTtlMs: rules.duration(),
+  quietCacheTtlMs: rules.duration(),
   callTimeoutMs: rules.number({ above: 0, max: MAX_TIMER_MS }),
   onStoreError: rules.oneOf(['fail-open', 'fail-closed']),
 }
@@ -192,16 +211,19 @@ export const electionUpdate = (
 }
 
 interface CacheEntry {
-  readonly until: number
+  /** Epoch ms of the read (or write) the entry holds. */
+  readonly readAt: number
   readonly value: Promise<BreakerRecord | null>
   /** Set once `value` settled: a caller then needs no timer to wait for it. */
   settled: boolean
+  /** Set when the read failed: a failure is reused for `cacheTtlMs` only, quiet or not. */
+  failed: boolean
 }
 
 /**
  * A `BreakerStore` on one DynamoDB table: containers share the open/closed state of a dependency.
- * It reads at most once per `cacheTtlMs` per breaker and container (0 calls on most healthy calls),
- * and writes only transitions, each a conditional `UpdateItem` on the version it expects; the one
+ * It reads at most once per `quietCacheTtlMs` (10 s) per breaker and container while the container's own
+ * calls succeed, once per `cacheTtlMs` (1 s) while they fail, and writes only transitions, each a conditional `UpdateItem` on the version it expects; the one
  * half-open probe of the fleet is elected by such a write, with a lease.
  *
  * @example
@@ -218,13 +240,17 @@ export const dynamoDbBreakerStore = (options: DynamoDbBreakerStoreOptions): Brea
     label: 'dynamoDbBreakerStore options',
   })
   const { tableName, client, cacheTtlMs, callTimeoutMs, onStoreError } = { ...defaults, ...options }
+  const quietCacheTtlMs = Math.max(
+    cacheTtlMs,
+    options.quietCacheTtlMs ?? options.cacheTtlMs ?? DEFAULT_QUIET_CACHE_TTL_MS,
+  )
   const failOpen = onStoreError === 'fail-open'
   // Per container and shared by its invocations, like the breakers themselves: fleet state, never
   // anything of one invocation (each one waits for a shared read by its own clock, below).
   const cache = new Map<string, CacheEntry>()
 
   const remember = (name: string, value: Promise<BreakerRecord | null>): CacheEntry => {
-    const entry: CacheEntry = { until: Date.now() + cacheTtlMs, value, settled: false }
+    const entry: CacheEntry = { readAt: Date.now(), value, settled: false, failed: false }
     const settle = (): void => {
       entry.settled = true
     }
@@ -232,6 +258,10 @@ export const dynamoDbBreakerStore = (options: DynamoDbBreakerStoreOptions): Brea
     cache.set(name, entry)
     return entry
   }
+
+  /** How long `entry` may answer `call`: longer for a quiet container, never for a failed read. */
+  const reuseMs = (entry: CacheEntry, call: StoreCall | undefined): number =>
+    call?.quiet === true && !entry.failed ? quietCacheTtlMs : cacheTtlMs
 
   /**
    * Sends one command within `ms`. At the deadline the request is aborted, so the SDK destroys its
@@ -250,7 +280,7 @@ export const dynamoDbBreakerStore = (options: DynamoDbBreakerStoreOptions): Brea
     throw error
   }
 
-  const read = async (name: string): Promise<BreakerRecord | null> => {
+  const read = async (name: string, onFailure: () => void): Promise<BreakerRecord | null> => {
     try {
       const output = await send<{ Item?: Record<string, AttributeValue> }>(
         'GetItem',
@@ -260,6 +290,7 @@ export const dynamoDbBreakerStore = (options: DynamoDbBreakerStoreOptions): Brea
       )
       return recordOf(output.Item)
     } catch (error) {
+      onFailure()
       warn('GetItem', name, error)
       if (failOpen) return null
       throw error
@@ -306,7 +337,16 @@ export const dynamoDbBreakerStore = (options: DynamoDbBreakerStoreOptions): Brea
   return {
     get(name, call?: StoreCall) {
       let entry = cache.get(name)
-      if (entry === undefined || Date.now() >= entry.until) entry = remember(name, read(name))
+      if (entry === undefined || Date.now() >= entry.readAt + reuseMs(entry, call)) {
+        // read() reports a failure only after an await, so `fresh` exists by then.
+        const fresh: CacheEntry = remember(
+          name,
+          read(name, () => {
+            fresh.failed = true
+          }),
+        )
+        entry = fresh
+      }
       if (entry.settled || call === undefined || call.budgetMs >= callTimeoutMs) return entry.value
       return within(name, entry.value, call.budgetMs)
     },

@@ -106,6 +106,12 @@ export interface StoreCall {
    * 50 ms after it, counting that as a store error.
    */
   readonly budgetMs: number
+  /**
+   * True when the container's own breaker is closed and counted no failure in its rolling window:
+   * nothing here suggests trouble, so the store may answer from an older read (the DynamoDB store
+   * reuses one for `quietCacheTtlMs` then, for `cacheTtlMs` otherwise). Absent counts as false.
+   */
+  readonly quiet?: boolean
 }
 
 /**

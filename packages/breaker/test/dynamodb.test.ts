@@ -283,10 +283,91 @@ describe('dynamoDbBreakerStore writes', () => {
     [{ tableName: '', client }, /"tableName"/],
     [{ tableName: 'breakers', client: {} }, /"client"/],
     [{ tableName: 'breakers', client, cacheTtlMs: -1 }, /"cacheTtlMs"/],
+    [{ tableName: 'breakers', client, quietCacheTtlMs: -1 }, /"quietCacheTtlMs" must be a duration/],
+    [{ tableName: 'breakers', client, quietCacheTtlMs: '10s' }, /"quietCacheTtlMs"/],
     [{ tableName: 'breakers', client, onStoreError: 'retry' }, /"onStoreError"/],
   ])('rejects options %#', (options, message) => {
     // Act / Assess
     expect(() => dynamoDbBreakerStore(options as never)).toThrow(message)
+  })
+})
+
+describe('dynamoDbBreakerStore reads for a quiet container', () => {
+  const gets = () => ddb.commandCalls(GetItemCommand).length
+  const quiet = { budgetMs: 1_000, quiet: true }
+  const troubled = { budgetMs: 1_000, quiet: false }
+
+  it('reuses a read for 10 s while the container is quiet, for 1 s once it is not', async () => {
+    // Prepare
+    ddb.on(GetItemCommand).resolves({ Item: openItem(4) })
+    const store = dynamoDbBreakerStore({ tableName: 'breakers', client })
+    // Act
+    await store.get('payments', quiet)
+    jest.setSystemTime(T0 + 9_999)
+    await store.get('payments', quiet)
+    const quietReads = gets()
+    await store.get('payments', troubled)
+    const afterTrouble = gets()
+    jest.setSystemTime(T0 + 9_999 + 999)
+    await store.get('payments', troubled)
+    jest.setSystemTime(T0 + 9_999 + 1_000)
+    await store.get('payments', troubled)
+    // Assess
+    expect(quietReads).toBe(1)
+    expect(afterTrouble).toBe(2) // the 10 s old read is too old for a container that saw a failure
+    expect(gets()).toBe(3)
+  })
+
+  it('reads again after 10 s even while quiet', async () => {
+    // Prepare
+    ddb.on(GetItemCommand).resolves({})
+    const store = dynamoDbBreakerStore({ tableName: 'breakers', client })
+    // Act
+    await store.get('payments', quiet)
+    jest.setSystemTime(T0 + 10_000)
+    await store.get('payments', quiet)
+    // Assess
+    expect(gets()).toBe(2)
+  })
+
+  it('reuses a failed read for cacheTtlMs only, quiet or not', async () => {
+    // Prepare
+    ddb
+      .on(GetItemCommand)
+      .rejectsOnce(new Error('connect ECONNREFUSED'))
+      .resolves({ Item: openItem(4) })
+    const store = dynamoDbBreakerStore({ tableName: 'breakers', client })
+    // Act
+    const failed = await store.get('payments', quiet)
+    jest.setSystemTime(T0 + 1_000)
+    const next = await store.get('payments', quiet)
+    // Assess
+    expect(failed).toBeNull()
+    expect(next).toMatchObject({ state: 'open', version: 4 })
+    expect(gets()).toBe(2)
+  })
+
+  it.each([
+    ['cacheTtlMs alone keeps its meaning for quiet calls', { cacheTtlMs: 2_000 }, 2_000],
+    ['cacheTtlMs: 0 alone reads at every call', { cacheTtlMs: 0 }, 0],
+    ['quietCacheTtlMs is never below cacheTtlMs', { cacheTtlMs: 3_000, quietCacheTtlMs: 1_000 }, 3_000],
+    ['quietCacheTtlMs on its own', { quietCacheTtlMs: 30_000 }, 30_000],
+  ])('%s', async (_title, options, reuseMs) => {
+    // Prepare
+    ddb.on(GetItemCommand).resolves({})
+    const store = dynamoDbBreakerStore({ tableName: 'breakers', client, ...options })
+    // Act
+    await store.get('payments', quiet)
+    if (reuseMs > 0) {
+      jest.setSystemTime(T0 + reuseMs - 1)
+      await store.get('payments', quiet)
+    }
+    const withinReuse = gets()
+    jest.setSystemTime(T0 + reuseMs)
+    await store.get('payments', quiet)
+    // Assess
+    expect(withinReuse).toBe(1)
+    expect(gets()).toBe(2)
   })
 })
 
@@ -315,6 +396,42 @@ describe('a breaker with the DynamoDB store', () => {
     // Assess
     expect(ddb.commandCalls(GetItemCommand)).toHaveLength(1)
     expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(0)
+  })
+
+  it('reads once per 10 s while calls succeed, and 1 s after a failure', async () => {
+    // Prepare
+    ddb.on(GetItemCommand).resolves({})
+    let failing = false
+    const handler = middy<{ n: number }>()
+      .use(
+        circuitBreaker({
+          name: 'payments',
+          action: async (n: number) => {
+            if (failing) throw new Error('down')
+            return n
+          },
+          options: { volumeThreshold: 1_000 }, // stays closed: only the reads are under test
+          store: dynamoDbBreakerStore({ tableName: 'breakers', client }),
+        }),
+      )
+      .handler(async (event, context) => context.breakers.payments.fire(event.n))
+    const callAt = async (ms: number) => {
+      jest.setSystemTime(T0 + ms)
+      await handler({ n: ms }, lambdaContext(`r${ms}`)).catch(() => undefined)
+    }
+    // Act: a healthy call every 100 ms for 9.9 s, then one failure, then calls every 100 ms
+    for (let ms = 0; ms < 10_000; ms += 100) await callAt(ms)
+    const healthyReads = ddb.commandCalls(GetItemCommand).length
+    failing = true
+    await callAt(10_000) // reads (the 10 s old read is due), then fails
+    failing = false
+    for (let ms = 10_100; ms < 11_000; ms += 100) await callAt(ms)
+    const withinASecond = ddb.commandCalls(GetItemCommand).length
+    await callAt(11_000)
+    // Assess
+    expect(healthyReads).toBe(1)
+    expect(withinASecond).toBe(2)
+    expect(ddb.commandCalls(GetItemCommand)).toHaveLength(3) // 1 s after the last read, with a failure in the window
   })
 
   it('refuses calls while the store is unreachable and fails closed', async () => {
