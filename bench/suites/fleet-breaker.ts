@@ -13,6 +13,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import type { BreakerRecord, BreakerStore } from '@lambda-lifetime/breaker'
 import { circuitBreaker, dynamoDbBreakerStore } from '@lambda-lifetime/breaker'
+import { onLifecycle } from '@lambda-lifetime/container'
 import middy from '@middy/core'
 import { type Dynalite, startDynalite } from '../../test/support/dynalite.js'
 import { skippedCase, valueCase } from '../harness/cases.js'
@@ -42,14 +43,25 @@ interface Traffic {
   readonly label: 'sparse' | 'dense'
   /** Calls per second per container. */
   readonly rate: number
-  /** Virtual ms of each phase: healthy, outage, recovered. */
-  readonly phases: readonly [number, number, number]
+  /**
+   * Virtual ms of each phase: warm-up (every container's first call, its first read; not counted in
+   * the cost), healthy (the cost), outage, recovered.
+   */
+  readonly phases: readonly [number, number, number, number]
 }
 
-const SPARSE: Traffic = { label: 'sparse', rate: 1 / 60, phases: [600_000, 300_000, 120_000] }
-const DENSE: Traffic = { label: 'dense', rate: 10, phases: [20_000, 30_000, 10_000] }
-/** N = 1000 dense: 10 calls/s each is 10,000 invocations per virtual second, so a shorter window. */
-const DENSE_SHORT: Traffic = { label: 'dense', rate: 10, phases: [8_000, 25_000, 7_000] }
+/** One call a minute per container: every call may find its read out of date. */
+const SPARSE: Traffic = { label: 'sparse', rate: 1 / 60, phases: [60_000, 540_000, 300_000, 120_000] }
+/** N = 1000 sparse: a shorter window (the healthy cost is steady after the warm-up). */
+const SPARSE_SHORT: Traffic = { label: 'sparse', rate: 1 / 60, phases: [60_000, 180_000, 120_000, 60_000] }
+/**
+ * Five calls a second per container: several calls per read. 20 s healthy covers two quiet re-reads;
+ * the outage three half-open rounds (resetTimeout 10 s), the recovery the first probe after it.
+ */
+const DENSE: Traffic = { label: 'dense', rate: 5, phases: [2_000, 20_000, 25_000, 10_000] }
+
+/** Policies run at N = 1000 (each takes about as long as all the others at N = 10 and 100). */
+const AT_1000 = new Set(['cache-1s', 'quiet-10s'])
 
 /** What a container knows for a read policy: has its own breaker seen trouble lately? */
 interface ContainerView {
@@ -62,26 +74,21 @@ interface Policy {
   store(client: DynamoDBClient, view: ContainerView, random: () => number): BreakerStore
 }
 
-const storeOptions = (client: DynamoDBClient, cacheTtlMs: number) => ({
+const storeOptions = (client: DynamoDBClient, cache: { cacheTtlMs?: number; quietCacheTtlMs?: number }) => ({
   tableName: TABLE,
   client,
-  cacheTtlMs,
   callTimeoutMs: CALL_TIMEOUT_MS,
+  ...cache,
 })
 
 /**
  * A store that caches reads itself, for a time `ttl()` draws per read, over a store that does not
  * cache; it forgets (or takes) what a write returns, as the DynamoDB store does.
  */
-const cachingStore = (
-  inner: BreakerStore,
-  ttl: () => number,
-  reuseFor: () => number = () => Number.POSITIVE_INFINITY,
-): BreakerStore => {
-  const cache = new Map<string, { readAt: number; until: number; value: Promise<BreakerRecord | null> }>()
+const cachingStore = (inner: BreakerStore, ttl: () => number): BreakerStore => {
+  const cache = new Map<string, { until: number; value: Promise<BreakerRecord | null> }>()
   const keep = (name: string, value: Promise<BreakerRecord | null>): void => {
-    const now = Date.now()
-    cache.set(name, { readAt: now, until: now + ttl(), value })
+    cache.set(name, { until: Date.now() + ttl(), value })
   }
   const taken = (name: string, record: BreakerRecord | null): BreakerRecord | null => {
     if (record === null) cache.delete(name)
@@ -91,8 +98,7 @@ const cachingStore = (
   return {
     get(name, call) {
       const entry = cache.get(name)
-      const now = Date.now()
-      if (entry !== undefined && now < entry.until && now < entry.readAt + reuseFor()) return entry.value
+      if (entry !== undefined && Date.now() < entry.until) return entry.value
       const value = inner.get(name, call)
       keep(name, value)
       return value
@@ -131,50 +137,41 @@ const afterFailureStore = (inner: BreakerStore, view: ContainerView): BreakerSto
   }
 }
 
-/**
- * Reuses a read for `troubledMs` while the container's own breaker has seen trouble, and for `quietMs`
- * while it is closed with no failure in its window.
- */
-const twoSpeedStore = (inner: BreakerStore, view: ContainerView, troubledMs: number, quietMs: number) =>
-  cachingStore(
-    inner,
-    () => quietMs,
-    () => (view.suspect() ? troubledMs : quietMs),
-  )
-
 const POLICIES: readonly Policy[] = [
   {
     id: 'cache-1s',
-    text: 'read cache 1 s (default)',
-    store: (client) => dynamoDbBreakerStore(storeOptions(client, 1_000)),
+    text: 'read cache 1 s (the default until 2026-12)',
+    store: (client) => dynamoDbBreakerStore(storeOptions(client, { cacheTtlMs: 1_000 })),
   },
   {
     id: 'cache-5s',
     text: 'read cache 5 s',
-    store: (client) => dynamoDbBreakerStore(storeOptions(client, 5_000)),
+    store: (client) => dynamoDbBreakerStore(storeOptions(client, { cacheTtlMs: 5_000 })),
   },
   {
     id: 'cache-1s-jitter',
     text: 'read cache 0.5-1.5 s (jittered)',
     store: (client, _view, random) =>
-      cachingStore(dynamoDbBreakerStore(storeOptions(client, 0)), () => 500 + random() * 1_000),
+      cachingStore(
+        dynamoDbBreakerStore(storeOptions(client, { cacheTtlMs: 0 })),
+        () => 500 + random() * 1_000,
+      ),
   },
   {
     id: 'after-failure',
     text: 'read at the first call, then only after a local failure (cache 1 s)',
-    store: (client, view) => afterFailureStore(dynamoDbBreakerStore(storeOptions(client, 1_000)), view),
+    store: (client, view) =>
+      afterFailureStore(dynamoDbBreakerStore(storeOptions(client, { cacheTtlMs: 1_000 })), view),
   },
   {
     id: 'quiet-10s',
-    text: 'read cache 1 s after a local failure, 10 s while quiet',
-    store: (client, view) =>
-      twoSpeedStore(dynamoDbBreakerStore(storeOptions(client, 0)), view, 1_000, 10_000),
+    text: 'read cache 1 s, 10 s while the container is quiet (the default)',
+    store: (client) => dynamoDbBreakerStore(storeOptions(client, {})),
   },
   {
     id: 'quiet-60s',
-    text: 'read cache 1 s after a local failure, 60 s while quiet',
-    store: (client, view) =>
-      twoSpeedStore(dynamoDbBreakerStore(storeOptions(client, 0)), view, 1_000, 60_000),
+    text: 'read cache 1 s, 60 s while the container is quiet',
+    store: (client) => dynamoDbBreakerStore(storeOptions(client, { quietCacheTtlMs: 60_000 })),
   },
 ]
 
@@ -185,7 +182,7 @@ interface Requests {
   failedConditions: number
 }
 
-type Phase = 'healthy' | 'outage' | 'recovered'
+type Phase = 'warmup' | 'healthy' | 'outage' | 'recovered'
 
 interface Outcome {
   readonly outageAt: number
@@ -195,6 +192,8 @@ interface Outcome {
   /** Calls that reached the dependency while it was down, probes apart. */
   deadCalls: number
   probes: number[]
+  /** Virtual time at which a container's own breaker first opened during the outage. */
+  firstOpenAt: number
   /** Virtual time of the last non-probe call to the dead dependency. */
   lastDeadCallAt: number
   /** Virtual time of the last call refused after the dependency came back, and how many. */
@@ -273,20 +272,27 @@ const context = { getRemainingTimeInMillis: () => REMAINING_MS, awsRequestId: 'f
 const simulate = async (db: Dynalite, scenario: Scenario): Promise<Outcome> => {
   const { containers, traffic, policy, seed } = scenario
   const name = `${policy.id}-${traffic.label}-${containers}`
-  const [healthyMs, outageMs, recoveredMs] = traffic.phases
+  const [warmupMs, healthyMs, outageMs, recoveredMs] = traffic.phases
   const start = Date.now()
-  const outageAt = start + healthyMs
+  const healthyAt = start + warmupMs
+  const outageAt = healthyAt + healthyMs
   const recoveryAt = outageAt + outageMs
   const endAt = recoveryAt + recoveredMs
   const phaseOf = (at: number): Phase =>
-    at < outageAt ? 'healthy' : at < recoveryAt ? 'outage' : 'recovered'
+    at < healthyAt ? 'warmup' : at < outageAt ? 'healthy' : at < recoveryAt ? 'outage' : 'recovered'
   const outcome: Outcome = {
     outageAt,
     recoveryAt,
-    invocations: { healthy: 0, outage: 0, recovered: 0 },
-    requests: { healthy: emptyRequests(), outage: emptyRequests(), recovered: emptyRequests() },
+    invocations: { warmup: 0, healthy: 0, outage: 0, recovered: 0 },
+    requests: {
+      warmup: emptyRequests(),
+      healthy: emptyRequests(),
+      outage: emptyRequests(),
+      recovered: emptyRequests(),
+    },
     deadCalls: 0,
     probes: [],
+    firstOpenAt: Number.NaN,
     lastDeadCallAt: outageAt,
     lastRefusalAfterRecovery: recoveryAt,
     refusalsAfterRecovery: 0,
@@ -313,6 +319,12 @@ const simulate = async (db: Dynalite, scenario: Scenario): Promise<Outcome> => {
     if (warning.code === 'LAMBDA_LIFETIME_BREAKER_STORE_ERROR') outcome.storeErrors++
   }
   process.on('warning', onWarning)
+  // Events of every simulated container (they share this process's bus); `at` is the container's time.
+  const stopListening = onLifecycle((event) => {
+    if (event.type !== 'breaker.open' || !('source' in event) || event.source !== 'local') return
+    if (event.breaker === name && Number.isNaN(outcome.firstOpenAt) && phaseOf(event.at) === 'outage')
+      outcome.firstOpenAt = event.at
+  })
   const random = seededRandom(seed)
   const dependency = async (container: ContainerState): Promise<string> => {
     const now = Date.now()
@@ -347,6 +359,7 @@ const simulate = async (db: Dynalite, scenario: Scenario): Promise<Outcome> => {
   } finally {
     clock.uninstall()
     process.off('warning', onWarning)
+    stopListening()
     client.destroy()
   }
   return outcome
@@ -376,6 +389,7 @@ export interface FleetFigures {
   readonly dollarsPerMillion: number
   readonly dollarsPerDay: number
   readonly deadCalls: number
+  readonly firstOpenMs: number
   readonly stopMs: number
   readonly probes: number
   readonly probesPerLease: number
@@ -387,7 +401,7 @@ export interface FleetFigures {
 
 const figuresOf = (scenario: Scenario, outcome: Outcome, realMs: number): FleetFigures => {
   const healthy = outcome.requests.healthy
-  const healthyS = scenario.traffic.phases[0] / 1000
+  const healthyS = scenario.traffic.phases[1] / 1000
   const invocations = outcome.invocations.healthy
   // Reads are strongly consistent GetItems of an item under 4 KB (1 RRU); writes, failed conditions
   // included, are UpdateItems of an item under 1 KB (1 WRU).
@@ -402,6 +416,7 @@ const figuresOf = (scenario: Scenario, outcome: Outcome, realMs: number): FleetF
     dollarsPerMillion: invocations === 0 ? 0 : (dollars / invocations) * 1e6,
     dollarsPerDay: (dollars / healthyS) * 86_400,
     deadCalls: outcome.deadCalls,
+    firstOpenMs: outcome.firstOpenAt - outcome.outageAt,
     stopMs: outcome.lastDeadCallAt - outcome.outageAt,
     probes: outcome.probes.length,
     probesPerLease: probesPerLease(outcome.probes),
@@ -412,7 +427,10 @@ const figuresOf = (scenario: Scenario, outcome: Outcome, realMs: number): FleetF
   }
 }
 
-/** The scenarios of a run: every policy at N = 10 and 100, sparse and dense; at N = 1000 a shorter dense window. */
+/**
+ * The scenarios of a run: every policy at N = 10 and 100, sparse and dense; at N = 1000 the old and the
+ * new default. `FLEET_POLICY=<id>` runs one policy at every N.
+ */
 const scenariosFor = (mode: Mode, only?: string): Scenario[] => {
   const sizes: ReadonlyArray<[number, Traffic]> =
     mode === 'quick'
@@ -423,13 +441,15 @@ const scenariosFor = (mode: Mode, only?: string): Scenario[] => {
       : [
           [10, SPARSE],
           [100, SPARSE],
-          [1000, SPARSE],
+          [1000, SPARSE_SHORT],
           [10, DENSE],
           [100, DENSE],
-          [1000, DENSE_SHORT],
+          [1000, DENSE],
         ]
+  const runs = (containers: number, policy: Policy): boolean =>
+    only === undefined ? containers < 1000 || AT_1000.has(policy.id) : policy.id === only
   return sizes.flatMap(([containers, traffic], index) =>
-    POLICIES.filter((policy) => only === undefined || policy.id === only).map((policy) => ({
+    POLICIES.filter((policy) => runs(containers, policy)).map((policy) => ({
       containers,
       traffic,
       policy,
@@ -444,20 +464,21 @@ const describe = (figures: FleetFigures): string =>
   `${figures.invocations} invocations (${Math.round(figures.realMs / 1000)} s real); healthy: ` +
   `${round(figures.healthyRequestsPerSecond)} DynamoDB requests/s, $${round(figures.dollarsPerMillion)} per million ` +
   `invocations, $${round(figures.dollarsPerDay)}/day; outage: ${figures.deadCalls} calls reached the dead ` +
-  `dependency, the last ${round(figures.stopMs / 1000)} s after it went down, ${figures.probes} probes ` +
+  `dependency; the first breaker opened ${round(figures.firstOpenMs / 1000)} s after it went down, the last ` +
+  `call ${round(figures.stopMs / 1000)} s after; ${figures.probes} probes ` +
   `(at most ${figures.probesPerLease} per lease); recovery: ${figures.refusalsAfterRecovery} calls refused, ` +
   `the last ${round(figures.recoveryMs / 1000)} s after it came back; store errors ${figures.storeErrors}`
 
 /** A markdown table of the figures, as the READMEs show them. */
 export const fleetTable = (rows: readonly FleetFigures[]): string =>
   [
-    '| N | traffic | policy | DynamoDB req/s | req per 1M invocations | $ per 1M invocations | $ per day | calls to the dead dependency | fleet stopped after | probes (max per lease) | refused after recovery | last refusal after |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| N | traffic | policy | DynamoDB req/s | req per 1M invocations | $ per 1M invocations | $ per day | calls to the dead dependency | first open after | fleet stopped after | probes (max per lease) | refused after recovery | last refusal after |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (row) =>
         `| ${row.containers} | ${row.traffic} | ${row.policy} | ${round(row.healthyRequestsPerSecond)} | ` +
         `${Math.round(row.requestsPerMillion).toLocaleString('en-US')} | ${round(row.dollarsPerMillion)} | ` +
-        `${round(row.dollarsPerDay)} | ${row.deadCalls} | ${round(row.stopMs / 1000)} s | ${row.probes} (${row.probesPerLease}) | ` +
+        `${round(row.dollarsPerDay)} | ${row.deadCalls} | ${round(row.firstOpenMs / 1000)} s | ${round(row.stopMs / 1000)} s | ${row.probes} (${row.probesPerLease}) | ` +
         `${row.refusalsAfterRecovery} | ${round(row.recoveryMs / 1000)} s |`,
     ),
   ].join('\n')
@@ -484,6 +505,9 @@ const run = async (mode: Mode): Promise<CaseResult[]> => {
       const started = performance.now()
       const figures = figuresOf(scenario, await simulate(db, scenario), performance.now() - started)
       rows.push(figures)
+      console.error(
+        `  N=${figures.containers} ${figures.traffic} ${figures.policy}: ${figures.invocations} invocations in ${Math.round(figures.realMs / 1000)} s`,
+      )
       const key = `${scenario.containers}-${scenario.traffic.label}`
       if (scenario.policy.id === 'cache-1s') baselines.set(key, figures)
       const baseline = baselines.get(key)
