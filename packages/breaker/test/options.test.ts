@@ -112,6 +112,7 @@ describe('dynamoDbBreakerStore options on any input (property)', () => {
         tableName: fc.oneof(fc.string(), anyValue),
         client: fc.oneof(fc.constant(client), anyValue),
         cacheTtlMs: anyValue,
+        quietCacheTtlMs: anyValue,
         callTimeoutMs: anyValue,
         onStoreError: fc.oneof(fc.constantFrom('fail-open', 'fail-closed'), anyValue),
       },

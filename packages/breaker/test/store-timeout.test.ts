@@ -56,7 +56,13 @@ describe('a DynamoDB store that never answers', () => {
   it('fails open by default: the read ends after callTimeoutMs as no record, its request aborted', async () => {
     // Prepare
     const { client, sent } = silentClient()
-    const store = dynamoDbBreakerStore({ tableName: 'breakers', client, callTimeoutMs: 50 })
+    // A cache time far above the first read's real time (it loads the SDK, over 1 s on a loaded machine).
+    const store = dynamoDbBreakerStore({
+      tableName: 'breakers',
+      client,
+      callTimeoutMs: 50,
+      cacheTtlMs: 60_000,
+    })
 
     // Act
     const record = await withinMs(() => store.get('payments'), BOUND_MS)
