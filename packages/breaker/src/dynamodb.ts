@@ -223,14 +223,16 @@ interface CacheEntry {
 /**
  * A `BreakerStore` on one DynamoDB table: containers share the open/closed state of a dependency.
  * It reads at most once per `quietCacheTtlMs` (10 s) per breaker and container while the container's own
- * calls succeed, once per `cacheTtlMs` (1 s) while they fail, and writes only transitions, each a conditional `UpdateItem` on the version it expects; the one
- * half-open probe of the fleet is elected by such a write, with a lease.
+ * calls succeed, once per `cacheTtlMs` (1 s) once they fail, and writes only transitions, each a
+ * conditional `UpdateItem` on the version it expects; the one half-open probe of the fleet is elected by
+ * such a write, with a lease.
  *
  * @example
  * ```ts
  * import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
  * const client = new DynamoDBClient({})
- * const store = dynamoDbBreakerStore({ tableName: 'breakers', client, cacheTtlMs: 1000 })
+ * // Reads the fleet state every 10 s while this container's calls succeed, every second once one fails.
+ * const store = dynamoDbBreakerStore({ tableName: 'breakers', client })
  * export const handler = middy().use(circuitBreaker({ name: 'payments', action: charge, store }))
  * ```
  */
