@@ -479,3 +479,65 @@ describe('adopting fleet records', () => {
     expect(store.records.get('dep')).toMatchObject({ state: 'closed', version: 2 })
   })
 })
+
+describe('what the breaker tells the store about its own calls', () => {
+  it('asks as quiet only while closed with no failure in its window', async () => {
+    // Prepare
+    const store = memoryStore()
+    const quietFlags: Array<boolean | undefined> = []
+    const recording: BreakerStore = {
+      ...store,
+      get(name, call) {
+        quietFlags.push(call?.quiet)
+        return store.get(name, call)
+      },
+    }
+    const dependency: Dependency = { down: false, calls: 0, gate: null }
+    const breaker = container(recording, dependency)
+    // Act
+    await outcome(breaker.fire()) // healthy: quiet
+    dependency.down = true
+    await outcome(breaker.fire()) // still quiet when it asks; this call fails and opens the breaker
+    await outcome(breaker.fire()) // open: not quiet
+    jest.setSystemTime(T0 + 10_000) // the window (10 s) no longer holds the failure, but the breaker is open
+    await outcome(breaker.fire())
+    // Assess
+    expect(quietFlags).toEqual([true, true, false, false])
+    expect(breaker.state).toBe('open')
+  })
+
+  it('is not quiet while a failure stays in the window of a closed breaker, and quiet again after it', async () => {
+    // Prepare
+    const store = memoryStore()
+    const quietFlags: Array<boolean | undefined> = []
+    const recording: BreakerStore = {
+      ...store,
+      get(name, call) {
+        quietFlags.push(call?.quiet)
+        return store.get(name, call)
+      },
+    }
+    resetBreakers()
+    let fail = false
+    circuitBreaker({
+      name: 'tolerant',
+      options: { ...options, volumeThreshold: 100 }, // stays closed: one failure of a hundred
+      store: recording,
+      action: async (): Promise<string> => {
+        if (fail) throw new Error('down')
+        return 'ok'
+      },
+    })
+    const breaker = getBreaker<[], string>('tolerant') as Breaker<[], string>
+    // Act
+    fail = true
+    await outcome(breaker.fire())
+    fail = false
+    await outcome(breaker.fire())
+    jest.setSystemTime(T0 + 10_000) // the 10 s window rolled past the failure
+    await outcome(breaker.fire())
+    // Assess
+    expect(breaker.state).toBe('closed')
+    expect(quietFlags).toEqual([true, false, true])
+  })
+})
