@@ -145,12 +145,13 @@ export const fleetArrivals = (
 
 /**
  * Delivers `events` (in time order) window by window of `windowMs` virtual time: concurrently across
- * containers, in order within one, each inside `clock.within(event.at)`. The global clock is set to the
- * window's start before it runs.
+ * containers (at most `concurrency` of them at the same real time, so that a local server is not
+ * queued past the real-time limits of its clients), in order within one, each inside
+ * `clock.within(event.at)`. The global clock is set to the window's start before it runs.
  *
  * @example
  * ```ts
- * await runFleet(clock, events, 50, (event) => handlers[event.container]({}, context))
+ * await runFleet(clock, events, 50, (event) => handlers[event.container]({}, context), 25)
  * ```
  */
 export const runFleet = async (
@@ -158,6 +159,7 @@ export const runFleet = async (
   events: readonly FleetEvent[],
   windowMs: number,
   invoke: (event: FleetEvent) => Promise<unknown>,
+  concurrency = Number.POSITIVE_INFINITY,
 ): Promise<void> => {
   let index = 0
   while (index < events.length) {
@@ -171,10 +173,12 @@ export const runFleet = async (
       else queue.push(event)
     }
     clock.now = windowStart
-    await Promise.all(
-      [...byContainer.values()].map(async (queue) => {
+    const queues = [...byContainer.values()]
+    const worker = async (): Promise<void> => {
+      for (let queue = queues.shift(); queue !== undefined; queue = queues.shift()) {
         for (const event of queue) await clock.within(event.at, () => invoke(event))
-      }),
-    )
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker))
   }
 }
