@@ -10,6 +10,7 @@ import type { CaseResult, Machine, Mode, Results, Suite } from './harness/types.
 import { breakerSuite } from './suites/breaker.js'
 import { coldSuite } from './suites/cold.js'
 import { emulatorSuite } from './suites/emulator.js'
+import { fleetPoolSuite } from './suites/fleet-pool.js'
 import { metricsSuite } from './suites/metrics.js'
 import { poolSuite } from './suites/pool.js'
 import { reloadSuite } from './suites/reload.js'
@@ -27,7 +28,7 @@ const suites: readonly Suite[] = [
   metricsSuite,
 ]
 /** Suites that run only when `--only` names them. */
-const namedOnly: readonly Suite[] = [soakSuite, reloadSuite]
+const namedOnly: readonly Suite[] = [soakSuite, reloadSuite, fleetPoolSuite]
 
 const triple = (values: number[]): [number, number, number] => [
   values[0] ?? 0,
