@@ -314,5 +314,7 @@ export const runFleetInChild = (scenario: FleetScenario): Promise<FleetOutcome> 
   inChild<FleetOutcome>(new URL(import.meta.url), [CHILD_FLAG, JSON.stringify(scenario)])
 
 if (process.argv[2] === CHILD_FLAG) {
+  // A fleet never outlives the run that started it (Ctrl-C, a crash): its connections close with it.
+  process.on('disconnect', () => process.exit(1))
   await answerParent(() => runFleet(JSON.parse(process.argv[3] ?? '{}') as FleetScenario))
 }

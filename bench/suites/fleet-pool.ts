@@ -103,7 +103,10 @@ const names = {
     'fleet-pool: refused connection attempts per s, 1,000 containers, no back-off (backoffMs 0)',
   refusedBackoff:
     'fleet-pool: refused connection attempts per s, 1,000 containers, back-off 1-30 s (default)',
+  refusedBackoff5: 'fleet-pool: refused connection attempts per s, 1,000 containers, back-off 5-30 s',
   served: 'fleet-pool: invocations served, 1,000 containers at the limit',
+  servedNoBackoff: 'fleet-pool: invocations served, 1,000 containers at the limit, no back-off',
+  servedBackoff5: 'fleet-pool: invocations served, 1,000 containers at the limit, back-off 5-30 s',
   servedServer: 'fleet-pool: invocations served, 1,000 containers at the limit, idle_session_timeout 2 s',
   managed1: 'fleet-pool: peak connections, 20 Managed Instances, pool max 1',
   managed5: 'fleet-pool: peak connections, 20 Managed Instances, pool max 5',
@@ -136,6 +139,12 @@ const cases = (
       baseline === null ? null : ratioOf(f(key).heldByFrozen.mean, f('n100').heldByFrozen.mean),
     )
   const refusedRate = (key: string) => perSecond(f(key).refused, s(key))
+  const served = (name: string, key: string, note: string) =>
+    valueCase(
+      { name, baseline: names.served, unit: '%', note },
+      servedShare(f(key)),
+      ratioOf(servedShare(f(key)), servedShare(f('n1000'))),
+    )
   const all = Object.values(fleets)
   return [
     peak(names.peak10, 'n10', null),
@@ -159,9 +168,21 @@ const cases = (
       ratioOf(refusedRate('n1000'), refusedRate('noBackoff')),
     ),
     valueCase(
+      {
+        name: names.refusedBackoff5,
+        baseline: names.refusedNoBackoff,
+        unit: 'attempts/s',
+        note: describe(f('backoff5')),
+      },
+      refusedRate('backoff5'),
+      ratioOf(refusedRate('backoff5'), refusedRate('noBackoff')),
+    ),
+    valueCase(
       { name: names.served, baseline: null, unit: '%', note: 'the 1,000-container run above' },
       servedShare(f('n1000')),
     ),
+    served(names.servedNoBackoff, 'noBackoff', 'the run without back-off above'),
+    served(names.servedBackoff5, 'backoff5', 'the 5 s back-off run above'),
     valueCase(
       {
         name: names.servedServer,
@@ -260,6 +281,12 @@ export const fleetPoolSuite: Suite = {
           label: '1,000 containers, backoffMs 0',
           containers: 1_000,
           pool: { ...common.pool, backoffMs: 0 },
+        },
+        backoff5: {
+          ...common,
+          label: '1,000 containers, backoffMs 5 s',
+          containers: 1_000,
+          pool: { ...common.pool, backoffMs: 5_000 },
         },
         limitServerTimeout: {
           ...common,
