@@ -45,7 +45,11 @@ const CONNECTION_MESSAGES: readonly RegExp[] = [
 /** How deep `cause` chains and AggregateErrors are followed (undici's `fetch failed` wraps its cause). */
 const MAX_DEPTH = 4
 
-const matches = (error: unknown, depth: number): boolean => {
+/** What one error (not its causes) says about itself: its `code` and `message`, when they are strings. */
+type Test = (code: string | undefined, message: string | undefined) => boolean
+
+/** Applies `test` to the error, its `cause` chain and the inner errors of AggregateErrors. */
+const matches = (error: unknown, test: Test, depth = 0): boolean => {
   if (typeof error !== 'object' || error === null || depth > MAX_DEPTH) return false
   const { code, message, cause, errors } = error as {
     code?: unknown
@@ -53,13 +57,16 @@ const matches = (error: unknown, depth: number): boolean => {
     cause?: unknown
     errors?: unknown
   }
-  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || SQLSTATE_CONNECTION_CLASS.test(code))) {
+  if (test(typeof code === 'string' ? code : undefined, typeof message === 'string' ? message : undefined)) {
     return true
   }
-  if (typeof message === 'string' && CONNECTION_MESSAGES.some((pattern) => pattern.test(message))) return true
-  if (Array.isArray(errors) && errors.some((inner) => matches(inner, depth + 1))) return true
-  return matches(cause, depth + 1)
+  if (Array.isArray(errors) && errors.some((inner) => matches(inner, test, depth + 1))) return true
+  return matches(cause, test, depth + 1)
 }
+
+const isConnectionFailure: Test = (code, message) =>
+  (code !== undefined && (CONNECTION_CODES.has(code) || SQLSTATE_CONNECTION_CLASS.test(code))) ||
+  (message !== undefined && CONNECTION_MESSAGES.some((pattern) => pattern.test(message)))
 
 /**
  * The default `isBroken` classifier: true for connection-level failures (socket resets, broken pipes,
@@ -76,4 +83,42 @@ const matches = (error: unknown, depth: number): boolean => {
  * })
  * ```
  */
-export const isConnectionError = (error: unknown): boolean => matches(error, 0)
+export const isConnectionError = (error: unknown): boolean => matches(error, isConnectionFailure)
+
+/**
+ * Codes of a server that refuses a new connection because it has no room: PostgreSQL 53300
+ * (too_many_connections: "sorry, too many clients already", "remaining connection slots are reserved"),
+ * MySQL's 1040 and 1203 as the mysql2 driver names them.
+ */
+const BUSY_CODES: ReadonlySet<string> = new Set([
+  '53300',
+  'ER_CON_COUNT_ERROR',
+  'ER_TOO_MANY_USER_CONNECTIONS',
+])
+
+/** The same refusals in the words of drivers that throw them without a code. */
+const BUSY_MESSAGES: readonly RegExp[] = [
+  /too many (clients|connections)/i,
+  /remaining connection slots are reserved/i,
+]
+
+const isRefusal: Test = (code, message) =>
+  (code !== undefined && BUSY_CODES.has(code)) ||
+  (message !== undefined && BUSY_MESSAGES.some((pattern) => pattern.test(message)))
+
+/**
+ * The default `isBusy` classifier: true when the server refused a new connection because it is full
+ * (PostgreSQL "sorry, too many clients already", SQLSTATE 53300; MySQL "Too many connections"), following
+ * `cause` chains and AggregateErrors. Such an error says nothing against the resource: it is kept, and
+ * the pool backs off instead (`backoffMs`).
+ *
+ * @example
+ * ```ts
+ * warmPool({
+ *   name: 'db',
+ *   create,
+ *   isBusy: (error) => isServerBusyError(error) || /Timed-out waiting to acquire/.test(String(error)),
+ * })
+ * ```
+ */
+export const isServerBusyError = (error: unknown): boolean => matches(error, isRefusal)

@@ -1,5 +1,5 @@
-export { isConnectionError } from './classify.js'
-export { PoolTimeoutError } from './errors.js'
+export { isConnectionError, isServerBusyError } from './classify.js'
+export { PoolBusyError, PoolTimeoutError } from './errors.js'
 export { warmPool, warmPoolValidateOptions } from './middleware.js'
 export { getPoolStats } from './registry.js'
 export { retryIdempotent } from './retry.js'

@@ -1,6 +1,6 @@
 import { MAX_TIMER_MS, type Rule, rules, validateOptions } from '@lambda-lifetime/commons'
 import type { MiddlewareLike, MiddyRequestLike } from '@lambda-lifetime/container'
-import { isConnectionError } from './classify.js'
+import { isConnectionError, isServerBusyError } from './classify.js'
 import { PACKAGE } from './errors.js'
 import {
   acquire,
@@ -8,6 +8,8 @@ import {
   type Lease,
   leasesOf,
   markBrokenIf,
+  noteRefusalIf,
+  noteSuccess,
   prefetch,
   register,
   release,
@@ -29,6 +31,15 @@ const DEFAULT_VALIDATE_AFTER_IDLE_MS = 60_000
  */
 const DEFAULT_CREATE_TIMEOUT_MS = 10_000
 
+/**
+ * Back-off after a refusal for lack of room (see the README's fleet table): long enough that a fleet at
+ * the limit stops hammering the server with connection attempts, each of which costs it a process, short
+ * enough that a container whose refusal was a moment's peak is back within a second or two.
+ */
+const DEFAULT_BACKOFF_MS = 1_000
+/** The longest back-off after refusals in a row: a full server is retried at least twice a minute. */
+const DEFAULT_MAX_BACKOFF_MS = 30_000
+
 const defaults = {
   validateAfterIdleMs: DEFAULT_VALIDATE_AFTER_IDLE_MS,
   validateTimeoutMs: 2_000,
@@ -36,6 +47,9 @@ const defaults = {
   disposeTimeoutMs: 1_000,
   createTimeoutMs: DEFAULT_CREATE_TIMEOUT_MS,
   isBroken: isConnectionError,
+  isBusy: isServerBusyError,
+  backoffMs: DEFAULT_BACKOFF_MS,
+  maxBackoffMs: DEFAULT_MAX_BACKOFF_MS,
   prefetch: false,
   watchErrorEvents: true,
 }
@@ -94,6 +108,9 @@ const schema = {
   disposeTimeoutMs: timeout,
   createTimeoutMs: timeout,
   isBroken: rules.function(),
+  isBusy: rules.function(),
+  backoffMs: rules.number({ min: 0, max: MAX_TIMER_MS }),
+  maxBackoffMs: timeout,
   prefetch: rules.boolean(),
   watchErrorEvents: rules.boolean(),
 }
@@ -125,6 +142,9 @@ const settingsOf = (options: WarmPoolOptions<string, unknown>): Settings => {
     disposeTimeoutMs: merged.disposeTimeoutMs,
     createTimeoutMs: merged.createTimeoutMs,
     isBroken: merged.isBroken,
+    isBusy: merged.isBusy,
+    backoffMs: merged.backoffMs,
+    maxBackoffMs: merged.maxBackoffMs,
     watchErrorEvents: merged.watchErrorEvents,
   })
 }
@@ -178,12 +198,14 @@ export const warmPool = <
   }
   const warmPoolMiddlewareAfter = (request: MiddyRequestLike): void => {
     const lease = leasesOf(request.context as object).get(settings.name)
-    if (lease !== undefined) release(lease)
+    if (lease === undefined) return
+    noteSuccess(entry)
+    release(lease)
   }
   const warmPoolMiddlewareOnError = (request: MiddyRequestLike): void => {
     const lease = leasesOf(request.context as object).get(settings.name)
     if (lease === undefined) return
-    if (!lease.released) markBrokenIf(lease, request.error)
+    if (!lease.released && !markBrokenIf(lease, request.error)) noteRefusalIf(lease, request.error)
     release(lease)
   }
   return {

@@ -23,7 +23,7 @@ import {
   withinMs,
 } from '@lambda-lifetime/commons'
 import { emitLifecycle, onLifecycle, onShutdown } from '@lambda-lifetime/container'
-import { PACKAGE, PoolTimeoutError } from './errors.js'
+import { PACKAGE, PoolBusyError, PoolTimeoutError } from './errors.js'
 import type {
   BrokenClassifier,
   PoolCreateEvent,
@@ -46,6 +46,9 @@ export interface Settings {
   readonly disposeTimeoutMs: number
   readonly createTimeoutMs: number
   readonly isBroken: BrokenClassifier
+  readonly isBusy: BrokenClassifier
+  readonly backoffMs: number
+  readonly maxBackoffMs: number
   readonly watchErrorEvents: boolean
 }
 
@@ -71,6 +74,16 @@ interface Counters {
   failures: number
 }
 
+/** The back-off after the server refused new connections for lack of room. */
+interface Backoff {
+  /** No invocation touches the server before this time (`performance.now()` clock). */
+  untilMs: number
+  /** Refusals since the last invocation that succeeded. */
+  refusals: number
+  /** The last refusal, in the driver's words. */
+  reason: string
+}
+
 /** A create in flight. Its deadline moves later when an invocation with more time joins it. */
 interface Creation {
   extendTo(deadlineMs: number): void
@@ -84,6 +97,7 @@ export interface Entry {
   creation: Creation | null
   /** Why the next resource will be made: 'initial', or the reason the last one was replaced. */
   nextReason: PoolEventReason
+  readonly backoff: Backoff
 }
 
 /** One invocation's hold on a slot, kept on its context. */
@@ -166,6 +180,70 @@ export const markBrokenIf = (lease: Lease, error: unknown): boolean => {
   }
   if (broken) markBroken(lease.entry, lease.slot)
   return broken
+}
+
+/** Tells whether `error` is a refusal for lack of room, with back-off on. A classifier that throws says no. */
+const isRefusal = (entry: Entry, error: unknown): boolean => {
+  const { backoffMs, isBusy } = entry.settings
+  if (backoffMs === 0) return false
+  try {
+    return isBusy(error) === true
+  } catch {
+    return false
+  }
+}
+
+const describeRefusal = (error: unknown): string => {
+  const { message, code } = (typeof error === 'object' && error !== null ? error : {}) as {
+    message?: unknown
+    code?: unknown
+  }
+  const text = typeof message === 'string' ? message : String(error)
+  return typeof code === 'string' || typeof code === 'number' ? `${text} [${code}]` : text
+}
+
+/**
+ * Doubles with each refusal in a row, up to `maxBackoffMs`; half of it is random, so that containers
+ * refused at the same moment (a fleet that filled the server) do not all come back at the same moment.
+ */
+const backoffDelayMs = (settings: Settings, refusals: number): number => {
+  const ceiling = Math.min(settings.maxBackoffMs, settings.backoffMs * 2 ** Math.min(refusals - 1, 31))
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2)
+}
+
+const noteRefusal = (entry: Entry, error: unknown): void => {
+  const { backoff, counters, settings } = entry
+  backoff.refusals++
+  backoff.reason = describeRefusal(error)
+  backoff.untilMs = performance.now() + backoffDelayMs(settings, backoff.refusals)
+  counters.failures++
+  if (backoff.refusals === 1) {
+    warn(
+      `the server refused a new connection for "${settings.name}" (${backoff.reason}); ` +
+        'backing off: invocations fail with a PoolBusyError until it has room again',
+      'LAMBDA_LIFETIME_POOL_BUSY',
+    )
+  }
+}
+
+/**
+ * Starts (or lengthens) the back-off when `error` says the server had no room for a new connection.
+ * The resource itself is fine: it is kept.
+ */
+export const noteRefusalIf = (lease: Lease, error: unknown): boolean => {
+  const refused = isRefusal(lease.entry, error)
+  if (refused) noteRefusal(lease.entry, error)
+  return refused
+}
+
+/** An invocation that used the resource and succeeded: the server had room, the back-off starts over. */
+export const noteSuccess = (entry: Entry): void => {
+  if (entry.backoff.refusals !== 0) entry.backoff.refusals = 0
+}
+
+const busyError = (entry: Entry, now: number): PoolBusyError => {
+  const { refusals, reason, untilMs } = entry.backoff
+  return new PoolBusyError(entry.settings.name, Math.max(1, Math.ceil(untilMs - now)), refusals, reason)
 }
 
 const watchErrors = (entry: Entry, slot: Slot): void => {
@@ -331,7 +409,12 @@ const validateSlot = async (entry: Entry, slot: Slot, deadlineMs: number): Promi
   try {
     const outcome = await withinMs(() => validate?.(slot.value), validateTimeoutMs)
     passed = outcome !== TIMED_OUT && outcome !== false
-  } catch {
+  } catch (error) {
+    // A full server says nothing against the resource: keep it (still due for validation), back off.
+    if (isRefusal(entry, error)) {
+      noteRefusal(entry, error)
+      throw busyError(entry, performance.now())
+    }
     passed = false
   }
   if (passed && !slot.broken) {
@@ -432,9 +515,10 @@ const acquireWithin = async (entry: Entry, budgetMs: number): Promise<Slot> => {
  */
 export const acquire = (entry: Entry, context: RemainingTimeSource | undefined): Slot | Promise<Slot> => {
   const slot = entry.current
-  if (entry.pending === null && slot !== null) {
-    const now = performance.now()
-    if (verdictOf(entry, slot, now) === 'ok') return take(entry, slot, now)
+  const now = performance.now()
+  if (now < entry.backoff.untilMs) throw busyError(entry, now)
+  if (entry.pending === null && slot !== null && verdictOf(entry, slot, now) === 'ok') {
+    return take(entry, slot, now)
   }
   return acquireWithin(entry, remainingBudgetMs(context, MAX_TIMER_MS, RESERVE_MS))
 }
@@ -498,7 +582,15 @@ export const register = (settings: Settings): Entry => {
   let entry = state.entries.get(settings.name)
   if (entry === undefined) {
     const counters = { created: 0, reused: 0, validated: 0, recreated: 0, disposed: 0, failures: 0 }
-    entry = { settings, counters, current: null, pending: null, creation: null, nextReason: 'initial' }
+    entry = {
+      settings,
+      counters,
+      current: null,
+      pending: null,
+      creation: null,
+      nextReason: 'initial',
+      backoff: { untilMs: 0, refusals: 0, reason: '' },
+    }
     state.entries.set(settings.name, entry)
   }
   const differences = differingOptions({ ...entry.settings }, { ...settings })

@@ -36,6 +36,19 @@ export interface WarmPoolOptions<TName extends string = string, TResource = unkn
   createTimeoutMs?: number
   /** Which handler errors mean the resource is dead. Default `isConnectionError`. */
   isBroken?: BrokenClassifier
+  /**
+   * Which handler (and validation) errors mean the server refused a new connection because it is full.
+   * Such an error starts a back-off; the resource is kept. Default `isServerBusyError`.
+   */
+  isBusy?: BrokenClassifier
+  /**
+   * After a refusal (`isBusy`), invocations fail at once with a `PoolBusyError`, without touching the
+   * server, for about this long (half of it random), doubling with each refusal in a row. 0 turns the
+   * back-off off. Default 1 000 ms.
+   */
+  backoffMs?: number
+  /** The longest back-off, however many refusals in a row. Default 30 000 ms. */
+  maxBackoffMs?: number
   /** Create the resource during init, when the middleware is built, instead of at the first invocation. */
   prefetch?: boolean
   /**

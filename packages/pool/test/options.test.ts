@@ -18,6 +18,9 @@ describe('warmPoolValidateOptions', () => {
       disposeTimeoutMs: 200,
       createTimeoutMs: 2_147_483_647,
       isBroken: () => false,
+      isBusy: () => false,
+      backoffMs: 0,
+      maxBackoffMs: 60_000,
       prefetch: false,
       watchErrorEvents: true,
     }
@@ -51,6 +54,9 @@ describe('warmPoolValidateOptions', () => {
     [{ name: 'db', create, maxAgeMs: '1h' }, 'option "maxAgeMs" must be a number of ms > 0'],
     [{ name: 'db', create, prefetch: 'yes' }, 'option "prefetch" must be a boolean, got "yes"'],
     [{ name: 'db', create, createTimeoutMs: 0 }, 'option "createTimeoutMs" must be a number > 0'],
+    [{ name: 'db', create, backoffMs: -1 }, 'option "backoffMs" must be a number >= 0'],
+    [{ name: 'db', create, maxBackoffMs: 0 }, 'option "maxBackoffMs" must be a number > 0'],
+    [{ name: 'db', create, isBusy: true }, 'option "isBusy" must be a function, got true'],
   ])('rejects %j', (options, message) => {
     // Prepare
     const validate = () => warmPoolValidateOptions(options)
