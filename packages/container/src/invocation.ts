@@ -2,7 +2,6 @@
  * Opening and closing invocations: the per-invocation hot path. Everything per invocation lives on the
  * Middy request (a symbol-keyed record) or in the runtime's invoke store, never in module scope.
  */
-import { randomUUID } from 'node:crypto'
 import { readEnvironmentId, readInitType } from './environment.js'
 import { emitLifecycle } from './events.js'
 import { type PreviousRuntime, takeOverRestartMarker } from './marker.js'
@@ -82,7 +81,9 @@ const responseProperty: PropertyDescriptor = {
 }
 
 const firstInvocation = (state: ContainerState, settings: InvocationSettings): PreviousRuntime | null => {
-  const containerId = randomUUID()
+  // The Web Crypto global, not `node:crypto`: importing that module cost more than the rest of this
+  // package's import (bench/README.md, cold cost); the global loads its part on this first call only.
+  const containerId = crypto.randomUUID()
   state.containerId = containerId
   state.environmentId = readEnvironmentId()
   state.initType = readInitType()
