@@ -4,7 +4,15 @@
  * with an internal extension. Hooks run in reverse registration order, each within its own share of
  * one overall budget, so one that hangs or throws never keeps the others from running.
  */
-import { type OptionSchema, optionError, rules, validateOptions } from '@lambda-lifetime/commons'
+import {
+  emitPackageWarning,
+  type OptionSchema,
+  optionError,
+  rules,
+  TIMED_OUT,
+  validateOptions,
+  withinMs,
+} from '@lambda-lifetime/commons'
 import { emitLifecycle } from './events.js'
 import { snapshotOf } from './invocation.js'
 import { PACKAGE } from './package.js'
@@ -79,6 +87,23 @@ export const resetContainerState = (): void => {
 }
 
 /**
+ * Below this much of the budget a hook is skipped: nothing useful fits, and a timer set from the event
+ * loop's cached clock can fire a few ms before `performance.now()` says its time is up.
+ */
+const MIN_HOOK_MS = 5
+
+const runHook = async (registered: RegisteredHook, timeoutMs: number): Promise<ShutdownHookReport> => {
+  const started = performance.now()
+  try {
+    const outcome = await withinMs(registered.hook, timeoutMs)
+    const status = outcome === TIMED_OUT ? 'timeout' : 'ok'
+    return { name: registered.name, status, durationMs: performance.now() - started }
+  } catch {
+    return { name: registered.name, status: 'error', durationMs: performance.now() - started }
+  }
+}
+
+/**
  * Emits `container.shutdown`, then runs every hook within the budget. Exported for the SIGTERM
  * listener and for tests; runs once per runtime.
  */
@@ -93,8 +118,25 @@ const drain = async (state: ContainerState, reason: 'SIGTERM'): Promise<Shutdown
   emitLifecycle({ type: 'container.shutdown', at: Date.now(), container: snapshotOf(state), reason })
   const deadline = performance.now() + state.shutdownBudgetMs
   const hooks = [...state.hooks].reverse()
-  // Loaded at the first SIGTERM, within the budget (about a millisecond): no function pays for the
-  // hook runner at import, and most never shut down gracefully.
-  const { runHooks } = await import('./hooks.js')
-  return runHooks(hooks, deadline)
+  const reports: ShutdownHookReport[] = []
+  for (let index = 0; index < hooks.length; index++) {
+    const registered = hooks[index] as RegisteredHook
+    const remaining = deadline - performance.now()
+    if (remaining < MIN_HOOK_MS) {
+      reports.push({ name: registered.name, status: 'skipped', durationMs: 0 })
+      continue
+    }
+    // A fair share of what is left, so a hook that hangs cannot starve the ones after it.
+    const share = remaining / (hooks.length - index)
+    const report = await runHook(registered, Math.min(registered.timeoutMs ?? share, remaining))
+    if (report.status !== 'ok') {
+      emitPackageWarning(
+        PACKAGE,
+        `shutdown hook "${report.name}" ended with ${report.status}`,
+        'LAMBDA_LIFETIME_SHUTDOWN_HOOK',
+      )
+    }
+    reports.push(report)
+  }
+  return reports
 }
