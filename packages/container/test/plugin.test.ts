@@ -166,7 +166,10 @@ describe.each(modes)(
       const { ends, unsubscribe } = collectEnds()
 
       // Act
-      const response = await handler({}, lambdaContext('a'))
+      const response = (await handler({}, lambdaContext('a'))) as {
+        statusCode: number
+        headers: Record<string, string>
+      }
       unsubscribe()
 
       // Assess
