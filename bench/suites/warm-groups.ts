@@ -5,6 +5,7 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import { containerLifetime } from '@lambda-lifetime/container'
+import { containerLifetimePlugin } from '@lambda-lifetime/container/middy'
 import middy from '@middy/core'
 import { loadExport } from '../harness/cases.js'
 import { answerParent } from '../harness/child.js'
@@ -21,6 +22,8 @@ export const NAMES = {
   container: 'middy + containerLifetime()',
   bareNoTimer: 'bare middy, no early-timeout timer',
   containerNoTimer: 'middy + containerLifetime(), no early-timeout timer',
+  plugin: 'middy + containerLifetime() with containerLifetimePlugin()',
+  pluginNoTimer: 'middy + containerLifetime() with containerLifetimePlugin(), no early-timeout timer',
   anchor: 'middy + Powertools injectLambdaContext + 1 logger.info',
   lifecycle: 'middy + containerLifetime() + lifecycleLogger (1 invocation.end line)',
   full: 'middy + full stack (container, logger, warmPool, circuitBreaker)',
@@ -89,6 +92,11 @@ const buildGroup = async (
           [NAMES.container, withMiddlewares([containerLifetime()])],
           [NAMES.bareNoTimer, withMiddlewares([], respond, NO_TIMER)],
           [NAMES.containerNoTimer, withMiddlewares([containerLifetime()], respond, NO_TIMER)],
+          [NAMES.plugin, withMiddlewares([containerLifetime()], respond, containerLifetimePlugin())],
+          [
+            NAMES.pluginNoTimer,
+            withMiddlewares([containerLifetime()], respond, containerLifetimePlugin(NO_TIMER)),
+          ],
         ]),
         notes,
       }

@@ -31,6 +31,13 @@ const PAIRS: Record<Group, { baselines: string[]; pairs: Pair[] }> = {
         target: CONTAINER_TARGET,
         note: "the issue's reference setting (bare ~1.1 µs): the middleware's own cost, undiluted",
       },
+      {
+        name: NAMES.plugin,
+        baseline: NAMES.bare,
+        target: CONTAINER_TARGET,
+        note: 'the opt-in Middy plugin (@lambda-lifetime/container/middy): no accessor on the request',
+      },
+      { name: NAMES.pluginNoTimer, baseline: NAMES.bareNoTimer, target: CONTAINER_TARGET },
     ],
   },
   logger: {

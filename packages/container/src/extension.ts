@@ -2,7 +2,7 @@
  * Registers an internal extension so that Lambda delivers SIGTERM at shutdown. Without a registered
  * extension Lambda SIGKILLs the runtime and no shutdown hook ever runs.
  */
-import { request } from 'node:http'
+import type { request as httpRequest } from 'node:http'
 import { emitPackageWarning, type OptionSchema, rules, validateOptions } from '@lambda-lifetime/commons'
 import { readRuntimeApi } from './environment.js'
 import { PACKAGE } from './package.js'
@@ -38,7 +38,9 @@ const splitHostPort = (api: string): { host: string; port: number } => {
   return { host: api.slice(0, separator), port: Number(api.slice(separator + 1)) }
 }
 
-const register = (api: string, name: string): Promise<string> =>
+type Request = typeof httpRequest
+
+const register = (request: Request, api: string, name: string): Promise<string> =>
   new Promise((resolve, reject) => {
     const body = JSON.stringify({ events: [] })
     const call = request(
@@ -72,7 +74,7 @@ const register = (api: string, name: string): Promise<string> =>
  * Init waits until every registered extension asks for its next event. An internal extension with no
  * events never gets one, so the long poll stays open, unref'd so that it keeps nothing alive.
  */
-const waitForEvents = (api: string, extensionId: string): void => {
+const waitForEvents = (request: Request, api: string, extensionId: string): void => {
   const call = request({
     ...splitHostPort(api),
     method: 'GET',
@@ -98,8 +100,11 @@ const enable = async (options: GracefulShutdownOptions): Promise<GracefulShutdow
   }
   const extensionName = options.extensionName ?? 'lambda-lifetime'
   try {
-    const extensionId = await register(api, extensionName)
-    waitForEvents(api, extensionId)
+    // Loaded here, not at import: a function that never enables graceful shutdown, or a process that
+    // has not loaded node:http yet (it is not the Lambda runtime client), does not pay for it.
+    const { request } = await import('node:http')
+    const extensionId = await register(request, api, extensionName)
+    waitForEvents(request, api, extensionId)
     installSigtermListener(containerState())
     return { enabled: true, extensionId, extensionName }
   } catch (error) {

@@ -2,7 +2,6 @@
  * Opening and closing invocations: the per-invocation hot path. Everything per invocation lives on the
  * Middy request (a symbol-keyed record) or in the runtime's invoke store, never in module scope.
  */
-import { randomUUID } from 'node:crypto'
 import { readEnvironmentId, readInitType } from './environment.js'
 import { emitLifecycle } from './events.js'
 import { type PreviousRuntime, takeOverRestartMarker } from './marker.js'
@@ -35,17 +34,26 @@ interface InvocationRecord {
   readonly view: InvocationView
   readonly startMs: number
   readonly settings: InvocationSettings
-  /** False until the handler (or a middleware) produced a response; tells an early return apart. */
+  /**
+   * False until the handler (or a middleware) produced a response; tells an early return apart. Under
+   * the Middy plugin (`@lambda-lifetime/container/middy`): true once the handler was called.
+   */
   responded: boolean
   ended: boolean
 }
 
 const RECORD = Symbol('lambda-lifetime.invocation')
 const RESPONSE = Symbol('lambda-lifetime.response')
+/** Set by the Middy plugin on the requests it runs: it sees their end itself, no accessor needed. */
+const PLUGIN_RUN = Symbol('lambda-lifetime.plugin-run')
 /** Key of the view in the runtime's invoke store (`globalThis.awslambda.InvokeStore`). */
 const STORE_KEY = Symbol.for('lambda-lifetime.invocation')
 
-type TrackedRequest = MiddyRequestLike & { [RECORD]?: InvocationRecord; [RESPONSE]?: unknown }
+type TrackedRequest = MiddyRequestLike & {
+  [RECORD]?: InvocationRecord
+  [RESPONSE]?: unknown
+  [PLUGIN_RUN]?: true
+}
 
 interface InvokeStoreLike {
   hasContext(): boolean
@@ -82,7 +90,9 @@ const responseProperty: PropertyDescriptor = {
 }
 
 const firstInvocation = (state: ContainerState, settings: InvocationSettings): PreviousRuntime | null => {
-  const containerId = randomUUID()
+  // The Web Crypto global, not `node:crypto`: importing that module cost more than the rest of this
+  // package's import (bench/README.md, cold cost); the global loads its part on this first call only.
+  const containerId = crypto.randomUUID()
   state.containerId = containerId
   state.environmentId = readEnvironmentId()
   state.initType = readInitType()
@@ -142,8 +152,10 @@ export const beginInvocation = (request: MiddyRequestLike, settings: InvocationS
   const record: InvocationRecord = { state, view, startMs: nowMs, settings, responded: false, ended: false }
   tracked[RECORD] = record
   state.lastRecord = record
-  tracked[RESPONSE] = request.response
-  Object.defineProperty(request, 'response', responseProperty)
+  if (tracked[PLUGIN_RUN] !== true) {
+    tracked[RESPONSE] = request.response
+    Object.defineProperty(request, 'response', responseProperty)
+  }
   const context = request.context
   if (typeof context === 'object' && context !== null && !Object.isFrozen(context)) {
     ;(context as { container?: InvocationView }).container = view
@@ -212,7 +224,7 @@ export const endInvocation = (request: MiddyRequestLike, outcome: InvocationOutc
   state.inFlight--
   state.lastEndMs = nowMs
   const header = record.settings.header
-  if (header !== undefined) stampHeader(tracked[RESPONSE], header, record.view.containerId)
+  if (header !== undefined) stampHeader(tracked.response, header, record.view.containerId)
   if (state.listeners.length > 0) {
     emitLifecycle({
       type: 'invocation.end',
@@ -223,6 +235,27 @@ export const endInvocation = (request: MiddyRequestLike, outcome: InvocationOutc
       outcome,
     })
   }
+}
+
+/** The plugin's part, before Middy runs the request: its end will come through `endPluginRun`. */
+export const startPluginRun = (request: MiddyRequestLike): void => {
+  ;(request as TrackedRequest)[PLUGIN_RUN] = true
+}
+
+/** The plugin's part, when Middy calls the handler: the invocation got past every `before`. */
+export const noteHandlerCalled = (request: MiddyRequestLike): void => {
+  const record = (request as TrackedRequest)[RECORD]
+  if (record !== undefined) record.responded = true
+}
+
+/**
+ * The plugin's part, at Middy's `requestEnd` (every path: success, error, early return anywhere): ends
+ * the invocation unless `after`/`onError` of the middleware already did.
+ */
+export const endPluginRun = (request: MiddyRequestLike): void => {
+  const record = (request as TrackedRequest)[RECORD]
+  if (record === undefined || record.ended) return
+  endInvocation(request, request.error != null ? 'error' : record.responded ? 'success' : 'early-return')
 }
 
 /**
