@@ -146,6 +146,6 @@ describe('lifecycleLoggerValidateOptions', () => {
   })
 
   it('names the schema version the lines carry', () => {
-    expect(LIFECYCLE_SCHEMA_VERSION).toBe(1)
+    expect(LIFECYCLE_SCHEMA_VERSION).toBe(2)
   })
 })
