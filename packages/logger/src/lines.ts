@@ -22,7 +22,7 @@ import type {
   InvocationEndEvent,
   InvocationView,
 } from '@lambda-lifetime/container'
-import { describeError, statusCodeOf, thrownErrorOf } from './outcome.js'
+import { describeError, thrownErrorOf } from './outcome.js'
 
 /** The schema version this package writes (defined, with the rest of the schema, in commons). */
 export { LIFECYCLE_SCHEMA_VERSION }
@@ -48,19 +48,6 @@ type Location = Pick<InvocationView, 'workerId' | 'initType'>
 /** A worker id means something only under Managed Instances, where a runtime has several worker threads. */
 const workerIdOf = (where: Location): number | undefined =>
   where.initType === MANAGED_INSTANCES ? where.workerId : undefined
-
-/**
- * Powertools puts the Lambda context's constant facts (function ARN, memory size, name) and its own
- * idea of a cold start on every line. The container has told them once, on `container.start`, and
- * `start_type` says how the runtime started: on the per-invocation line they are bytes for nothing.
- * `null` wins over the context's value when Powertools merges attributes, and is then dropped.
- */
-const NOT_REPEATED = {
-  cold_start: null,
-  function_arn: null,
-  function_memory_size: null,
-  function_name: null,
-} as const
 
 /**
  * The rare lines (thaw, timeout warning, shutdown, sibling events) drop the context's constant facts too,
@@ -96,6 +83,13 @@ export const containerThawLine = (view: InvocationView): Attributes<ContainerTha
   idle_ms: roundMs(view.idleMs),
 })
 
+/** Powertools' keys for the Lambda context's constant facts, set to `null` to keep them off a line. */
+interface ConstantFactsDropped {
+  readonly function_arn: null
+  readonly function_memory_size: null
+  readonly function_name: null
+}
+
 /** Marks of a sampled `invocation.end` line: the share it stands for, and the rule that kept it. */
 export interface SampleMarks {
   readonly sample_rate: number
@@ -109,20 +103,27 @@ export interface SampleMarks {
  */
 export const invocationEndLine = (
   event: InvocationEndEvent,
+  statusCode: number | undefined,
   marks: SampleMarks | undefined,
 ): Attributes<InvocationEndLine> => {
   const { view, request } = event
-  const line: Mutable<Attributes<InvocationEndLine>> = {
-    ...NOT_REPEATED,
+  const line: Mutable<Attributes<InvocationEndLine>> & ConstantFactsDropped = {
+    // Powertools puts the Lambda context's constant facts (function ARN, memory size, name) on every
+    // line; the container told them once, on container.start. `null` wins over the context's value when
+    // Powertools merges attributes, and is then dropped. (Its cold_start gives way to the persistent
+    // key, which is empty once the invocation has ended; start_type says how the runtime started.)
+    function_arn: null,
+    function_memory_size: null,
+    function_name: null,
     lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
     invocation: view.invocation,
     duration_ms: roundMs(event.durationMs),
+    // Written here, not added later, so that every line has the same shape.
+    idle_ms: view.invocation === 1 ? undefined : roundMs(view.idleMs),
   }
   // Most invocations succeed: their line says so by saying nothing.
   if (event.outcome !== 'success') line.outcome = event.outcome
   if (view.invocation === 1) line.start_type = view.startType
-  else line.idle_ms = roundMs(view.idleMs)
-  const statusCode = statusCodeOf(request.response)
   if (statusCode !== undefined) line.status_code = statusCode
   if (event.outcome === 'error') {
     // The error first thrown, not what an error handler (@middy/http-error-handler) replaced it with.

@@ -216,17 +216,16 @@ const randomMarks = (rate: number, mustWrite: boolean): SampleMarks | undefined 
 }
 
 /** Errors and 4xx answers are always written, whatever the sampling: their counts stay exact. */
-const endMarksOf = (settings: Settings, event: InvocationEndEvent) => {
-  const status = statusCodeOf(event.request.response)
+const endMarksOf = (settings: Settings, event: InvocationEndEvent, status: number | undefined) => {
   const mustWrite = event.outcome === 'error' || (status !== undefined && status >= 400)
   return settings.sampling === undefined
     ? randomMarks(settings.endSampleRate, mustWrite)
     : perContainerMarks(settings.sampling, event.view.invocation, mustWrite)
 }
 
-const endKindOf = (event: InvocationEndEvent): LifecycleLevelKey => {
+const endKindOf = (event: InvocationEndEvent, status: number | undefined): LifecycleLevelKey => {
   if (event.outcome !== 'error') return 'invocation.end'
-  return isClientError(event.request.response) ? 'invocation.end.client-error' : 'invocation.end.error'
+  return isClientError(status) ? 'invocation.end.client-error' : 'invocation.end.error'
 }
 
 /**
@@ -242,9 +241,11 @@ const closeInvocation = (settings: Settings, event: InvocationEndEvent): void =>
   if (failed && settings.flushBufferOnUncaughtError) {
     for (const logger of settings.loggers) logger.flushBuffer()
   }
-  const marks = endMarksOf(settings, event)
+  const status = statusCodeOf(event.request.response)
+  const marks = endMarksOf(settings, event, status)
   if (marks !== SAMPLED_OUT) {
-    write(settings, levelOf(settings, endKindOf(event)), event.type, invocationEndLine(event, marks))
+    const line = invocationEndLine(event, status, marks)
+    write(settings, levelOf(settings, endKindOf(event, status)), event.type, line)
   }
   for (const logger of settings.loggers) {
     // As injectLambdaContext does: buffered logs of an invocation are printed only when it fails (an
