@@ -150,6 +150,13 @@ export interface ContainerStartLine extends LifecycleLineBase, InvocationKeys {
   /** ISO 8601. */
   readonly runtime_started_at: string
   readonly restart_of?: string
+  /**
+   * Only when the writer samples `invocation.end` lines: the share it writes, so that a reader knows
+   * from the start that invocations without a line were sampled out.
+   */
+  readonly sample_rate?: number
+  /** With `sample_rate`, under per-container sampling: the first invocations that are all written. */
+  readonly sample_first?: number
 }
 
 /** One line per invocation (or per sampled invocation): only what changes from one to the next. */
@@ -264,6 +271,8 @@ export const LIFECYCLE_LINE_KEYS = {
     since_runtime_start_ms: required('number'),
     runtime_started_at: required('iso-date'),
     restart_of: optional('string'),
+    sample_rate: optional('number'),
+    sample_first: optional('integer'),
   } satisfies KeySpecs<ContainerStartLine>,
   'container.thaw': {
     ...BASE_KEYS,

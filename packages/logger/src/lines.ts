@@ -56,7 +56,11 @@ const workerIdOf = (where: Location): number | undefined =>
  */
 export const NOT_REPEATED_ON_RARE_LINES = { function_arn: null, function_memory_size: null } as const
 
-export const containerStartLine = (event: ContainerStartEvent): Attributes<ContainerStartLine> => {
+/** The sampling rule, told once on `container.start` so a reader knows it even if no sampled line comes. */
+export const containerStartLine = (
+  event: ContainerStartEvent,
+  sampling: SampleMarks | undefined,
+): Attributes<ContainerStartLine> => {
   const view = event.view
   return {
     lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
@@ -71,6 +75,7 @@ export const containerStartLine = (event: ContainerStartEvent): Attributes<Conta
     since_runtime_start_ms: roundMs(event.sinceRuntimeStartMs),
     runtime_started_at: new Date(event.container.startedAt).toISOString(),
     restart_of: view.restartOf ?? undefined,
+    ...sampling,
   }
 }
 

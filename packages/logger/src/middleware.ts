@@ -60,6 +60,8 @@ interface Settings {
   readonly endSampleRate: number
   /** Per-container sampling of `invocation.end` lines, when set (and `oneIn` above 1). */
   readonly sampling: Required<LifecycleSampling> | undefined
+  /** The sampling as `container.start` tells it (either kind), or undefined when every line is written. */
+  readonly samplingMarks: SampleMarks | undefined
   readonly timeoutWarningMs: number | false
   readonly redaction: Redaction | undefined
   readonly resetKeys: boolean
@@ -181,7 +183,8 @@ const openInvocation = (settings: Settings, claim: Claim): void => {
   }
   for (const started of claim.opening) {
     const level = levelOf(settings, started.type)
-    if (started.type === 'container.start') write(settings, level, started.type, containerStartLine(started))
+    if (started.type === 'container.start')
+      write(settings, level, started.type, containerStartLine(started, settings.samplingMarks))
     else write(settings, level, started.type, containerThawLine(started.view))
   }
 }
@@ -347,8 +350,22 @@ const PER_REQUEST =
   'lifecycleLogger() created during an invocation: create it once, at module scope (each one subscribes ' +
   'to the container for the life of the process, and sees only the invocations that start after it)'
 
+const samplingOf = (sampling: LifecycleSampling | undefined): Required<LifecycleSampling> | undefined =>
+  sampling === undefined || sampling.oneIn === 1
+    ? undefined
+    : { first: sampling.first ?? 0, oneIn: sampling.oneIn }
+
+const samplingMarksOf = (
+  sampling: Required<LifecycleSampling> | undefined,
+  endSampleRate: number,
+): SampleMarks | undefined => {
+  if (sampling !== undefined) return { sample_rate: 1 / sampling.oneIn, sample_first: sampling.first }
+  return endSampleRate === 1 ? undefined : { sample_rate: endSampleRate }
+}
+
 const settingsOf = (options: LifecycleLoggerOptions): Settings => {
   const merged = { ...defaults, ...options }
+  const sampling = samplingOf(merged.sampling)
   const loggers = Array.isArray(merged.logger)
     ? [...(merged.logger as readonly LifecycleLoggerTarget[])]
     : [merged.logger as LifecycleLoggerTarget]
@@ -357,10 +374,8 @@ const settingsOf = (options: LifecycleLoggerOptions): Settings => {
     writer: loggers[0] as LifecycleLoggerTarget,
     levels: { ...DEFAULT_LEVELS, ...merged.levels },
     endSampleRate: merged.endSampleRate,
-    sampling:
-      merged.sampling === undefined || merged.sampling.oneIn === 1
-        ? undefined
-        : { first: merged.sampling.first ?? 0, oneIn: merged.sampling.oneIn },
+    sampling,
+    samplingMarks: samplingMarksOf(sampling, merged.endSampleRate),
     timeoutWarningMs: merged.timeoutWarningMs,
     redaction:
       (merged.logEvent ?? loggers[0]?.getLogEvent())

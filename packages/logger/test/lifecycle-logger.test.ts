@@ -610,6 +610,64 @@ describe('lifecycleLogger', () => {
     ])
   })
 
+  it('samples invocation.end lines per container by invocation number, and never any other line', async () => {
+    // Prepare: the first 3 lines, then 1 in 4; a thaw on every invocation, a breaker opening on the 6th
+    // (a new runtime runs its Init again: each container builds its handler)
+    const newRuntime = () =>
+      middy<{ fail?: boolean; status?: number; trip?: boolean }>()
+        .use(containerLifetime({ thawThresholdMs: 0 }))
+        .use(
+          lifecycleLogger({
+            logger: new Logger({ serviceName: 'orders' }),
+            sampling: { first: 3, oneIn: 4 },
+          }),
+        )
+        .handler(async (event) => {
+          if (event.trip)
+            emitLifecycle({ type: 'breaker.open', at: Date.now(), breaker: 'payments' } as never)
+          if (event.fail) throw new Error('failed')
+          return { statusCode: event.status ?? 200 }
+        })
+    let handler = newRuntime()
+    const invoke = async (invocation: number) => {
+      const event = { fail: invocation === 5, status: invocation === 8 ? 429 : 200, trip: invocation === 6 }
+      await handler(event, lambdaContext(`req-${invocation}`)).catch(() => undefined)
+      await nextTurn()
+    }
+
+    // Act: 12 invocations in one container, then SIGTERM, then 4 in the next one
+    for (let invocation = 1; invocation <= 12; invocation++) await invoke(invocation)
+    await deliverSigterm()
+    resetContainer()
+    forgetLifecycleLoggers()
+    handler = newRuntime()
+    for (let invocation = 1; invocation <= 4; invocation++) await invoke(invocation)
+
+    // Assess: 1-3, 5 (error), 7 and 11 (the rule), 8 (a 429); then 1-3 of the next container
+    expect(
+      linesOf(lines, 'invocation.end').map((line) => [line.invocation, line.sample_rate, line.sample_first]),
+    ).toEqual([
+      [1, undefined, undefined],
+      [2, undefined, undefined],
+      [3, undefined, undefined],
+      [5, 1, undefined],
+      [7, 0.25, 3],
+      [8, 1, undefined],
+      [11, 0.25, 3],
+      [1, undefined, undefined],
+      [2, undefined, undefined],
+      [3, undefined, undefined],
+    ])
+    // container.start tells the rule, so a reader knows it even when no sampled line follows
+    expect(linesOf(lines, 'container.start')).toEqual([
+      expect.objectContaining({ sample_rate: 0.25, sample_first: 3 }),
+      expect.objectContaining({ sample_rate: 0.25, sample_first: 3 }),
+    ])
+    expect(linesOf(lines, 'container.thaw')).toHaveLength(11 + 3)
+    expect(linesOf(lines, 'breaker.open')).toHaveLength(1)
+    expect(linesOf(lines, 'container.shutdown')).toEqual([expect.objectContaining({ invocations: 12 })])
+  })
+
   it('writes each line kind at its configured level, or not at all', async () => {
     // Prepare
     const logger = new Logger({ serviceName: 'orders', logLevel: 'DEBUG' })

@@ -115,6 +115,8 @@ class ContainerAccumulator {
   randomLines = 0
   /** The per-container rule read from a line: the first `first` invocations written, then one in `oneIn`. */
   rule: { first: number; oneIn: number } | null = null
+  /** Whether its writer said it samples at random (`endSampleRate`): no rule tells a lost line apart. */
+  randomSampling = false
   /** Whether its lines are of schema 2, which names the function on `container.start` only. */
   schema2 = false
 
@@ -139,6 +141,15 @@ class ContainerAccumulator {
     }
   }
 
+  /** The sampling `container.start` announces: per-container (a rule) or random. */
+  learnSampling(fields: LifecycleFields): void {
+    const rate = finite(fields.sample_rate)
+    const first = finite(fields.sample_first)
+    if (rate === null || rate <= 0 || rate >= 1) return
+    if (first === null || first < 0) this.randomSampling = true
+    else this.rule ??= { first, oneIn: Math.round(1 / rate) }
+  }
+
   countEndLine(fields: LifecycleFields): void {
     const rate = finite(fields.sample_rate)
     const first = finite(fields.sample_first)
@@ -158,7 +169,7 @@ class ContainerAccumulator {
   invocationLines(): InvocationLines {
     const invocations = this.highestInvocation
     const read = this.plainLines + this.ruleLines + this.selfLines + this.randomLines
-    if (this.randomLines > 0) {
+    if (this.randomLines > 0 || this.randomSampling) {
       return { read, sampledOut: Math.max(0, invocations - read), missing: 0, sampled: true }
     }
     if (this.rule === null) {
@@ -425,6 +436,7 @@ export class ReportBuilder {
         if (!Number.isNaN(startedAt)) container.runtimeStartedAt = startedAt
         container.startType = startTypeOf(fields.start_type) ?? container.startType
         container.restartOf ??= text(fields.restart_of)
+        container.learnSampling(fields)
         const init = finite((fields as { readonly since_runtime_start_ms?: unknown }).since_runtime_start_ms)
         if (container.startType === 'cold' && init !== null && init >= 0) container.initMs = init
         return
