@@ -3,7 +3,9 @@
  * prints, through a real Powertools Logger, from real Middy invocations of containerLifetime, warmPool and
  * circuitBreaker, is fed to the report's parser and model, which must find the containers, invocations,
  * cold starts, restarts, errors, shutdowns and breaker changes the test made happen. Every line must also
- * match the schema in @lambda-lifetime/commons: a key renamed in the logger fails here.
+ * match the schema in @lambda-lifetime/commons: a key renamed in the logger fails here. The writer writes
+ * schema 2; the reader also reads schema 1 (a fixture of what lambda-lifetime 0.1 wrote), alone or mixed
+ * with schema 2 in one log, and a log whose invocation lines were sampled per container.
  *
  * Containers are simulated in one process the way tests simulate a new runtime: `resetContainerState()`.
  */
@@ -58,7 +60,7 @@ const loggerWritingTo = (stream: Writable): Logger => {
 /** Resolves once `text()` shows a line with this event; rejects after a generous bound. */
 const lineWritten = async (text: () => string, event: string): Promise<void> => {
   const deadline = Date.now() + 10_000
-  while (!text().includes(`"event":"${event}"`)) {
+  while (!text().includes(`"message":"${event}"`)) {
     if (Date.now() > deadline) throw new Error(`no ${event} line within 10 s`)
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
@@ -81,7 +83,7 @@ const POWERTOOLS_KEYS = new Set([
 
 /** Keys of a line that neither the schema of its event nor Powertools names: a renamed key shows here. */
 const unknownKeysOf = (line: Record<string, unknown>): string[] => {
-  const schema = LIFECYCLE_LINE_KEYS[line.event as keyof typeof LIFECYCLE_LINE_KEYS]
+  const schema = LIFECYCLE_LINE_KEYS[line.message as keyof typeof LIFECYCLE_LINE_KEYS]
   if (schema === undefined) return [] // sibling events carry their own fields
   return Object.keys(line).filter((key) => !Object.hasOwn(schema, key) && !POWERTOOLS_KEYS.has(key))
 }
@@ -205,7 +207,7 @@ describe('lifecycle lines: logger to report', () => {
     // Assess
     expect(problems).toEqual([])
     expect(kinds.every((kind) => kind === 'lifecycle')).toBe(true)
-    expect(new Set(written.map((line) => JSON.parse(line).event))).toEqual(
+    expect(new Set(written.map((line) => JSON.parse(line).message))).toEqual(
       new Set([
         'container.start',
         'container.thaw',
@@ -270,10 +272,61 @@ describe('lifecycle lines: logger to report', () => {
     })
   })
 
+  it('puts the constant facts on container.start only, and keeps a warm invocation.end line under 300 bytes', () => {
+    // Prepare
+    const parsed = run.lines
+      .filter((line) => line.includes('"lifecycle_schema"'))
+      .map((line) => JSON.parse(line))
+    const ends = run.lines.filter((line) => line.includes('"message":"invocation.end"'))
+    const warmSuccesses = ends.filter((line) => !line.includes('"outcome"') && !line.includes('"start_type"'))
+
+    // Assess
+    for (const line of parsed) {
+      const constant = ['function_arn', 'function_memory_size', 'environment_id', 'init_type'].filter((key) =>
+        Object.hasOwn(line, key),
+      )
+      expect([line.message, constant.length > 0]).toEqual([line.message, line.message === 'container.start'])
+    }
+    expect(warmSuccesses.length).toBeGreaterThanOrEqual(2)
+    for (const line of warmSuccesses) expect(Buffer.byteLength(line)).toBeLessThanOrEqual(300)
+  })
+
+  it('reads a log written across the upgrade: schema 1 lines of an old writer, then schema 2', async () => {
+    // Prepare: container v1 served two invocations under lambda-lifetime 0.1, before the deploy
+    const v1 = SCHEMA_1_LOG.map((line) => JSON.stringify(line))
+
+    // Act
+    const old = await buildReport(v1)
+    const mixed = await buildReport([...v1, ...run.lines])
+
+    // Assess
+    expect(old.schemaVersionsRead).toEqual([1])
+    expect(run.model.schemaVersionsRead).toEqual([2])
+    expect(mixed.schemaVersionsRead).toEqual([1, 2])
+    expect(old.summary).toMatchObject({ containers: 1, invocations: 2, coldStarts: 1, shutdowns: 1 })
+    expect(mixed.summary).toMatchObject({
+      containers: run.model.summary.containers + 1,
+      invocations: run.model.summary.invocations + 2,
+      coldStarts: run.model.summary.coldStarts + 1,
+      errors: run.model.summary.errors,
+      shutdowns: run.model.summary.shutdowns + 1,
+      invocationLines: {
+        read: run.model.summary.invocationLines.read + 2,
+        sampledOut: 0,
+        missing: 0,
+      },
+    })
+    expect(mixed.summary.latencyMs.cold?.count).toBe((run.model.summary.latencyMs.cold?.count ?? 0) + 1)
+  })
+
   it('reads a line of an older writer under today’s event name', async () => {
-    // Prepare: A's breaker.open line as lambda-lifetime 0.1 would have named a half-open one.
-    const open = run.lines.find((line) => line.includes('"event":"breaker.open"')) as string
-    const legacy = open.replace('"event":"breaker.open"', '"event":"breaker.halfOpen"')
+    // Prepare: a schema 1 breaker line as lambda-lifetime 0.1 named a half-open breaker
+    const legacy = JSON.stringify({
+      ...SCHEMA_1_LOG[0],
+      message: 'breaker.halfOpen',
+      event: 'breaker.halfOpen',
+      breaker: 'payments',
+    })
 
     // Act
     const model = await buildReport([legacy])
@@ -282,3 +335,152 @@ describe('lifecycle lines: logger to report', () => {
     expect(model.summary.breakers).toEqual({ payments: { open: 0, halfOpen: 1, close: 0 } })
   })
 })
+
+describe('lifecycle lines sampled per container: logger to report', () => {
+  const previousTmp = process.env.TMPDIR
+  const tmp = mkdtempSync(join(tmpdir(), 'lambda-lifetime-contract-'))
+
+  beforeAll(() => {
+    delete process.env.POWERTOOLS_DEV
+    process.env.TMPDIR = tmp
+    process.env.AWS_LAMBDA_LOG_STREAM_NAME = STREAM_ONE
+  })
+
+  afterAll(() => {
+    if (previousTmp === undefined) delete process.env.TMPDIR
+    else process.env.TMPDIR = previousTmp
+    delete process.env.AWS_LAMBDA_LOG_STREAM_NAME
+    resetContainerState()
+    rmSync(tmp, { recursive: true, force: true })
+  })
+
+  /** 20 invocations of one container, the 9th and the 11th failing, with the first 4 lines, then 1 in 5. */
+  const sampledRun = async (): Promise<string[]> => {
+    const { stream, text } = capturedStream()
+    const logger = loggerWritingTo(stream)
+    resetContainerState()
+    const handler = middy<{ fail?: boolean; status?: number }>()
+      .use(containerLifetime())
+      .use(lifecycleLogger({ logger, sampling: { first: 4, oneIn: 5 } }))
+      .handler(async (event) => {
+        if (event.fail) throw new Error('failed')
+        return { statusCode: event.status ?? 200 }
+      })
+    for (let invocation = 1; invocation <= 20; invocation++) {
+      const event = { fail: invocation === 9, status: invocation === 11 ? 404 : 200 }
+      await handler(event, lambdaContext(`s-${invocation}`)).catch(() => undefined)
+    }
+    await deliverSigterm()
+    resetContainerState()
+    return text().split('\n')
+  }
+
+  it('writes the first lines, then one in M, and every failure and 4xx; the report counts exactly', async () => {
+    // Act
+    const lines = await sampledRun()
+    const model = await buildReport(lines)
+
+    // Assess: lines of invocations 1-4, 9 (error), 11 (404), then the rule's 9, 14, 19
+    const ends = lines
+      .filter((line) => line.includes('"message":"invocation.end"'))
+      .map((line) => JSON.parse(line))
+    expect(ends.map((line) => [line.invocation, line.sample_rate, line.sample_first])).toEqual([
+      [1, undefined, undefined],
+      [2, undefined, undefined],
+      [3, undefined, undefined],
+      [4, undefined, undefined],
+      [9, 0.2, 4],
+      [11, 1, undefined],
+      [14, 0.2, 4],
+      [19, 0.2, 4],
+    ])
+    expect(model.summary).toMatchObject({
+      invocations: 20,
+      errors: 1,
+      clientErrors: 1,
+      invocationLines: { read: 8, sampledOut: 12, missing: 0 },
+    })
+  })
+
+  it('tells a line lost from a line sampled out', async () => {
+    // Prepare: the line of invocation 14, which the rule kept, never reached the logs
+    const lines = (await sampledRun()).filter((line) => !line.includes('"function_request_id":"s-14"'))
+
+    // Act
+    const model = await buildReport(lines)
+
+    // Assess
+    expect(model.summary.invocations).toBe(20)
+    expect(model.summary.invocationLines).toEqual({ read: 7, sampledOut: 12, missing: 1 })
+  })
+})
+
+/** What lambda-lifetime 0.1 (schema 1) wrote for a cold and a warm invocation and a shutdown. */
+const SCHEMA_1_CONTAINER = '5d3bd0a6-2d7c-4b7e-9b1a-0c7a3e1f2b44'
+const SCHEMA_1_CONTEXT = {
+  level: 'INFO',
+  service: 'contract',
+  function_arn: 'arn:aws:lambda:eu-west-1:123456789012:function:test-function',
+  function_memory_size: '128',
+  function_name: 'test-function',
+  sampling_rate: 0,
+  lifecycle_schema: 1,
+  container_id: SCHEMA_1_CONTAINER,
+  environment_id: '2026/12/01/[$LATEST]00112233445566778899aabbccddeeff',
+}
+const SCHEMA_1_LOG: Record<string, unknown>[] = [
+  {
+    ...SCHEMA_1_CONTEXT,
+    message: 'container.start',
+    event: 'container.start',
+    timestamp: '2026-12-01T10:00:00.200Z',
+    cold_start: true,
+    function_request_id: 'old-1',
+    invocation: 1,
+    start_type: 'cold',
+    idle_ms: 0,
+    container_age_ms: 200,
+    init_type: 'on-demand',
+    since_runtime_start_ms: 200,
+    runtime_started_at: '2026-12-01T10:00:00.000Z',
+  },
+  {
+    ...SCHEMA_1_CONTEXT,
+    message: 'invocation.end',
+    event: 'invocation.end',
+    timestamp: '2026-12-01T10:00:00.250Z',
+    cold_start: true,
+    function_request_id: 'old-1',
+    invocation: 1,
+    start_type: 'cold',
+    idle_ms: 0,
+    container_age_ms: 250,
+    duration_ms: 50,
+    outcome: 'success',
+    status_code: 200,
+  },
+  {
+    ...SCHEMA_1_CONTEXT,
+    message: 'invocation.end',
+    event: 'invocation.end',
+    timestamp: '2026-12-01T10:01:00.040Z',
+    cold_start: false,
+    function_request_id: 'old-2',
+    invocation: 2,
+    start_type: 'warm',
+    idle_ms: 59_750,
+    container_age_ms: 60_040,
+    duration_ms: 40,
+    outcome: 'success',
+    status_code: 200,
+  },
+  {
+    ...SCHEMA_1_CONTEXT,
+    message: 'container.shutdown',
+    event: 'container.shutdown',
+    timestamp: '2026-12-01T10:30:00.000Z',
+    container_age_ms: 1_800_000,
+    invocations: 2,
+    reason: 'SIGTERM',
+  },
+]

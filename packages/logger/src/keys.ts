@@ -7,7 +7,6 @@
  * concurrency, and vanish from lines written outside an invocation.
  */
 import { currentInvocation, type InvocationView } from '@lambda-lifetime/container'
-import { roundMs } from './lines.js'
 
 /** A log key value resolved at serialization time from the current invocation; omitted outside one. */
 class InvocationKey {
@@ -23,10 +22,13 @@ class InvocationKey {
   }
 }
 
+/**
+ * Schema 2 keeps the user's lines small too: the invocation number joins a line to its `invocation.end`
+ * (start type, idle time) and its container's `container.start` (everything constant). `cold_start`
+ * replaces Powertools' own, which says true for the first invocation of a runtime even when its init was
+ * not on the request path (provisioned concurrency, Managed Instances); it costs no byte.
+ */
 export const INVOCATION_KEYS: Readonly<Record<string, InvocationKey>> = Object.freeze({
   invocation: new InvocationKey((view) => view.invocation),
   cold_start: new InvocationKey((view) => view.coldStart),
-  start_type: new InvocationKey((view) => view.startType),
-  idle_ms: new InvocationKey((view) => roundMs(view.idleMs)),
-  container_age_ms: new InvocationKey((view) => roundMs(view.ageMs + (Date.now() - view.startedAt))),
 })

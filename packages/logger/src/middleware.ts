@@ -27,24 +27,25 @@ import {
 } from '@lambda-lifetime/container'
 import { INVOCATION_KEYS } from './keys.js'
 import {
-  containerKeysOf,
   containerShutdownLine,
   containerStartLine,
   containerThawLine,
   invocationEndLine,
   isSiblingEvent,
   NOT_AN_INVOCATION,
+  type SampleMarks,
   siblingEventLine,
   timeoutWarningLine,
 } from './lines.js'
 import { DEFAULT_LEVELS, defaults, lifecycleLoggerValidateOptions, PACKAGE } from './options.js'
-import { isClientError, trackThrownError } from './outcome.js'
+import { isClientError, statusCodeOf, trackThrownError } from './outcome.js'
 import { createRedaction, type Redaction, sanitizeEvent } from './redact.js'
 import type {
   LifecycleLevel,
   LifecycleLevelKey,
   LifecycleLoggerOptions,
   LifecycleLoggerTarget,
+  LifecycleSampling,
 } from './types.js'
 
 type Level = LifecycleLevel | false
@@ -57,6 +58,10 @@ interface Settings {
   readonly writer: LifecycleLoggerTarget
   readonly levels: Readonly<Record<string, Level>>
   readonly endSampleRate: number
+  /** Per-container sampling of `invocation.end` lines, when set (and `oneIn` above 1). */
+  readonly sampling: Required<LifecycleSampling> | undefined
+  /** The sampling as `container.start` tells it (either kind), or undefined when every line is written. */
+  readonly samplingMarks: SampleMarks | undefined
   readonly timeoutWarningMs: number | false
   readonly redaction: Redaction | undefined
   readonly resetKeys: boolean
@@ -119,18 +124,19 @@ const NO_OPENING: readonly OpeningEvent[] = Object.freeze([])
 const levelOf = (settings: Settings, kind: string): Level =>
   (settings.levels[kind] ?? settings.levels[`${kind.slice(0, kind.indexOf('.'))}.*`]) as Level
 
-const write = (settings: Settings, level: Level, line: { readonly event: string }): void => {
-  if (level !== false) settings.writer[level](line.event, line as unknown as Record<string, unknown>)
+/** Writes one lifecycle line: its event name is the message (schema 2 has no `event` key). */
+const write = (settings: Settings, level: Level, event: string, attributes: object): void => {
+  if (level !== false) settings.writer[level](event, attributes as Record<string, unknown>)
 }
 
 /**
- * The keys of the container and of the current invocation, appended once per runtime as persistent
- * keys: the container's are constant, the invocation's are read when each line is written (see keys.ts).
+ * The container id and the keys of the current invocation, appended once per runtime as persistent
+ * keys: the id is constant, the invocation's keys are read when each line is written (see keys.ts).
  */
 const stampKeys = (settings: Settings, view: InvocationView): void => {
   if (settings.stampedContainerId === view.containerId) return
   settings.stampedContainerId = view.containerId
-  const keys = { ...containerKeysOf(view), ...INVOCATION_KEYS }
+  const keys = { container_id: view.containerId, ...INVOCATION_KEYS }
   for (const logger of settings.loggers) logger.appendPersistentKeys(keys)
 }
 
@@ -176,18 +182,53 @@ const openInvocation = (settings: Settings, claim: Claim): void => {
     }
   }
   for (const started of claim.opening) {
+    const level = levelOf(settings, started.type)
     if (started.type === 'container.start')
-      write(settings, levelOf(settings, started.type), containerStartLine(started))
-    else write(settings, levelOf(settings, started.type), containerThawLine(started.view))
+      write(settings, level, started.type, containerStartLine(started, settings.samplingMarks))
+    else write(settings, level, started.type, containerThawLine(started.view))
   }
 }
 
-const shouldWriteEnd = (settings: Settings, failed: boolean): boolean =>
-  failed || settings.endSampleRate === 1 || Math.random() < settings.endSampleRate
+/** What the sampling decides for one `invocation.end` line: not written, or written with these marks. */
+const SAMPLED_OUT = 'sampled-out'
+const STANDS_FOR_ITSELF: SampleMarks = Object.freeze({ sample_rate: 1 })
 
-const endKindOf = (event: InvocationEndEvent): LifecycleLevelKey => {
+/**
+ * Per-container sampling: the first `first` invocations of a runtime are all written, then one in
+ * `oneIn` (invocation numbers first + oneIn, first + 2 oneIn, ...), decided from the invocation number
+ * alone so that a reader can tell a line sampled out from a line lost. The lines kept by the rule say so
+ * (`sample_rate`, `sample_first`); a line kept off the rule because its invocation went wrong says it
+ * stands for itself (`sample_rate: 1`).
+ */
+const perContainerMarks = (
+  sampling: Required<LifecycleSampling>,
+  invocation: number,
+  mustWrite: boolean,
+): SampleMarks | undefined | typeof SAMPLED_OUT => {
+  const { first, oneIn } = sampling
+  if (invocation <= first) return undefined
+  if ((invocation - first) % oneIn === 0) return { sample_rate: 1 / oneIn, sample_first: first }
+  return mustWrite ? STANDS_FOR_ITSELF : SAMPLED_OUT
+}
+
+/** Random sampling (`endSampleRate`): kept successes stand for 1 / rate invocations, failures for themselves. */
+const randomMarks = (rate: number, mustWrite: boolean): SampleMarks | undefined | typeof SAMPLED_OUT => {
+  if (rate === 1) return undefined
+  if (mustWrite) return STANDS_FOR_ITSELF
+  return Math.random() < rate ? { sample_rate: rate } : SAMPLED_OUT
+}
+
+/** Errors and 4xx answers are always written, whatever the sampling: their counts stay exact. */
+const endMarksOf = (settings: Settings, event: InvocationEndEvent, status: number | undefined) => {
+  const mustWrite = event.outcome === 'error' || (status !== undefined && status >= 400)
+  return settings.sampling === undefined
+    ? randomMarks(settings.endSampleRate, mustWrite)
+    : perContainerMarks(settings.sampling, event.view.invocation, mustWrite)
+}
+
+const endKindOf = (event: InvocationEndEvent, status: number | undefined): LifecycleLevelKey => {
   if (event.outcome !== 'error') return 'invocation.end'
-  return isClientError(event.request.response) ? 'invocation.end.client-error' : 'invocation.end.error'
+  return isClientError(status) ? 'invocation.end.client-error' : 'invocation.end.error'
 }
 
 /**
@@ -203,10 +244,11 @@ const closeInvocation = (settings: Settings, event: InvocationEndEvent): void =>
   if (failed && settings.flushBufferOnUncaughtError) {
     for (const logger of settings.loggers) logger.flushBuffer()
   }
-  if (shouldWriteEnd(settings, failed)) {
-    const sampleRate = settings.endSampleRate === 1 ? undefined : failed ? 1 : settings.endSampleRate
-    const level = levelOf(settings, endKindOf(event))
-    write(settings, level, invocationEndLine(event, sampleRate))
+  const status = statusCodeOf(event.request.response)
+  const marks = endMarksOf(settings, event, status)
+  if (marks !== SAMPLED_OUT) {
+    const line = invocationEndLine(event, status, marks)
+    write(settings, levelOf(settings, endKindOf(event, status)), event.type, line)
   }
   for (const logger of settings.loggers) {
     // As injectLambdaContext does: buffered logs of an invocation are printed only when it fails (an
@@ -235,7 +277,7 @@ const writeSiblingEvent = (settings: Settings, event: LifecycleEvent): void => {
     event as unknown as { type: string } & Record<string, unknown>,
     getContainer(),
   )
-  write(settings, level, view === undefined ? { ...line, ...NOT_AN_INVOCATION } : line)
+  write(settings, level, event.type, view === undefined ? { ...line, ...NOT_AN_INVOCATION } : line)
 }
 
 const lifecycleLoggerListener =
@@ -254,7 +296,7 @@ const lifecycleLoggerListener =
         return
       case 'container.shutdown':
         if (!firstToWrite(settings.shared, event)) return
-        write(settings, levelOf(settings, event.type), {
+        write(settings, levelOf(settings, event.type), event.type, {
           ...containerShutdownLine(event),
           ...NOT_AN_INVOCATION,
         })
@@ -274,7 +316,8 @@ const remainingTimeOf = (context: unknown): number => {
 /** Runs in the invocation's async context (timers keep it), so the line carries its keys. */
 const warnTimeout = (settings: Settings, request: MiddyRequestLike, view: InvocationView): void => {
   const remaining = Math.round(remainingTimeOf(request.context))
-  write(settings, levelOf(settings, 'invocation.timeout-warning'), timeoutWarningLine(view, remaining))
+  const event = 'invocation.timeout-warning'
+  write(settings, levelOf(settings, event), event, timeoutWarningLine(view, remaining))
 }
 
 const armTimeoutWarning = (
@@ -307,8 +350,22 @@ const PER_REQUEST =
   'lifecycleLogger() created during an invocation: create it once, at module scope (each one subscribes ' +
   'to the container for the life of the process, and sees only the invocations that start after it)'
 
+const samplingOf = (sampling: LifecycleSampling | undefined): Required<LifecycleSampling> | undefined =>
+  sampling === undefined || sampling.oneIn === 1
+    ? undefined
+    : { first: sampling.first ?? 0, oneIn: sampling.oneIn }
+
+const samplingMarksOf = (
+  sampling: Required<LifecycleSampling> | undefined,
+  endSampleRate: number,
+): SampleMarks | undefined => {
+  if (sampling !== undefined) return { sample_rate: 1 / sampling.oneIn, sample_first: sampling.first }
+  return endSampleRate === 1 ? undefined : { sample_rate: endSampleRate }
+}
+
 const settingsOf = (options: LifecycleLoggerOptions): Settings => {
   const merged = { ...defaults, ...options }
+  const sampling = samplingOf(merged.sampling)
   const loggers = Array.isArray(merged.logger)
     ? [...(merged.logger as readonly LifecycleLoggerTarget[])]
     : [merged.logger as LifecycleLoggerTarget]
@@ -317,6 +374,8 @@ const settingsOf = (options: LifecycleLoggerOptions): Settings => {
     writer: loggers[0] as LifecycleLoggerTarget,
     levels: { ...DEFAULT_LEVELS, ...merged.levels },
     endSampleRate: merged.endSampleRate,
+    sampling,
+    samplingMarks: samplingMarksOf(sampling, merged.endSampleRate),
     timeoutWarningMs: merged.timeoutWarningMs,
     redaction:
       (merged.logEvent ?? loggers[0]?.getLogEvent())
@@ -351,9 +410,9 @@ const settingsOf = (options: LifecycleLoggerOptions): Settings => {
  * const logger = new Logger({ serviceName: 'orders' })
  * export const handler = middy()
  *   .use(containerLifetime())
- *   .use(lifecycleLogger({ logger, endSampleRate: 0.1 }))
+ *   .use(lifecycleLogger({ logger, sampling: { first: 100, oneIn: 10 } }))
  *   .handler(async (event, context) => {
- *     logger.info('order placed') // carries container_id, invocation, cold_start, ...
+ *     logger.info('order placed') // carries container_id, invocation, cold_start
  *     return { statusCode: 201 }
  *   })
  * ```

@@ -1,5 +1,5 @@
 /** Option defaults and their validation (the rules live in @lambda-lifetime/commons). */
-import { MAX_TIMER_MS, type Rule, rules, validateOptions } from '@lambda-lifetime/commons'
+import { MAX_TIMER_MS, optionError, type Rule, rules, validateOptions } from '@lambda-lifetime/commons'
 import type {
   LifecycleLevel,
   LifecycleLevelKey,
@@ -9,7 +9,7 @@ import type {
 
 export const PACKAGE = '@lambda-lifetime/logger'
 
-/** Every option but `logger`, `logEvent` (the Logger's own setting) and `correlationIdPath` (none). */
+/** Every option but `logger`, `logEvent` (the Logger's own setting), `correlationIdPath` and `sampling` (none). */
 export const defaults = {
   levels: {},
   endSampleRate: 1,
@@ -19,7 +19,7 @@ export const defaults = {
   eventMaxBytes: 32_768,
   resetKeys: true,
   flushBufferOnUncaughtError: false,
-} satisfies Omit<Required<LifecycleLoggerOptions>, 'logger' | 'logEvent' | 'correlationIdPath'>
+} satisfies Omit<Required<LifecycleLoggerOptions>, 'logger' | 'logEvent' | 'correlationIdPath' | 'sampling'>
 
 export const DEFAULT_LEVELS: Readonly<Record<string, LifecycleLevel>> = {
   'container.start': 'info',
@@ -77,6 +77,13 @@ const schema = {
   resetKeys: rules.boolean(),
   correlationIdPath: rules.string({ nonEmpty: true }),
   flushBufferOnUncaughtError: rules.boolean(),
+  sampling: rules.objectOf(
+    {
+      first: rules.number({ min: 0, integer: true }),
+      oneIn: rules.number({ min: 1, integer: true }),
+    },
+    { required: ['oneIn'] },
+  ),
 } satisfies Record<keyof LifecycleLoggerOptions, Rule>
 
 /**
@@ -87,8 +94,17 @@ const schema = {
  * ```ts
  * lifecycleLoggerValidateOptions({ logger: new Logger(), endSampleRate: 0.1 }) // passes
  * lifecycleLoggerValidateOptions({ logger: new Logger(), endSampleRate: 0 })   // throws TypeError
+ * lifecycleLoggerValidateOptions({ logger: new Logger(), sampling: { first: 100, oneIn: 10 } }) // passes
  * ```
  */
 export const lifecycleLoggerValidateOptions = (options: unknown): void => {
   validateOptions(PACKAGE, schema, options, { required: ['logger'] })
+  const { sampling, endSampleRate } = options as LifecycleLoggerOptions
+  if (sampling !== undefined && endSampleRate !== undefined && endSampleRate !== 1) {
+    throw optionError(
+      PACKAGE,
+      'sampling and endSampleRate < 1 cannot be used together: pick per-container sampling (sampling) or random sampling (endSampleRate)',
+      'sampling',
+    )
+  }
 }

@@ -11,11 +11,9 @@ export const statusCodeOf = (response: unknown): number | undefined => {
   return typeof statusCode === 'number' ? statusCode : undefined
 }
 
-/** A failed invocation that a middleware answered with a 4xx: the caller's mistake, not the function's. */
-export const isClientError = (response: unknown): boolean => {
-  const status = statusCodeOf(response)
-  return status !== undefined && status >= 400 && status < 500
-}
+/** A failed invocation that a middleware answered with a 4xx (this status): the caller's mistake, not the function's. */
+export const isClientError = (status: number | undefined): boolean =>
+  status !== undefined && status >= 400 && status < 500
 
 const ERROR = Symbol('lambda-lifetime.logger.error')
 const THROWN = Symbol('lambda-lifetime.logger.thrown')

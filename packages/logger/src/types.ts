@@ -1,5 +1,5 @@
 /**
- * Public types of @lambda-lifetime/logger: the options, and the lifecycle log lines of schema v1 (the
+ * Public types of @lambda-lifetime/logger: the options, and the lifecycle log lines of schema v2 (the
  * contract @lambda-lifetime/report reads).
  */
 import type { Logger } from '@aws-lambda-powertools/logger'
@@ -44,8 +44,18 @@ export interface LifecycleLoggerOptions {
   logger: LifecycleLoggerTarget | readonly LifecycleLoggerTarget[]
   /** Level of each line kind. Defaults: `warn` for timeout warnings, `breaker.open` and `invocation.end.client-error`, `error` for `invocation.end.error`, `info` otherwise. */
   levels?: LifecycleLevels
-  /** Share of successful `invocation.end` lines written, in (0, 1]. Failed invocations are always written. Default 1. */
+  /**
+   * Share of successful `invocation.end` lines written at random, in (0, 1]. Failed invocations and 4xx
+   * answers are always written. Default 1. Prefer `sampling`, which a report can account for exactly.
+   */
   endSampleRate?: number
+  /**
+   * Per-container sampling of `invocation.end` lines: every one of the first `first` invocations of a
+   * runtime, then one in `oneIn`, chosen by invocation number. Failed invocations, 4xx answers and every
+   * other lifecycle line (container.start, thaw, timeout warning, shutdown, breaker, pool) are always
+   * written. Not with `endSampleRate`. Default: every line.
+   */
+  sampling?: LifecycleSampling
   /** Write `invocation.timeout-warning` this many ms before the deadline when still running; `false` turns it off. Default 500. */
   timeoutWarningMs?: number | false
   /**
@@ -78,6 +88,14 @@ export interface LifecycleLoggerOptions {
    * is printed by its error-level `invocation.end` line when `flushOnErrorLog` is on (Powertools' default).
    */
   flushBufferOnUncaughtError?: boolean
+}
+
+/** Per-container sampling of `invocation.end` lines (the `sampling` option). */
+export interface LifecycleSampling {
+  /** Invocations of each runtime whose lines are all written before sampling starts. Default 0. */
+  first?: number
+  /** Then one line in this many (1: every line). */
+  oneIn: number
 }
 
 /**

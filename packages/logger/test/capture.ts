@@ -22,7 +22,8 @@ export const captureLines = (): Line[] => {
 }
 
 /** The lifecycle lines of one kind. */
-export const linesOf = (lines: Line[], kind: string): Line[] => lines.filter((line) => line.event === kind)
+export const linesOf = (lines: Line[], kind: string): Line[] =>
+  lines.filter((line) => 'lifecycle_schema' in line && line.message === kind)
 
 /** Lines the user wrote (no `lifecycle_schema`). */
 export const userLines = (lines: Line[]): Line[] => lines.filter((line) => !('lifecycle_schema' in line))

@@ -39,17 +39,28 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 
 type Result = { statusCode: number; view: InvocationView }
 
-const containerKeysOf = (view: InvocationView): Line => ({
+/** The keys schema 2 puts on the lines a user writes during an invocation (with Powertools' context). */
+const userKeysOf = (view: InvocationView): Line => ({
   container_id: view.containerId,
-  environment_id: STREAM,
   invocation: view.invocation,
   cold_start: view.coldStart,
-  start_type: view.startType,
-  idle_ms: expect.any(Number),
-  container_age_ms: expect.any(Number),
   function_request_id: view.requestId,
   function_name: 'test-function',
 })
+
+/** The Lambda context's constant facts, which Powertools puts on the user's lines. */
+const CONSTANT_FACTS = {
+  function_arn: 'arn:aws:lambda:eu-west-1:123456789012:function:test-function',
+  function_memory_size: '128',
+}
+
+/** Powertools' keys of a line the test Logger writes at INFO. */
+const POWERTOOLS_INFO = {
+  level: 'INFO',
+  service: 'orders',
+  timestamp: expect.stringMatching(ISO),
+  sampling_rate: 0,
+}
 
 describe('lifecycleLogger', () => {
   let lines: Line[]
@@ -91,40 +102,66 @@ describe('lifecycleLogger', () => {
     const views = results.map((result) => result.view)
     const [first, second, third] = views as [InvocationView, InvocationView, InvocationView]
     expect(views.map((view) => view.invocation)).toEqual([1, 2, 3])
+    // The constant facts, once: on container.start
     expect(linesOf(lines, 'container.start')).toEqual([
-      expect.objectContaining({
-        ...containerKeysOf(first),
-        level: 'INFO',
+      {
+        ...POWERTOOLS_INFO,
+        ...userKeysOf(first),
+        ...CONSTANT_FACTS,
         message: 'container.start',
-        service: 'orders',
-        timestamp: expect.stringMatching(ISO),
         lifecycle_schema: LIFECYCLE_SCHEMA_VERSION,
+        environment_id: STREAM,
+        container_age_ms: expect.any(Number),
+        start_type: 'cold',
         init_type: 'on-demand',
         since_runtime_start_ms: expect.any(Number),
         runtime_started_at: expect.stringMatching(ISO),
-      }),
+      },
     ])
-    expect(linesOf(lines, 'container.thaw')).toEqual([
-      expect.objectContaining({ ...containerKeysOf(second), lifecycle_schema: 1, start_type: 'warm' }),
-      expect.objectContaining({ ...containerKeysOf(third), lifecycle_schema: 1, cold_start: false }),
-    ])
+    expect(linesOf(lines, 'container.thaw')).toEqual(
+      [second, third].map((view) => ({
+        ...POWERTOOLS_INFO,
+        ...userKeysOf(view),
+        message: 'container.thaw',
+        lifecycle_schema: 2,
+        container_age_ms: expect.any(Number),
+        idle_ms: expect.any(Number),
+      })),
+    )
     expect(userLines(lines)).toEqual(
-      views.map((view) => expect.objectContaining({ ...containerKeysOf(view), message: 'handling' })),
+      views.map((view) => ({
+        ...POWERTOOLS_INFO,
+        ...CONSTANT_FACTS,
+        ...userKeysOf(view),
+        message: 'handling',
+      })),
     )
-    expect(linesOf(lines, 'invocation.end')).toEqual(
-      views.map((view) =>
-        expect.objectContaining({
-          ...containerKeysOf(view),
-          level: 'INFO',
-          lifecycle_schema: 1,
-          duration_ms: expect.any(Number),
-          outcome: 'success',
-          status_code: 200,
-        }),
-      ),
-    )
+    // What changes, only: the start type on the first, the idle time on the others
+    const { function_name: _name, cold_start: _cold, ...perInvocation } = userKeysOf(first)
+    expect(linesOf(lines, 'invocation.end')).toEqual([
+      {
+        ...POWERTOOLS_INFO,
+        ...perInvocation,
+        message: 'invocation.end',
+        lifecycle_schema: 2,
+        duration_ms: expect.any(Number),
+        start_type: 'cold',
+        status_code: 200,
+      },
+      ...[second, third].map((view) => ({
+        ...POWERTOOLS_INFO,
+        container_id: view.containerId,
+        invocation: view.invocation,
+        function_request_id: view.requestId,
+        message: 'invocation.end',
+        lifecycle_schema: 2,
+        duration_ms: expect.any(Number),
+        idle_ms: expect.any(Number),
+        status_code: 200,
+      })),
+    ])
     for (const line of lines) expect(line).not.toHaveProperty('worker_id')
-    expect(lines.map((line) => line.event ?? line.message)).toEqual([
+    expect(lines.map((line) => line.message)).toEqual([
       'container.start',
       'handling',
       'invocation.end',
@@ -161,10 +198,11 @@ describe('lifecycleLogger', () => {
     // Assess
     const [control] = lines.filter((line) => line.service === 'control')
     expect(control?.cold_start).toBe(true)
-    const ours = lines.filter((line) => line.service === 'orders')
-    expect(ours.map((line) => [line.message, line.cold_start, line.start_type])).toEqual([
-      ['handling', false, 'warm'],
-      ['invocation.end', false, 'warm'],
+    const ours = userLines(lines).filter((line) => line.service === 'orders')
+    expect(ours.map((line) => [line.message, line.cold_start])).toEqual([['handling', false]])
+    // The end line of a warm invocation says nothing of its start: it is not the first
+    expect(linesOf(lines, 'invocation.end')).toEqual([
+      expect.not.objectContaining({ cold_start: expect.anything(), start_type: expect.anything() }),
     ])
   })
 
@@ -331,17 +369,21 @@ describe('lifecycleLogger', () => {
     // Assess
     expect(before).toBe(0)
     expect(linesOf(lines, 'invocation.timeout-warning')).toEqual([
-      expect.objectContaining({
+      {
         level: 'WARN',
-        lifecycle_schema: 1,
+        message: 'invocation.timeout-warning',
+        service: 'orders',
+        timestamp: expect.stringMatching(ISO),
+        sampling_rate: 0,
+        lifecycle_schema: 2,
         remaining_ms: 1_000,
         container_id: view.containerId,
         invocation: 1,
         function_request_id: 'req-1',
+        function_name: 'test-function',
         cold_start: view.coldStart,
-        start_type: view.startType,
         container_age_ms: expect.any(Number),
-      }),
+      },
     ])
     expect(jest.getTimerCount()).toBe(0)
   })
@@ -411,15 +453,17 @@ describe('lifecycleLogger', () => {
     expect(shutdown).toEqual([
       expect.objectContaining({
         level: 'INFO',
-        lifecycle_schema: 1,
+        lifecycle_schema: 2,
         invocations: 1,
         reason: 'SIGTERM',
         container_id: expect.any(String),
-        environment_id: STREAM,
         container_age_ms: expect.any(Number),
       }),
     ])
     for (const key of [
+      'environment_id',
+      'function_arn',
+      'function_memory_size',
       'function_request_id',
       'xray_trace_id',
       'cold_start',
@@ -539,7 +583,7 @@ describe('lifecycleLogger', () => {
     expect(linesOf(lines, 'invocation.end')).toHaveLength(2)
   })
 
-  it('samples successful invocation.end lines and always writes failed ones, each with sample_rate', async () => {
+  it('samples successful invocation.end lines at random and always writes failed ones, each with sample_rate', async () => {
     // Prepare
     const draws = [0.2, 0.8, 0.1, 0.9]
     jest.spyOn(Math, 'random').mockImplementation(() => draws.shift() ?? 0.99)
@@ -560,10 +604,68 @@ describe('lifecycleLogger', () => {
     expect(
       linesOf(lines, 'invocation.end').map((line) => [line.invocation, line.outcome, line.sample_rate]),
     ).toEqual([
-      [1, 'success', 0.5],
-      [3, 'success', 0.5],
+      [1, undefined, 0.5],
+      [3, undefined, 0.5],
       [5, 'error', 1],
     ])
+  })
+
+  it('samples invocation.end lines per container by invocation number, and never any other line', async () => {
+    // Prepare: the first 3 lines, then 1 in 4; a thaw on every invocation, a breaker opening on the 6th
+    // (a new runtime runs its Init again: each container builds its handler)
+    const newRuntime = () =>
+      middy<{ fail?: boolean; status?: number; trip?: boolean }>()
+        .use(containerLifetime({ thawThresholdMs: 0 }))
+        .use(
+          lifecycleLogger({
+            logger: new Logger({ serviceName: 'orders' }),
+            sampling: { first: 3, oneIn: 4 },
+          }),
+        )
+        .handler(async (event) => {
+          if (event.trip)
+            emitLifecycle({ type: 'breaker.open', at: Date.now(), breaker: 'payments' } as never)
+          if (event.fail) throw new Error('failed')
+          return { statusCode: event.status ?? 200 }
+        })
+    let handler = newRuntime()
+    const invoke = async (invocation: number) => {
+      const event = { fail: invocation === 5, status: invocation === 8 ? 429 : 200, trip: invocation === 6 }
+      await handler(event, lambdaContext(`req-${invocation}`)).catch(() => undefined)
+      await nextTurn()
+    }
+
+    // Act: 12 invocations in one container, then SIGTERM, then 4 in the next one
+    for (let invocation = 1; invocation <= 12; invocation++) await invoke(invocation)
+    await deliverSigterm()
+    resetContainer()
+    forgetLifecycleLoggers()
+    handler = newRuntime()
+    for (let invocation = 1; invocation <= 4; invocation++) await invoke(invocation)
+
+    // Assess: 1-3, 5 (error), 7 and 11 (the rule), 8 (a 429); then 1-3 of the next container
+    expect(
+      linesOf(lines, 'invocation.end').map((line) => [line.invocation, line.sample_rate, line.sample_first]),
+    ).toEqual([
+      [1, undefined, undefined],
+      [2, undefined, undefined],
+      [3, undefined, undefined],
+      [5, 1, undefined],
+      [7, 0.25, 3],
+      [8, 1, undefined],
+      [11, 0.25, 3],
+      [1, undefined, undefined],
+      [2, undefined, undefined],
+      [3, undefined, undefined],
+    ])
+    // container.start tells the rule, so a reader knows it even when no sampled line follows
+    expect(linesOf(lines, 'container.start')).toEqual([
+      expect.objectContaining({ sample_rate: 0.25, sample_first: 3 }),
+      expect.objectContaining({ sample_rate: 0.25, sample_first: 3 }),
+    ])
+    expect(linesOf(lines, 'container.thaw')).toHaveLength(11 + 3)
+    expect(linesOf(lines, 'breaker.open')).toHaveLength(1)
+    expect(linesOf(lines, 'container.shutdown')).toEqual([expect.objectContaining({ invocations: 12 })])
   })
 
   it('writes each line kind at its configured level, or not at all', async () => {
@@ -680,7 +782,7 @@ describe('lifecycleLogger', () => {
     expect(pool).toEqual(
       expect.objectContaining({
         level: 'INFO',
-        lifecycle_schema: 1,
+        lifecycle_schema: 2,
         resource: 'pg',
         reason: 'validation-failed',
         created: 1,
@@ -696,14 +798,10 @@ describe('lifecycleLogger', () => {
       message: 'breaker.halfOpen',
       timestamp: expect.stringMatching(ISO),
       service: 'orders',
-      function_arn: expect.any(String),
-      function_memory_size: '128',
       function_name: 'test-function',
       sampling_rate: 0,
-      event: 'breaker.halfOpen',
-      lifecycle_schema: 1,
+      lifecycle_schema: 2,
       container_id: pool?.container_id,
-      environment_id: STREAM,
       container_age_ms: expect.any(Number),
       breaker: 'payments',
       failures: 3,
@@ -727,7 +825,7 @@ describe('lifecycleLogger', () => {
     emitLifecycle({ type: 'pool.dispose', at: Date.now(), resource: 'pg' } as unknown as LifecycleEvent)
 
     // Assess
-    expect(lines.map((line) => [line.event, line.level])).toEqual([
+    expect(lines.map((line) => [line.message, line.level])).toEqual([
       ['breaker.open', 'WARN'],
       ['breaker.close', 'INFO'],
       ['pool.dispose', 'ERROR'],
@@ -736,7 +834,7 @@ describe('lifecycleLogger', () => {
     expect(lines[0]).not.toHaveProperty('container_id')
   })
 
-  it('adds worker_id under Managed Instances', async () => {
+  it('adds worker_id to container.start under Managed Instances', async () => {
     // Prepare
     process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'lambda-managed-instances'
     const logger = new Logger({ serviceName: 'orders' })
@@ -754,8 +852,8 @@ describe('lifecycleLogger', () => {
     // Assess
     expect(lines.map((line) => [line.message, line.worker_id, line.start_type, line.cold_start])).toEqual([
       ['container.start', view.workerId, 'pre-initialized', false],
-      ['handling', view.workerId, 'pre-initialized', false],
-      ['invocation.end', view.workerId, 'pre-initialized', false],
+      ['handling', undefined, undefined, false],
+      ['invocation.end', undefined, 'pre-initialized', undefined],
     ])
     expect(lines[0]?.init_type).toBe('lambda-managed-instances')
   })

@@ -35,6 +35,12 @@ describe('lifecycleLoggerValidateOptions', () => {
       }),
     ).not.toThrow()
     expect(() => lifecycleLoggerValidateOptions({ logger, timeoutWarningMs: false })).not.toThrow()
+    expect(() =>
+      lifecycleLoggerValidateOptions({ logger, sampling: { first: 100, oneIn: 10 } }),
+    ).not.toThrow()
+    expect(() =>
+      lifecycleLoggerValidateOptions({ logger, sampling: { oneIn: 1 }, endSampleRate: 1 }),
+    ).not.toThrow()
     expect(() => lifecycleLoggerValidateOptions({ logger, timeoutWarningMs: 2 ** 31 - 1 })).not.toThrow()
     // An option left undefined takes its default, as before.
     expect(() => lifecycleLoggerValidateOptions({ logger, levels: undefined })).not.toThrow()
@@ -122,6 +128,33 @@ describe('lifecycleLoggerValidateOptions', () => {
       'flushBufferOnUncaughtError',
       { logger, flushBufferOnUncaughtError: 1 },
     ],
+    ['option "sampling" must be an object, got 10', 'sampling', { logger, sampling: 10 }],
+    ['option "sampling.oneIn" is required', 'sampling.oneIn', { logger, sampling: { first: 10 } }],
+    [
+      'option "sampling.oneIn" must be an integer >= 1, got 0',
+      'sampling.oneIn',
+      { logger, sampling: { oneIn: 0 } },
+    ],
+    [
+      'option "sampling.oneIn" must be an integer >= 1, got 2.5',
+      'sampling.oneIn',
+      { logger, sampling: { oneIn: 2.5 } },
+    ],
+    [
+      'option "sampling.first" must be an integer >= 0, got -1',
+      'sampling.first',
+      { logger, sampling: { first: -1, oneIn: 10 } },
+    ],
+    [
+      'option "sampling.every" is not a known option',
+      'sampling.every',
+      { logger, sampling: { every: 10, oneIn: 10 } },
+    ],
+    [
+      'sampling and endSampleRate < 1 cannot be used together',
+      'sampling',
+      { logger, sampling: { oneIn: 10 }, endSampleRate: 0.5 },
+    ],
   ])('rejects with "%s"', (message, option, options) => {
     // Act
     const validate = () => lifecycleLoggerValidateOptions(options)
@@ -146,6 +179,6 @@ describe('lifecycleLoggerValidateOptions', () => {
   })
 
   it('names the schema version the lines carry', () => {
-    expect(LIFECYCLE_SCHEMA_VERSION).toBe(1)
+    expect(LIFECYCLE_SCHEMA_VERSION).toBe(2)
   })
 })

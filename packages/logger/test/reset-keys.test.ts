@@ -118,7 +118,7 @@ describe('lifecycleLogger resets the keys an invocation appended', () => {
           : ['container.start', 'keys appended', 'handling', 'invocation.end'],
       )
       expect(first.slice(1).every((line) => line.user === 'alice')).toBe(true)
-      expect(linesOf(lines, 'invocation.end')[0]?.outcome).toBe(ending)
+      expect(linesOf(lines, 'invocation.end')[0]?.outcome ?? 'success').toBe(ending)
       const later = lines.slice(lines.findIndex((line) => line.message === 'between invocations'))
       expect(later.map((line) => line.message)).toEqual([
         'between invocations',
@@ -158,7 +158,7 @@ describe('lifecycleLogger resets the keys an invocation appended', () => {
 
     // Assess
     expect(outcome).toBe('failed')
-    expect(linesOf(lines, 'invocation.end').map((line) => [line.outcome, line.user])).toEqual([
+    expect(linesOf(lines, 'invocation.end').map((line) => [line.outcome ?? 'success', line.user])).toEqual([
       ['error', 'alice'],
       ['success', 'bob'],
     ])

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { LIFECYCLE_SCHEMA_VERSIONS } from '@lambda-lifetime/commons'
 import type {
   ContainerReport,
   Distribution,
@@ -99,7 +100,7 @@ export const formatSkipped = (model: ReportModel): string =>
 export const newerSchemaWarning = (model: ReportModel): string | null => {
   if (model.newestSchemaSeen === null) return null
   const count = model.skipped.newerSchema
-  return `${formatCount(count)} ${count === 1 ? 'line uses' : 'lines use'} lifecycle_schema ${model.newestSchemaSeen}, newer than this report reads: @lambda-lifetime/report ${reportVersion() ?? '(bundled)'} reads lifecycle_schema ${model.schemaVersion}; ${count === 1 ? 'it was' : 'they were'} skipped. To read them, install a version of @lambda-lifetime/report that reads schema ${model.newestSchemaSeen} (npm install @lambda-lifetime/report@latest).`
+  return `${formatCount(count)} ${count === 1 ? 'line uses' : 'lines use'} lifecycle_schema ${model.newestSchemaSeen}, newer than this report reads: @lambda-lifetime/report ${reportVersion() ?? '(bundled)'} reads lifecycle_schema ${LIFECYCLE_SCHEMA_VERSIONS.join(' and ')}; ${count === 1 ? 'it was' : 'they were'} skipped. To read them, install a version of @lambda-lifetime/report that reads schema ${model.newestSchemaSeen} (npm install @lambda-lifetime/report@latest).`
 }
 
 /** A duration of an invocation: `0.42 ms`, `12.3 ms`, `350 ms`, `2.1 s`. */
@@ -121,6 +122,24 @@ export const functionLabel = (functionName: string | null): string => functionNa
 /** Key / value rows of the summary, shared by the terminal table and the HTML page. */
 export const summaryRows = (model: ReportModel): Array<[string, string]> => summaryRowsOf(model.summary)
 
+/** `1,200 read, 9,800 sampled out, 0 missing`: what the invocation.end lines cover of the invocations. */
+const formatInvocationLines = (lines: ReportSummary['invocationLines']): string =>
+  `${formatCount(lines.read)} read, ${formatCount(lines.sampledOut)} sampled out, ${formatCount(lines.missing)} missing`
+
+/**
+ * `schema v1, v2`: the lifecycle_schema versions of the lines read (a log written across an upgrade has
+ * both), or `no schema` when none was read.
+ *
+ * @example
+ * ```ts
+ * formatSchemaVersions(model) // 'schema v1, v2'
+ * ```
+ */
+export const formatSchemaVersions = (model: ReportModel): string =>
+  model.schemaVersionsRead.length === 0
+    ? 'no schema'
+    : `schema ${model.schemaVersionsRead.map((version) => `v${version}`).join(', ')}`
+
 /** Key / value rows of one summary (the overall one or a function's). */
 export const summaryRowsOf = (summary: ReportSummary): Array<[string, string]> => {
   const reasons = Object.entries(summary.shutdownReasons)
@@ -136,6 +155,7 @@ export const summaryRowsOf = (summary: ReportSummary): Array<[string, string]> =
     ['functions', formatCount(summary.functions)],
     ['containers', `${formatCount(summary.containers)} (${formatCount(summary.environments)} environments)`],
     ['invocations', formatCount(summary.invocations)],
+    ['invocation lines', formatInvocationLines(summary.invocationLines)],
     [
       'cold starts',
       `${formatCount(summary.coldStarts)} (${formatRatio(summary.coldStartRatio)} of invocations), ${formatCount(summary.preInitialized)} pre-initialized`,

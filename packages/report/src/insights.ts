@@ -21,7 +21,11 @@ export const insightsBinMs = (spanMs: number): number =>
     (width) => spanMs / width <= 300,
   ) ?? 86_400_000
 
-const LIFECYCLE = 'lifecycle_schema = 1 and ispresent(container_id)'
+/**
+ * Lifecycle lines of both schemas. The event name is Powertools' `message` in both (schema 1 also repeated
+ * it in `event`, which schema 2 dropped), so one filter on `message` reads a log written across an upgrade.
+ */
+const LIFECYCLE = 'lifecycle_schema in [1, 2] and ispresent(container_id)'
 // `breaker.halfOpen` is the name writers used before the one event-name style; older logs still carry it.
 const MARKER_EVENTS =
   '["container.start", "container.shutdown", "invocation.timeout-warning", "breaker.open", "breaker.half-open", "breaker.halfOpen", "breaker.close"]'
@@ -42,27 +46,27 @@ export const insightsQueries = (binMs: number) => ({
   /** The rare lines, whole: the report parses them as it parses a file. */
   markers: [
     'fields @timestamp, @message',
-    `| filter ${LIFECYCLE} and event in ${MARKER_EVENTS}`,
+    `| filter ${LIFECYCLE} and message in ${MARKER_EVENTS}`,
     '| sort @timestamp asc',
     `| limit ${INSIGHTS_RESULT_LIMIT}`,
   ].join('\n'),
   /** Invocations per container, time bin and way of ending. */
   invocations: [
-    `filter ${LIFECYCLE} and event = "invocation.end"`,
-    `| fields toMillis(@timestamp) as at, floor(toMillis(@timestamp) / ${binMs}) * ${binMs} as bin_ms, coalesce(function_name, "") as fn, coalesce(environment_id, "") as env, coalesce(worker_id, -1) as worker, coalesce(outcome, "") as result, coalesce(status_code, 0) as status`,
-    '| stats count(*) as n, max(invocation) as highest, min(at) as first_at, max(at) as last_at by container_id, fn, env, worker, result, status, bin_ms',
+    `filter ${LIFECYCLE} and message = "invocation.end"`,
+    `| fields toMillis(@timestamp) as at, floor(toMillis(@timestamp) / ${binMs}) * ${binMs} as bin_ms, coalesce(function_name, "") as fn, coalesce(environment_id, "") as env, coalesce(worker_id, -1) as worker, coalesce(outcome, "") as result, coalesce(status_code, 0) as status, coalesce(sample_rate, 0) as rate`,
+    '| stats count(*) as n, max(invocation) as highest, min(at) as first_at, max(at) as last_at, max(rate) as sampled by container_id, fn, env, worker, result, status, bin_ms, lifecycle_schema',
     `| limit ${INSIGHTS_RESULT_LIMIT}`,
   ].join('\n'),
   /** Durations in the report's sketch buckets (16 per doubling from 0.01 ms), per function and start type. */
   durations: [
-    `filter ${LIFECYCLE} and event = "invocation.end" and duration_ms >= 0`,
+    `filter ${LIFECYCLE} and message = "invocation.end" and duration_ms >= 0`,
     '| fields coalesce(function_name, "") as fn, coalesce(start_type, "") as start, floor(log(greatest(duration_ms, 0.005) / 0.01) / log(2) * 16) + 1 as bucket',
     '| stats count(*) as n, min(duration_ms) as low, max(duration_ms) as high by fn, start, bucket',
     `| limit ${INSIGHTS_RESULT_LIMIT}`,
   ].join('\n'),
   /** Idle gaps before warm invocations in the report's histogram buckets (8 per doubling from 1 ms). */
   idleGaps: [
-    `filter ${LIFECYCLE} and event = "invocation.end" and invocation > 1 and idle_ms >= 0`,
+    `filter ${LIFECYCLE} and message = "invocation.end" and invocation > 1 and idle_ms >= 0`,
     '| fields coalesce(function_name, "") as fn, floor(log(greatest(idle_ms, 0.5)) / log(2) * 8) + 1 as bucket',
     '| stats count(*) as n, min(idle_ms) as low, max(idle_ms) as high by fn, bucket',
     `| limit ${INSIGHTS_RESULT_LIMIT}`,
@@ -245,6 +249,8 @@ const addInvocations = (builder: ReportBuilder, rows: readonly Row[]): void => {
       highestInvocation: numberOf(row.highest),
       firstAt: numberOf(row.first_at),
       lastAt: numberOf(row.last_at),
+      sampled: numberOf(row.sampled) > 0,
+      schema: numberOf(row.lifecycle_schema) || undefined,
     })
   }
 }

@@ -8,6 +8,7 @@ import {
   type CountClass,
   type Distribution,
   type FunctionReport,
+  type InvocationLines,
   type LatencyDistribution,
   LIFECYCLE_SCHEMA_VERSION,
   type LifecycleFields,
@@ -61,6 +62,10 @@ export interface InvocationAggregate {
   readonly highestInvocation: number
   readonly firstAt: number
   readonly lastAt: number
+  /** Whether some of its lines said they were sampled (`sample_rate`). */
+  readonly sampled?: boolean
+  /** The `lifecycle_schema` of its lines. */
+  readonly schema?: number
 }
 
 /** Values counted in one bucket of a log histogram, with their least and greatest. */
@@ -100,6 +105,20 @@ class ContainerAccumulator {
   breakerChanges = 0
   initMs: number | null = null
   readonly bins: TimeBins
+  /** `invocation.end` lines without sampling marks: every line of an unsampled container, the first N of a sampled one. */
+  plainLines = 0
+  /** Lines kept by the per-container sampling rule (`sample_rate` below 1, `sample_first`). */
+  ruleLines = 0
+  /** Lines kept whatever the sampling (a failed invocation): `sample_rate` 1. */
+  selfLines = 0
+  /** Lines kept at random (`endSampleRate`), or aggregates that said they were sampled: no exact rule. */
+  randomLines = 0
+  /** The per-container rule read from a line: the first `first` invocations written, then one in `oneIn`. */
+  rule: { first: number; oneIn: number } | null = null
+  /** Whether its writer said it samples at random (`endSampleRate`): no rule tells a lost line apart. */
+  randomSampling = false
+  /** Whether its lines are of schema 2, which names the function on `container.start` only. */
+  schema2 = false
 
   constructor(containerId: string, bins: number) {
     this.containerId = containerId
@@ -119,6 +138,52 @@ class ContainerAccumulator {
     if (invocation !== null) {
       this.highestInvocation = Math.max(this.highestInvocation, invocation)
       if (invocation === 1) this.startType ??= startTypeOf(fields.start_type)
+    }
+  }
+
+  /** The sampling `container.start` announces: per-container (a rule) or random. */
+  learnSampling(fields: LifecycleFields): void {
+    const rate = finite(fields.sample_rate)
+    const first = finite(fields.sample_first)
+    if (rate === null || rate <= 0 || rate >= 1) return
+    if (first === null || first < 0) this.randomSampling = true
+    else this.rule ??= { first, oneIn: Math.round(1 / rate) }
+  }
+
+  countEndLine(fields: LifecycleFields): void {
+    const rate = finite(fields.sample_rate)
+    const first = finite(fields.sample_first)
+    if (rate === null || rate <= 0) this.plainLines += 1
+    else if (rate >= 1) this.selfLines += 1
+    else if (first === null || first < 0) this.randomLines += 1
+    else {
+      this.ruleLines += 1
+      this.rule ??= { first, oneIn: Math.round(1 / rate) }
+    }
+  }
+
+  /**
+   * Under the per-container rule the invocations that have a line are known from their numbers alone: the
+   * first N, then every M-th; so a gap on the rule is a line missing, a gap off it a line sampled out.
+   */
+  invocationLines(): InvocationLines {
+    const invocations = this.highestInvocation
+    const read = this.plainLines + this.ruleLines + this.selfLines + this.randomLines
+    if (this.randomLines > 0 || this.randomSampling) {
+      return { read, sampledOut: Math.max(0, invocations - read), missing: 0, sampled: true }
+    }
+    if (this.rule === null) {
+      const sampled = this.selfLines > 0
+      const unlogged = Math.max(0, invocations - read)
+      return { read, sampledOut: sampled ? unlogged : 0, missing: sampled ? 0 : unlogged, sampled }
+    }
+    const { first, oneIn } = this.rule
+    const onRule = Math.min(invocations, first) + Math.floor(Math.max(0, invocations - first) / oneIn)
+    return {
+      read,
+      sampledOut: Math.max(0, invocations - onRule - this.selfLines),
+      missing: Math.max(0, onRule - this.plainLines - this.ruleLines),
+      sampled: true,
     }
   }
 
@@ -144,6 +209,7 @@ class ContainerAccumulator {
       breakerChanges: this.breakerChanges,
       lifetimeMs: Math.max(0, endedAt - startedAt),
       initMs: this.initMs,
+      invocationLines: this.invocationLines(),
       activity: this.bins.toJSON(),
     }
   }
@@ -235,6 +301,9 @@ export class ReportBuilder {
   #total = 0
   #lifecycle = 0
   #newestSchema: number | null = null
+  readonly #versionsRead = new Set<number>()
+  /** A schema 1 line without a function name: its container is unnamed for good (schema 1 names it on every line). */
+  #unnamedV1 = false
   #from = Number.POSITIVE_INFINITY
   #to = Number.NEGATIVE_INFINITY
 
@@ -250,17 +319,20 @@ export class ReportBuilder {
     this.#total += 1
     if (parsed.kind === 'lifecycle') {
       this.#lifecycle += 1
-      this.#addLifecycle(parsed.at, parsed.fields)
+      this.#versionsRead.add(parsed.version)
+      this.#addLifecycle(parsed.at, parsed.fields, parsed.version)
       return
     }
     this.#skipped[parsed.kind] += 1
     if (parsed.kind === 'newerSchema') this.#newestSchema = Math.max(this.#newestSchema ?? 0, parsed.version)
   }
 
-  #addLifecycle(at: number, fields: LifecycleFields): void {
+  #addLifecycle(at: number, fields: LifecycleFields, version: number): void {
     this.#from = Math.min(this.#from, at)
     this.#to = Math.max(this.#to, at)
     const container = this.#containerOf(fields.container_id)
+    if (version >= 2) container.schema2 = true
+    else if (container.functionName === null && fields.function_name === undefined) this.#unnamedV1 = true
     container.see(at, fields)
     container.functionName = this.#cappedName(container.functionName)
     this.#applyEvent(container, at, fields)
@@ -281,6 +353,7 @@ export class ReportBuilder {
    */
   addInvocationAggregate(row: InvocationAggregate): void {
     const { firstAt, lastAt } = row
+    if (row.schema !== undefined) this.#versionsRead.add(row.schema)
     this.#total += row.count
     this.#lifecycle += row.count
     this.#from = Math.min(this.#from, firstAt)
@@ -292,6 +365,8 @@ export class ReportBuilder {
     container.environmentId ??= row.environmentId
     container.workerId ??= row.workerId
     container.highestInvocation = Math.max(container.highestInvocation, row.highestInvocation)
+    if (row.sampled === true) container.randomLines += row.count
+    else container.plainLines += row.count
     if (row.ending === 'error') container.errors += row.count
     if (row.ending === 'clientError') container.clientErrors += row.count
     container.bins.add(row.binStartMs, row.count, ENDING_FLAGS[row.ending])
@@ -339,6 +414,7 @@ export class ReportBuilder {
   }
 
   #applyInvocationEnd(container: ContainerAccumulator, at: number, fields: LifecycleFields): void {
+    container.countEndLine(fields)
     const ending = endingOf(fields)
     if (ending === 'error') container.errors += 1
     if (ending === 'clientError') container.clientErrors += 1
@@ -360,6 +436,7 @@ export class ReportBuilder {
         if (!Number.isNaN(startedAt)) container.runtimeStartedAt = startedAt
         container.startType = startTypeOf(fields.start_type) ?? container.startType
         container.restartOf ??= text(fields.restart_of)
+        container.learnSampling(fields)
         const init = finite((fields as { readonly since_runtime_start_ms?: unknown }).since_runtime_start_ms)
         if (container.startType === 'cold' && init !== null && init >= 0) container.initMs = init
         return
@@ -394,8 +471,25 @@ export class ReportBuilder {
     breakers.set(name, counts)
   }
 
+  /**
+   * Schema 2 names the function on `container.start` only: the invocations of a container whose start is
+   * not in the logs read have no function. When the logs name one function only (a Lambda log group),
+   * they are its; not when schema 1 lines without a function name (a logger without the Lambda context)
+   * share the unnamed function.
+   */
+  #attributeToSoleFunction(): void {
+    const named = [...this.#functions.keys()].filter((name) => name !== null)
+    const unnamed = this.#functions.get(null)
+    if (named.length !== 1 || unnamed === undefined || this.#unnamedV1) return
+    const sole = named[0] as string
+    ;(this.#functions.get(sole) as FunctionAccumulator).merge(unnamed)
+    this.#functions.delete(null)
+    for (const container of this.#containers.values()) container.functionName ??= sole
+  }
+
   /** The report of every line added so far. */
   finish(): ReportModel {
+    this.#attributeToSoleFunction()
     const containers = [...this.#containers.values()]
       .map((container) => container.toReport())
       .sort((a, b) => a.startedAt - b.startedAt || a.containerId.localeCompare(b.containerId))
@@ -419,6 +513,7 @@ export class ReportBuilder {
       }))
     return {
       schemaVersion: LIFECYCLE_SCHEMA_VERSION,
+      schemaVersionsRead: [...this.#versionsRead].sort((a, b) => a - b),
       timeRange: containers.length === 0 ? null : { from: this.#from, to: this.#to },
       lines: { total: this.#total, lifecycle: this.#lifecycle },
       skipped: { ...this.#skipped },
@@ -464,6 +559,11 @@ const summarize = (
     errors: containers.reduce((sum, container) => sum + container.errors, 0),
     clientErrors: containers.reduce((sum, container) => sum + container.clientErrors, 0),
     timeoutWarnings: containers.reduce((sum, container) => sum + container.timeoutWarnings, 0),
+    invocationLines: {
+      read: containers.reduce((sum, container) => sum + container.invocationLines.read, 0),
+      sampledOut: containers.reduce((sum, container) => sum + container.invocationLines.sampledOut, 0),
+      missing: containers.reduce((sum, container) => sum + container.invocationLines.missing, 0),
+    },
     lifetimeMs: distribution(containers.map((container) => container.lifetimeMs)),
     invocationsPerContainer: perContainer && { ...perContainer, mean: invocations / containers.length },
     idleGapMs:

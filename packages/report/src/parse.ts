@@ -1,4 +1,4 @@
-import { canonicalEventName, isRecord } from '@lambda-lifetime/commons'
+import { canonicalEventName, isRecord, lifecycleEventOf } from '@lambda-lifetime/commons'
 import { hasSaneValues, isSaneTime, MAX_LINE_CHARS } from './limits.js'
 import { LIFECYCLE_SCHEMA_VERSION, type LifecycleFields, type ParsedLine } from './types.js'
 
@@ -50,7 +50,8 @@ const classifyOtherJson = (value: JsonObject): ParsedLine =>
   typeof value.type === 'string' && value.type.startsWith('platform.') ? PLATFORM : JSON_LINE
 
 /**
- * Classifies one log line: a lifecycle line of schema v1 (with its timestamp in epoch ms and its keys), or
+ * Classifies one log line: a lifecycle line of schema v1 or v2 (with its timestamp in epoch ms, its version
+ * and its keys, the event name always in `event`), or
  * the kind of line it is not. A line longer than 256 KiB is `tooLong` and not parsed; a lifecycle line with
  * a timestamp outside 2000-2099 or a number out of its range (see the README's "Limits") is `invalid`. Accepts a bare JSON line, a JSON object after a tab or space separated prefix
  * (the runtime client's text format, CloudWatch exports), and the runtime client's JSON format.
@@ -63,7 +64,7 @@ const classifyOtherJson = (value: JsonObject): ParsedLine =>
  * const parsed = parseLifecycleLine(
  *   '2026-11-27T07:48:51.622Z\t42\tINFO\t{"event":"container.start","lifecycle_schema":1,"container_id":"c1"}',
  * )
- * // { kind: 'lifecycle', at: 1795765731622, fields: { event: 'container.start', ... } }
+ * // { kind: 'lifecycle', at: 1795765731622, version: 1, fields: { event: 'container.start', ... } }
  * ```
  */
 export const parseLifecycleLine = (line: string): ParsedLine => {
@@ -87,13 +88,17 @@ const readFields = (fields: JsonObject, prefix: string): ParsedLine => {
   if (typeof fields.container_id !== 'string' || fields.container_id === '') return INVALID
   const at = timestampOf(fields, prefix)
   if (!isSaneTime(at) || !hasSaneValues(fields)) return INVALID
-  return { kind: 'lifecycle', at, fields: withTodaysEventName(fields) as unknown as LifecycleFields }
+  withTodaysEventName(fields)
+  return { kind: 'lifecycle', at, version, fields: fields as unknown as LifecycleFields }
 }
 
-/** Lines of older writers carry legacy event names (`breaker.halfOpen`): read them under today's. */
-const withTodaysEventName = (fields: JsonObject): JsonObject => {
-  const event = fields.event
-  if (typeof event !== 'string') return fields
-  const name = canonicalEventName(event)
-  return name === event ? fields : { ...fields, event: name }
+/**
+ * Puts the line's event name in `event`, whatever its schema: schema 2 writes it as Powertools' `message`
+ * only, schema 1 in `event` (where older writers left legacy names, `breaker.halfOpen`, read under
+ * today's). The object is the one just parsed from this line: nobody else holds it.
+ */
+const withTodaysEventName = (fields: JsonObject): void => {
+  const event = lifecycleEventOf(fields)
+  if (event === undefined) delete fields.event
+  else fields.event = canonicalEventName(event)
 }

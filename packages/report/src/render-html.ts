@@ -5,6 +5,7 @@ import {
   formatDuration,
   formatLatency,
   formatRatio,
+  formatSchemaVersions,
   formatSkipped,
   formatTime,
   functionLabel,
@@ -497,7 +498,7 @@ export const renderHtml = (model: ReportModel, options: RenderHtmlOptions = {}):
 <meta name="viewport" content="width=device-width,initial-scale=1"><style>${STYLE}</style></head>
 <body>
 <h1>${escapeXml(title)}</h1>
-<p class="range">${range ? `${formatTime(range.from)} to ${formatTime(range.to)} (${formatDuration(range.to - range.from)})` : 'No lifecycle lines found.'} · ${formatCount(model.lines.total)} lines read, ${formatCount(model.lines.lifecycle)} lifecycle lines</p>
+<p class="range">${range ? `${formatTime(range.from)} to ${formatTime(range.to)} (${formatDuration(range.to - range.from)})` : 'No lifecycle lines found.'} · ${formatCount(model.lines.total)} lines read, ${formatCount(model.lines.lifecycle)} lifecycle lines (${formatSchemaVersions(model)})</p>
 ${warning ? `<p class="warning">${escapeXml(warning)}</p>` : ''}
 <h2>Functions</h2>
 ${functionsTable(model)}

@@ -6,6 +6,7 @@ import {
   formatDuration,
   formatLatency,
   formatRatio,
+  formatSchemaVersions,
   formatSkipped,
   formatTime,
   functionLabel,
@@ -100,7 +101,7 @@ export const renderTable = (model: ReportModel, options: RenderTableOptions = {}
   const lines = [
     title,
     ...rows.map(([key, value]) => `  ${key.padEnd(width)}  ${value}`),
-    `Lines: ${formatCount(model.lines.total)} read, ${formatCount(model.lines.lifecycle)} lifecycle; skipped: ${formatSkipped(model)}`,
+    `Lines: ${formatCount(model.lines.total)} read, ${formatCount(model.lines.lifecycle)} lifecycle (${formatSchemaVersions(model)}); skipped: ${formatSkipped(model)}`,
     ...(warning ? [`! ${warning}`] : []),
     ...(model.functions.length > 0 ? ['', ...perFunction(model)] : []),
     ...(model.containers.length > 0 ? ['', ...topContainers(model, options.top ?? 10)] : []),

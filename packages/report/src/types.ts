@@ -10,10 +10,11 @@ export { LIFECYCLE_SCHEMA_VERSION }
 export type SkipKind = 'platform' | 'text' | 'json' | 'invalid' | 'newerSchema' | 'tooLong'
 
 /**
- * The keys of a lifecycle line as this report reads them: every key of the schema (snake_case, as the
+ * The keys of a lifecycle line as this report reads them: every key of schemas 1 and 2 (snake_case, as the
  * logger writes them), untrusted (`unknown`) but for the two the parser checked, plus `function_name`
- * (Powertools' own) and `breaker` (the breaker's name on `breaker.*` lines). `event` is today's name:
- * the parser turns legacy names (`breaker.halfOpen`) into theirs.
+ * (Powertools' own) and `breaker` (the breaker's name on `breaker.*` lines). `event` is today's name of
+ * the event, whatever the schema: the parser copies schema 2's `message` there and turns legacy names
+ * (`breaker.halfOpen`) into theirs.
  */
 export type LifecycleFields = {
   readonly [K in Exclude<LifecycleKey, 'lifecycle_schema' | 'container_id'>]?: unknown
@@ -26,7 +27,13 @@ export type LifecycleFields = {
 
 /** What {@link parseLifecycleLine} makes of one line. */
 export type ParsedLine =
-  | { readonly kind: 'lifecycle'; readonly at: number; readonly fields: LifecycleFields }
+  | {
+      readonly kind: 'lifecycle'
+      readonly at: number
+      /** The line's `lifecycle_schema`: 1 or 2. */
+      readonly version: number
+      readonly fields: LifecycleFields
+    }
   | { readonly kind: 'newerSchema'; readonly version: number }
   | { readonly kind: 'platform' | 'text' | 'json' | 'invalid' | 'tooLong' | 'blank' }
 
@@ -95,7 +102,30 @@ export interface ContainerReport {
   readonly lifetimeMs: number
   /** Cold start only: runtime start to its first invocation (`since_runtime_start_ms`), the init as the handler saw it. */
   readonly initMs: number | null
+  /** Its `invocation.end` lines: read, left out by the logger's sampling, and missing from the logs. */
+  readonly invocationLines: InvocationLines
   readonly activity: ActivityBins
+}
+
+/**
+ * `invocation.end` lines against the invocations counted: `read + sampledOut + missing` is the number of
+ * invocations (but for lines kept off the sampling rule, which `read` counts and stand for themselves).
+ */
+export interface InvocationLines {
+  /** Lines read. */
+  readonly read: number
+  /**
+   * Invocations the logger's sampling left without a line: exact under per-container sampling (the
+   * lines say which rule kept them), the remainder under random sampling (`endSampleRate`).
+   */
+  readonly sampledOut: number
+  /**
+   * Invocations whose line is not in the logs read (before the time range, lost, or from a writer that
+   * did not log it), when no sampling explains it.
+   */
+  readonly missing: number
+  /** Whether any line of it said it was sampled. */
+  readonly sampled: boolean
 }
 
 /** Order statistics (nearest rank). */
@@ -123,6 +153,8 @@ export interface ReportSummary {
   /** Invocations that answered 4xx. */
   readonly clientErrors: number
   readonly timeoutWarnings: number
+  /** `invocation.end` lines of all its containers: read, sampled out, missing. */
+  readonly invocationLines: Omit<InvocationLines, 'sampled'>
   readonly lifetimeMs: Distribution | null
   readonly invocationsPerContainer: (Distribution & { readonly mean: number }) | null
   /** Idle gaps before warm invocations; median and p90 are approximate (log buckets, within 9%). */
@@ -141,6 +173,8 @@ export interface ReportSummary {
 /** Everything a report shows. Plain data: `JSON.stringify` works on it. */
 export interface ReportModel {
   readonly schemaVersion: typeof LIFECYCLE_SCHEMA_VERSION
+  /** The `lifecycle_schema` versions of the lines read, in order (`[1, 2]` for a log written across an upgrade). */
+  readonly schemaVersionsRead: readonly number[]
   /** First and last line timestamps, epoch ms; null when no lifecycle line was read. */
   readonly timeRange: { readonly from: number; readonly to: number } | null
   readonly lines: { readonly total: number; readonly lifecycle: number }

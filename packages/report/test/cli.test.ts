@@ -88,7 +88,7 @@ describe('runReportCli', () => {
     // Assess
     expect(code).toBe(0)
     expect(JSON.parse(out.stdout)).toMatchObject({ summary: { containers: 4, invocations: 11 } })
-    expect(out.stderr).toContain('2 lines use lifecycle_schema 2, newer than this report reads')
+    expect(out.stderr).toContain('2 lines use lifecycle_schema 3, newer than this report reads')
   })
 
   it('exits 1 and says why when no lifecycle line was found', async () => {

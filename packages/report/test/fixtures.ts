@@ -67,7 +67,7 @@ const inv = (invocation: number, startType: string, idle: number, extra: Record<
  * - c4 (E2, worker 2): no container.start line (log starts mid-life), 2 invocations, breaker closes,
  *   shutdown (timeout) at +50,000; lifetime 50,000 ms.
  * Lines of c3 and c4 interleave. Mixed in: 3 platform lines, 2 text lines, 2 other JSON lines, 2 invalid
- * lifecycle lines, 2 lines of schema 2.
+ * lifecycle lines, 2 lines of schema 3 (newer than the reader).
  */
 export const knownLog = (): string[] => {
   const c1 = { container: 'c1-aaaaaaaa', environment: E1, startedAt: 0 }
@@ -126,8 +126,8 @@ export const knownLog = (): string[] => {
     lifecycleLine({ ...c1, at: 60_600, fields: { ...end(), ...inv(2, 'warm', 59_400) } }),
     '{"level":"INFO","lifecycle_schema":1,"container_id":"broken","ev',
     JSON.stringify({ lifecycle_schema: 1, timestamp: iso(61_000), event: 'invocation.end' }),
-    JSON.stringify({ lifecycle_schema: 2, container_id: 'future', timestamp: iso(61_000), event: 'x' }),
-    JSON.stringify({ lifecycle_schema: 2, container_id: 'future', timestamp: iso(61_100), event: 'x' }),
+    JSON.stringify({ lifecycle_schema: 3, container_id: 'future', timestamp: iso(61_000), event: 'x' }),
+    JSON.stringify({ lifecycle_schema: 3, container_id: 'future', timestamp: iso(61_100), event: 'x' }),
     lifecycleLine({
       ...c1,
       at: 120_600,

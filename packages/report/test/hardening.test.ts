@@ -332,7 +332,7 @@ describe('lines of a newer schema only (issue 12, item 22)', () => {
     expect(out.stderr).not.toContain('lifecycleLogger()')
     expect(out.stderr).toMatch(/1 line uses lifecycle_schema 3, newer than this report reads/)
     expect(out.stderr).toContain('; it was skipped.')
-    expect(out.stderr).toMatch(/@lambda-lifetime\/report \d+\.\d+\.\d+ reads lifecycle_schema 1/)
+    expect(out.stderr).toMatch(/@lambda-lifetime\/report \d+\.\d+\.\d+ reads lifecycle_schema 1 and 2/)
     expect(out.stderr).toContain('a version of @lambda-lifetime/report that reads schema 3')
   })
 })
@@ -354,7 +354,7 @@ describe('bundled (no package.json beside the code)', () => {
       })
       const script = `const { runReportCli } = await import(${JSON.stringify(bundle)}); process.exitCode = await runReportCli(['-'])`
       const line = JSON.stringify({
-        lifecycle_schema: 2,
+        lifecycle_schema: 3,
         container_id: 'c9',
         timestamp: new Date(T0).toISOString(),
       })
@@ -371,7 +371,7 @@ describe('bundled (no package.json beside the code)', () => {
 
       // Assess
       expect(failure?.code).toBe(1)
-      expect(failure?.stderr).toContain('@lambda-lifetime/report (bundled) reads lifecycle_schema 1')
+      expect(failure?.stderr).toContain('@lambda-lifetime/report (bundled) reads lifecycle_schema 1 and 2')
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

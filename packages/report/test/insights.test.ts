@@ -74,10 +74,10 @@ const insightsAnswer = (stored: readonly Stored[], input: StartQueryCommandInput
     ({ at, fields }) =>
       at >= (input.startTime ?? 0) * 1_000 &&
       at < ((input.endTime ?? 0) + 1) * 1_000 &&
-      fields.lifecycle_schema === 1 &&
+      (fields.lifecycle_schema === 1 || fields.lifecycle_schema === 2) &&
       typeof fields.container_id === 'string',
   )
-  const ends = inRange.filter(({ fields }) => fields.event === 'invocation.end')
+  const ends = inRange.filter(({ fields }) => fields.message === 'invocation.end')
   const minOf = (events: readonly Stored[], pick: (event: Stored) => number) => Math.min(...events.map(pick))
   const maxOf = (events: readonly Stored[], pick: (event: Stored) => number) => Math.max(...events.map(pick))
   let rows: Array<Array<{ field: string; value: string }>>
@@ -93,7 +93,7 @@ const insightsAnswer = (stored: readonly Stored[], input: StartQueryCommandInput
             'breaker.half-open',
             'breaker.halfOpen',
             'breaker.close',
-          ].includes(String(fields.event)),
+          ].includes(String(fields.message)),
         )
         .sort((a, b) => a.at - b.at)
         .map(({ at, message }) => [
@@ -109,6 +109,7 @@ const insightsAnswer = (stored: readonly Stored[], input: StartQueryCommandInput
         fields.worker_id,
         fields.outcome,
         fields.status_code,
+        fields.lifecycle_schema,
       ]).flatMap((events) =>
         grouped(
           events.map((event) => ({
@@ -139,6 +140,11 @@ const insightsAnswer = (stored: readonly Stored[], input: StartQueryCommandInput
               'last_at',
               maxOf(bin, (event) => event.at),
             ),
+            field(
+              'sampled',
+              maxOf(bin, (event) => Number(event.fields.sample_rate ?? 0)),
+            ),
+            field('lifecycle_schema', first.lifecycle_schema),
           ]
         }),
       )
@@ -247,18 +253,18 @@ describe('the report from Logs Insights aggregates (issue 15)', () => {
     )
     expect(started.map((input) => input.queryString)).toEqual([
       `fields @timestamp, @message
-| filter lifecycle_schema = 1 and ispresent(container_id) and event in ["container.start", "container.shutdown", "invocation.timeout-warning", "breaker.open", "breaker.half-open", "breaker.halfOpen", "breaker.close"]
+| filter lifecycle_schema in [1, 2] and ispresent(container_id) and message in ["container.start", "container.shutdown", "invocation.timeout-warning", "breaker.open", "breaker.half-open", "breaker.halfOpen", "breaker.close"]
 | sort @timestamp asc
 | limit 10000`,
-      `filter lifecycle_schema = 1 and ispresent(container_id) and event = "invocation.end"
-| fields toMillis(@timestamp) as at, floor(toMillis(@timestamp) / 300000) * 300000 as bin_ms, coalesce(function_name, "") as fn, coalesce(environment_id, "") as env, coalesce(worker_id, -1) as worker, coalesce(outcome, "") as result, coalesce(status_code, 0) as status
-| stats count(*) as n, max(invocation) as highest, min(at) as first_at, max(at) as last_at by container_id, fn, env, worker, result, status, bin_ms
+      `filter lifecycle_schema in [1, 2] and ispresent(container_id) and message = "invocation.end"
+| fields toMillis(@timestamp) as at, floor(toMillis(@timestamp) / 300000) * 300000 as bin_ms, coalesce(function_name, "") as fn, coalesce(environment_id, "") as env, coalesce(worker_id, -1) as worker, coalesce(outcome, "") as result, coalesce(status_code, 0) as status, coalesce(sample_rate, 0) as rate
+| stats count(*) as n, max(invocation) as highest, min(at) as first_at, max(at) as last_at, max(rate) as sampled by container_id, fn, env, worker, result, status, bin_ms, lifecycle_schema
 | limit 10000`,
-      `filter lifecycle_schema = 1 and ispresent(container_id) and event = "invocation.end" and duration_ms >= 0
+      `filter lifecycle_schema in [1, 2] and ispresent(container_id) and message = "invocation.end" and duration_ms >= 0
 | fields coalesce(function_name, "") as fn, coalesce(start_type, "") as start, floor(log(greatest(duration_ms, 0.005) / 0.01) / log(2) * 16) + 1 as bucket
 | stats count(*) as n, min(duration_ms) as low, max(duration_ms) as high by fn, start, bucket
 | limit 10000`,
-      `filter lifecycle_schema = 1 and ispresent(container_id) and event = "invocation.end" and invocation > 1 and idle_ms >= 0
+      `filter lifecycle_schema in [1, 2] and ispresent(container_id) and message = "invocation.end" and invocation > 1 and idle_ms >= 0
 | fields coalesce(function_name, "") as fn, floor(log(greatest(idle_ms, 0.5)) / log(2) * 8) + 1 as bucket
 | stats count(*) as n, min(idle_ms) as low, max(idle_ms) as high by fn, bucket
 | limit 10000`,

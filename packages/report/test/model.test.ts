@@ -19,7 +19,7 @@ describe('buildReport on a log with known answers', () => {
       newerSchema: 2,
       tooLong: 0,
     })
-    expect(model.newestSchemaSeen).toBe(2)
+    expect(model.newestSchemaSeen).toBe(3)
     expect(model.timeRange).toEqual({ from: T0 + 500, to: T0 + 300_000 })
   })
 

@@ -25,7 +25,7 @@ describe('renderTable', () => {
       'skipped: platform 4, text 2, other JSON 1, invalid 2, newer schema 2, too long 0',
     )
     expect(table).toMatch(
-      /! 2 lines use lifecycle_schema 2, newer than this report reads: @lambda-lifetime\/report \S+ reads lifecycle_schema 1/,
+      /! 2 lines use lifecycle_schema 3, newer than this report reads: @lambda-lifetime\/report \S+ reads lifecycle_schema 1 and 2/,
     )
     expect(table).toContain('Longest-lived containers (2 of 4)')
     expect(table).toMatch(
