@@ -10,6 +10,7 @@ import { InvokeApiError } from './errors.js'
 import { httpFrontDoorRoute, sendHttpError } from './http-api.js'
 import { close, createGuardedServer, listen } from './http-server.js'
 import { asciiJson, invokeApiRoute, sendInvokeError } from './invoke-api.js'
+import { describeMemory } from './memory.js'
 import {
   checkFunctionCode,
   EVENT_QUEUE_DEFAULTS,
@@ -20,6 +21,7 @@ import {
 } from './options.js'
 import { sweepOrphans } from './orphans.js'
 import { FunctionPool, type PoolContext } from './pool.js'
+import { procAvailable } from './process-tree.js'
 import { createRouter } from './project/routes.js'
 import { describeTmp, hiddenByPrivateTmp, privateTmpAvailable, runtimePaths } from './sandbox.js'
 import { DEFAULT_ACCOUNT_CONCURRENCY, throttleFor } from './throttling.js'
@@ -262,6 +264,7 @@ class LambdaEmulator implements Emulator {
       fn.privateTmp ? hiddenByPrivateTmp(runtimePaths(fn, this.#poolContext.runtimeClient)) : [],
     )
     notice(describeTmp(this.#options.privateTmp === true, privateTmpAvailable(), [...new Set(hidden)]))
+    notice(describeMemory(procAvailable()))
     if (this.#options.freeze === false) {
       notice(
         'freeze: off: runtimes keep running between invocations (on Lambda, timers and sockets wait frozen)',

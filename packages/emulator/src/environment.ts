@@ -10,9 +10,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
 import { type Invocation, InvocationDispatch, type InvocationResult, type Running } from './dispatch.js'
-import { exitStatus, samplePeakMb } from './exit-status.js'
+import { exitStatus } from './exit-status.js'
 import { ExtensionRegistry } from './extensions.js'
 import { logStreamFile, logStreamName } from './logs.js'
+import { MemoryMonitor } from './memory.js'
 import type { ResolvedFunction } from './options.js'
 import { type InitAttempt, NEXT, type Phase, type Runtime } from './phase.js'
 import { PlatformLog, seconds } from './platform-log.js'
@@ -326,7 +327,12 @@ export class Environment {
       output,
       extensions: new ExtensionRegistry(this.#registration()),
       initDurationMs: null,
-      peakMemoryMb: null,
+      memory: new MemoryMonitor({
+        limitMb: this.fn.memoryMb,
+        members: () => runtime.process.members(),
+        active: () => this.#memoryWatched(runtime),
+        onOver: () => this.#outOfMemory(runtime),
+      }),
       process: new RuntimeProcess({
         ...run,
         cwd: this.fn.codeDir,
@@ -337,6 +343,7 @@ export class Environment {
         onExit: (code, signal) => this.#onExit(runtime, code, signal),
       }),
     }
+    runtime.memory.start()
     // A suppressed init spends the invocation's timeout, which started with the first one if any.
     this.#budgetStart = suppressed ? (this.#budgetStart ?? Date.now()) : null
     const limit = suppressed
@@ -462,8 +469,24 @@ export class Environment {
   }
 
   #samplePeak(runtime: Runtime): number | null {
-    runtime.peakMemoryMb = samplePeakMb(runtime.peakMemoryMb, runtime.process.members())
-    return runtime.peakMemoryMb
+    runtime.memory.sample()
+    return runtime.memory.reportedMb
+  }
+
+  /** Memory is sampled while the runtime works: during its init and its invocations, not while idle or frozen. */
+  #memoryWatched(runtime: Runtime): boolean {
+    const { name } = this.#phase
+    return (
+      runtime === this.#runtime && (name === 'initializing' || name === 'busy') && !runtime.process.frozen
+    )
+  }
+
+  /**
+   * Over the memory size: the processes are killed, as the kernel kills them in Lambda; the exit that
+   * follows fails the invocations with `Runtime.OutOfMemory` and resets the environment.
+   */
+  #outOfMemory(runtime: Runtime): void {
+    if (runtime === this.#runtime) runtime.process.killNow()
   }
 
   #delivered(running: Running): void {
@@ -494,6 +517,13 @@ export class Environment {
       })
       return
     }
+    // A runtime that went over its memory size would have been killed before it could answer: its
+    // own high-water mark shows a peak that the periodic sample may have missed.
+    const runtime = this.#runtime
+    if (runtime?.memory.sample()) {
+      this.#outOfMemory(runtime)
+      return
+    }
     if (body.length > MAX_RESPONSE_BYTES) {
       sendJson(response, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'response too large' })
       const message = `Response payload size (${body.length} bytes) exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`
@@ -521,6 +551,11 @@ export class Environment {
       return
     }
     void receiveStream(request, running.invocation.onResponseStream, MAX_RESPONSE_BYTES).then((received) => {
+      const runtime = this.#runtime
+      if (runtime?.memory.sample()) {
+        this.#outOfMemory(runtime)
+        return
+      }
       if (!response.destroyed) sendJson(response, 202, { status: 'OK' })
       if (received.errorType === null) {
         this.#finish(requestId, received.body.toString('utf8'), 'success')
@@ -695,18 +730,20 @@ export class Environment {
   }
 
   #onExit(runtime: Runtime, code: number | null, signal: NodeJS.Signals | null): void {
+    runtime.memory.stop()
     if (runtime !== this.#runtime) return
     const phase = this.#phase
     if (phase.name === 'initializing') {
-      this.#initFailed('exit', 'Runtime.ExitError', null)
+      this.#initFailed('exit', runtime.memory.over ? 'Runtime.OutOfMemory' : 'Runtime.ExitError', null)
       return
     }
     if (phase.name !== 'idle' && phase.name !== 'busy') return
     const status = exitStatus(code, signal)
-    for (const requestId of this.#dispatch.runningIds()) this.#log.runtimeExited(requestId, status)
+    const errorType = runtime.memory.over ? 'Runtime.OutOfMemory' : 'Runtime.ExitError'
+    for (const requestId of this.#dispatch.runningIds()) this.#log.runtimeExited(requestId, status, errorType)
     this.#failPending({
       outcome: 'crash',
-      errorType: 'Runtime.ExitError',
+      errorType,
       message: (requestId) => `RequestId: ${requestId} Error: Runtime exited with error: ${status}`,
       queued: false,
     })

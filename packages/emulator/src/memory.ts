@@ -1,0 +1,154 @@
+/**
+ * The configured memory size of a function, made to mean what it means in Lambda: the V8 heap sized
+ * from it as Lambda's Node.js runtime sizes it, "Max Memory Used" measured as the peak of the
+ * environment's processes, and an invocation that goes over the size ended as Lambda ends it.
+ *
+ * What Lambda does (sources):
+ * - The Node.js runtime's bootstrap (`/var/runtime/bootstrap` of the `public.ecr.aws/lambda/nodejs`
+ *   images built from github.com/aws/aws-lambda-base-images) starts Node with
+ *   `--max-semi-space-size=<size/10/2>` and `--max-old-space-size=<size - size/10>`, integer MB, from
+ *   `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`. The runtime interface client itself sets no heap flag.
+ * - Going over the size: the kernel kills the runtime (SIGKILL); the caller gets
+ *   `{"errorType":"Runtime.OutOfMemory","errorMessage":"RequestId: <id> Error: Runtime exited with error: signal: killed"}`
+ *   (adobe/helix-html2md-service issue 1001), REPORT shows `Max Memory Used` equal to `Memory Size`,
+ *   `Status: error` and `Error Type: Runtime.OutOfMemory` (DataDog/datadog-lambda-extension issues 1237
+ *   and PR 776 read it from `platform.runtimeDone`), and the environment's runtime is started again
+ *   for the next invocation, as after any crash.
+ * - V8 reaching its heap limit first (sizes above about 512 MB, where the heap limit plus the runtime's
+ *   own memory fits under the size) prints `FATAL ERROR: … JavaScript heap out of memory` and aborts:
+ *   `Runtime exited with error: signal: aborted`, `Runtime.ExitError`.
+ *
+ * Here the peak is sampled: the resident memory of the environment's processes, read from /proc while
+ * an invocation (or an init) runs, plus the runtime process's own high-water mark (`VmHWM`, which no
+ * sample can miss). A sample over the size kills the environment's processes, as the kernel would.
+ */
+import { readFileSync } from 'node:fs'
+
+/** How often the memory of a busy environment is read: a sample costs about 0.1-0.3 ms of the emulator's time. */
+export const SAMPLE_INTERVAL_MS = 25
+
+/**
+ * The V8 heap flags of Lambda's Node.js bootstrap for a memory size: a tenth of the size is the young
+ * generation (two semi-spaces of half that each), the rest the old generation.
+ *
+ * @example
+ * ```ts
+ * heapArgs(128) // ['--max-semi-space-size=6', '--max-old-space-size=116']
+ * ```
+ */
+export const heapArgs = (memoryMb: number): string[] => {
+  const newSpaceMb = Math.floor(memoryMb / 10)
+  return [
+    `--max-semi-space-size=${Math.floor(newSpaceMb / 2)}`,
+    `--max-old-space-size=${memoryMb - newSpaceMb}`,
+  ]
+}
+
+const residentKb = (pid: number, field: 'VmRSS' | 'VmHWM'): number => {
+  try {
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return match ? Number(match[1]) : 0
+  } catch {
+    return 0
+  }
+}
+
+/**
+ * The memory of a runtime and what it started, in MB, now: the larger of the group's resident memory
+ * and the runtime's own high-water mark. Null when nothing is readable (no /proc, or all gone).
+ *
+ * @example
+ * ```ts
+ * memoryNowMb(runtime.members()) // 87
+ * ```
+ */
+export const memoryNowMb = (pids: readonly number[]): number | null => {
+  const [runtime] = pids
+  if (runtime === undefined) return null
+  const groupKb = pids.reduce((sum, pid) => sum + residentKb(pid, 'VmRSS'), 0)
+  const nowKb = Math.max(groupKb, residentKb(runtime, 'VmHWM'))
+  return nowKb === 0 ? null : Math.ceil(nowKb / 1024)
+}
+
+export interface MemoryMonitorOptions {
+  /** The function's memory size (MB). */
+  readonly limitMb: number
+  /** The environment's live processes, the runtime first. */
+  readonly members: () => number[]
+  /** Whether it is worth sampling now (an invocation or an init runs, the processes are not frozen). */
+  readonly active: () => boolean
+  /** Once, from the periodic sample, when the processes went over the size. */
+  readonly onOver: () => void
+  readonly intervalMs?: number
+}
+
+/**
+ * The memory of one runtime and its processes over its life: the peak so far, kept after they died
+ * for the REPORT that follows, and whether they went over the function's memory size.
+ *
+ * @example
+ * ```ts
+ * const memory = new MemoryMonitor({ limitMb: 128, members: () => runtime.members(), active: () => true, onOver: kill })
+ * memory.start()
+ * memory.sample() // false: under the size
+ * memory.reportedMb // 52
+ * ```
+ */
+export class MemoryMonitor {
+  readonly limitMb: number
+  readonly #options: MemoryMonitorOptions
+  #peakMb: number | null = null
+  #over = false
+  #timer: NodeJS.Timeout | undefined
+
+  constructor(options: MemoryMonitorOptions) {
+    this.limitMb = options.limitMb
+    this.#options = options
+  }
+
+  /** Samples every interval while `active`; the timer does not keep the emulator alive. */
+  start(): void {
+    if (this.#timer !== undefined) return
+    this.#timer = setInterval(() => {
+      if (!this.#options.active() || this.#over) return
+      if (this.sample()) this.#options.onOver()
+    }, this.#options.intervalMs ?? SAMPLE_INTERVAL_MS)
+    this.#timer.unref()
+  }
+
+  stop(): void {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  /** Reads the memory now into the peak; true when the peak is over the size (now or before). */
+  sample(): boolean {
+    const nowMb = memoryNowMb(this.#options.members())
+    if (nowMb !== null) this.#peakMb = Math.max(this.#peakMb ?? 0, nowMb)
+    if (this.#peakMb !== null && this.#peakMb > this.limitMb) this.#over = true
+    return this.#over
+  }
+
+  /** The processes went over the size: they are (being) killed for it. */
+  get over(): boolean {
+    return this.#over
+  }
+
+  /** `Max Memory Used` as Lambda reports it: the peak, never above the size. Null when never read. */
+  get reportedMb(): number | null {
+    return this.#peakMb === null ? null : Math.min(this.#peakMb, this.limitMb)
+  }
+}
+
+/**
+ * The terminal's line about memory.
+ *
+ * @example
+ * ```ts
+ * describeMemory(true) // 'memory: V8 heap sized from memoryMb as Lambda's Node.js runtime does; …'
+ * ```
+ */
+export const describeMemory = (procReadable: boolean): string =>
+  procReadable
+    ? `memory: V8 heap sized from memoryMb as Lambda's Node.js runtime does; Max Memory Used and the limit from the resident memory of each environment's processes, sampled every ${SAMPLE_INTERVAL_MS} ms while it works (not a cgroup: a spike shorter than that in a child process can pass unseen)`
+    : "memory: V8 heap sized from memoryMb as Lambda's Node.js runtime does; no /proc here, so Max Memory Used is 0 and the size is not enforced"

@@ -1,0 +1,121 @@
+import { describe, expect, test } from '@jest/globals'
+import fc from 'fast-check'
+import { describeMemory, heapArgs, MemoryMonitor, memoryNowMb } from '../src/memory.js'
+
+const monitor = (limitMb: number, members: () => number[], onOver = () => {}, active = () => true) =>
+  new MemoryMonitor({ limitMb, members, active, onOver, intervalMs: 5 })
+
+/** Resolves once `check` holds, polling; rejects after `withinMs` so that a broken monitor fails the test. */
+const until = async (check: () => boolean, withinMs = 10_000): Promise<void> => {
+  const deadline = Date.now() + withinMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+describe('heapArgs', () => {
+  test("the flags of Lambda's Node.js bootstrap for the usual sizes", () => {
+    expect(heapArgs(128)).toEqual(['--max-semi-space-size=6', '--max-old-space-size=116'])
+    expect(heapArgs(1024)).toEqual(['--max-semi-space-size=51', '--max-old-space-size=922'])
+    expect(heapArgs(10_240)).toEqual(['--max-semi-space-size=512', '--max-old-space-size=9216'])
+  })
+
+  test('for every size, the young and old generations fit in the size, with a tenth for the young one', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 128, max: 10_240 }), (memoryMb) => {
+        // Act
+        const [semi, old] = heapArgs(memoryMb).map((flag) => Number(flag.split('=')[1]))
+
+        // Assess
+        expect(2 * (semi as number) + (old as number)).toBeLessThanOrEqual(memoryMb)
+        expect(old).toBe(memoryMb - Math.floor(memoryMb / 10))
+      }),
+    )
+  })
+})
+
+describe('memoryNowMb', () => {
+  test("a live process's resident memory; nothing for no process or one that does not exist", () => {
+    // Act
+    const own = memoryNowMb([process.pid])
+
+    // Assess
+    expect(own).toBeGreaterThanOrEqual(Math.floor(process.memoryUsage().rss / 2 ** 20))
+    expect(memoryNowMb([])).toBeNull()
+    expect(memoryNowMb([2 ** 22 + 1])).toBeNull()
+  })
+})
+
+describe('MemoryMonitor', () => {
+  test('the peak never goes down, and a gone process leaves the last peak', () => {
+    // Prepare
+    let members = [process.pid]
+    const memory = monitor(100_000, () => members)
+
+    // Act
+    memory.sample()
+    const peak = memory.reportedMb as number
+    members = []
+    memory.sample()
+
+    // Assess
+    expect(peak).toBeGreaterThan(0)
+    expect(memory.reportedMb).toBe(peak)
+    expect(memory.over).toBe(false)
+  })
+
+  test('over the size: the periodic sample says so once, and REPORT shows the size', async () => {
+    // Prepare: this process is far above 1 MB
+    let calls = 0
+    const memory = monitor(
+      1,
+      () => [process.pid],
+      () => {
+        calls += 1
+      },
+    )
+
+    // Act
+    memory.start()
+    await until(() => calls > 0)
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    memory.stop()
+
+    // Assess
+    expect(calls).toBe(1)
+    expect(memory.over).toBe(true)
+    expect(memory.reportedMb).toBe(1)
+  })
+
+  test('not active (idle, frozen): no sample, no kill', async () => {
+    // Prepare
+    let asked = 0
+    const memory = monitor(
+      1,
+      () => [process.pid],
+      () => {
+        throw new Error('must not be called')
+      },
+      () => {
+        asked += 1
+        return false
+      },
+    )
+
+    // Act
+    memory.start()
+    memory.start() // a second start keeps the one timer
+    await until(() => asked >= 3)
+    memory.stop()
+
+    // Assess
+    expect(memory.over).toBe(false)
+    expect(memory.reportedMb).toBeNull()
+  })
+
+  test('the banner line says which measure is in use', () => {
+    expect(describeMemory(true)).toMatch(/sampled every 25 ms.*not a cgroup/)
+    expect(describeMemory(false)).toMatch(/no \/proc here/)
+  })
+})

@@ -1,0 +1,138 @@
+/**
+ * Issue 17, "Memory": the configured memory size means what it means in Lambda, through the AWS SDK's
+ * LambdaClient and the real runtime client. Going over it ends the invocation with `Runtime.OutOfMemory`
+ * (REPORT: Max Memory Used = the size, Status: error) and the next invocation starts a new runtime; V8's
+ * heap is sized as Lambda's Node.js bootstrap sizes it, so that a heap that outgrows it dies in V8.
+ */
+import { readFileSync } from 'node:fs'
+import { describe, expect, test } from '@jest/globals'
+import { fn, type Harness, withEmulator } from './harness.js'
+
+const memoryFn = (memoryMb: number) => fn('memory', 'memory.handler', { memoryMb, timeoutMs: 20_000 })
+
+const logOf = ({ emulator }: Harness): string => {
+  const [environment] = emulator.environments('memory')
+  return readFileSync(environment?.logFile as string, 'utf8')
+}
+
+const reportOf = (log: string, requestId: string): string =>
+  log.split('\n').find((line) => line.startsWith(`REPORT RequestId: ${requestId}`)) ?? ''
+
+/** The REPORT of a failed invocation at the size (an Init Duration may stand between, on a first invocation). */
+const OUT_OF_MEMORY_REPORT =
+  /\tMemory Size: 128 MB\tMax Memory Used: 128 MB\t(Init Duration: [\d.]+ ms\t)?Status: error\tError Type: Runtime\.OutOfMemory\t$/
+
+const requestIdOf = (logResult: string | undefined): string =>
+  /START RequestId: ([0-9a-f-]{36})/.exec(Buffer.from(logResult ?? '', 'base64').toString('utf8'))?.[1] ?? ''
+
+/** Invokes with `use`, expects the out-of-memory answer and line, and returns the REPORT line. */
+const expectOutOfMemory = async (harness: Harness, event: Record<string, unknown>): Promise<string> => {
+  // Act
+  const { output, body } = await harness.invoke('memory', event, { LogType: 'Tail' })
+
+  // Assess
+  const requestId = requestIdOf(output.LogResult)
+  expect(output.FunctionError).toBe('Unhandled')
+  expect(body).toEqual({
+    errorType: 'Runtime.OutOfMemory',
+    errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`,
+  })
+  const log = logOf(harness)
+  expect(log).toContain(
+    `RequestId: ${requestId} Error: Runtime exited with error: signal: killed\nRuntime.OutOfMemory\n`,
+  )
+  return reportOf(log, requestId)
+}
+
+describe('a function over its memory size', () => {
+  test('a Buffer past 128 MB: Runtime.OutOfMemory, REPORT at the size, then a new runtime', () =>
+    withEmulator([memoryFn(128)], {}, async (harness) => {
+      // Prepare
+      const before = (await harness.invoke('memory')).body as unknown as { pid: number; served: number }
+
+      // Act
+      const report = await expectOutOfMemory(harness, { use: 'buffer', mb: 160, holdMs: 15_000 })
+      const after = (await harness.invoke('memory')).body as unknown as { pid: number; served: number }
+
+      // Assess
+      expect(report).toMatch(OUT_OF_MEMORY_REPORT)
+      expect(after.pid).not.toBe(before.pid)
+      expect(after.served).toBe(1)
+      expect(harness.events.some((event) => event.type === 'environment.reset')).toBe(true)
+      expect(harness.emulator.environments('memory')).toHaveLength(1)
+    }))
+
+  test('a spike dropped before the answer still counts: the runtime’s high-water mark', () =>
+    withEmulator([memoryFn(128)], {}, async (harness) => {
+      // Act
+      const report = await expectOutOfMemory(harness, { use: 'spike', mb: 160 })
+
+      // Assess
+      expect(report).toMatch(OUT_OF_MEMORY_REPORT)
+    }))
+
+  test('a JS heap growing past 128 MB meets the limit before its V8 heap limit (116 MB + the runtime)', () =>
+    withEmulator([memoryFn(128)], {}, async (harness) => {
+      // Act
+      const report = await expectOutOfMemory(harness, { use: 'heap', chunks: 400, pauseMs: 5 })
+
+      // Assess
+      expect(report).toMatch(OUT_OF_MEMORY_REPORT)
+    }))
+
+  test('memory of a process the function started counts too', () =>
+    withEmulator([memoryFn(128)], {}, async (harness) => {
+      // Act
+      const report = await expectOutOfMemory(harness, { use: 'child', mb: 160 })
+
+      // Assess
+      expect(report).toMatch(OUT_OF_MEMORY_REPORT)
+    }))
+})
+
+describe("V8's heap sized as Lambda's Node.js runtime sizes it", () => {
+  test('at 1024 MB the old space is 922 MB, and a heap that outgrows it dies in V8 under the size', () =>
+    withEmulator([memoryFn(1024)], {}, async (harness) => {
+      // Prepare
+      const usage = (await harness.invoke('memory')).body as unknown as { heapLimitMb: number }
+
+      // Act
+      const { output, body } = await harness.invoke(
+        'memory',
+        { use: 'heap', chunks: 2_000, pauseMs: 0 },
+        { LogType: 'Tail' },
+      )
+
+      // Assess: V8's limit is the old space and the young generation, three semi-spaces of 51 MB that
+      // V8 rounds up to a power of two (64 MB)
+      expect(usage.heapLimitMb).toBe(922 + 3 * 64)
+      const requestId = requestIdOf(output.LogResult)
+      expect(body).toEqual({
+        errorType: 'Runtime.ExitError',
+        errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: signal: aborted`,
+      })
+      const log = logOf(harness)
+      expect(log).toMatch(/FATAL ERROR: .*JavaScript heap out of memory/)
+      const report = reportOf(log, requestId)
+      expect(report).toMatch(
+        /Memory Size: 1024 MB\tMax Memory Used: \d+ MB\t(Init Duration: [\d.]+ ms\t)?Status: error\tError Type: Runtime\.ExitError/,
+      )
+      expect(Number(/Max Memory Used: (\d+)/.exec(report)?.[1])).toBeLessThan(1024)
+    }))
+})
+
+describe('Max Memory Used', () => {
+  test("a normal handler's is between its resident memory and the size", () =>
+    withEmulator([memoryFn(256)], {}, async (harness) => {
+      // Act
+      const { output, body } = await harness.invoke('memory', {}, { LogType: 'Tail' })
+
+      // Assess
+      const usage = body as unknown as { rssMb: number; heapLimitMb: number }
+      const report = reportOf(logOf(harness), requestIdOf(output.LogResult))
+      const used = Number(/\tMax Memory Used: (\d+) MB\t/.exec(report)?.[1])
+      expect(used).toBeGreaterThanOrEqual(Math.floor(usage.rssMb))
+      expect(used).toBeLessThanOrEqual(256)
+      expect(report).not.toContain('Status')
+    }))
+})
