@@ -4,9 +4,26 @@
  * (REPORT: Max Memory Used = the size, Status: error) and the next invocation starts a new runtime; V8's
  * heap is sized as Lambda's Node.js bootstrap sizes it, so that a heap that outgrows it dies in V8.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, test } from '@jest/globals'
+import { type EmulatorOptions, memoryMeasure } from '@lambda-lifetime/emulator'
 import { fn, type Harness, withEmulator } from './harness.js'
+
+/** Both measures where the emulator can make memory cgroups on this machine; elsewhere only sampling. */
+const machine = memoryMeasure(true)
+const measures: { name: string; options: Partial<EmulatorOptions> }[] = [
+  { name: 'sampled', options: { memoryCgroups: false } },
+  ...(machine.startsWith('cgroup') ? [{ name: machine, options: {} }] : []),
+]
+
+/** Where the cgroup file systems are mounted on a usual Linux (v1: one per controller). */
+const cgroupRoot = machine === 'cgroup v1' ? '/sys/fs/cgroup/memory' : '/sys/fs/cgroup'
+
+/** The banner's line about memory. */
+const memoryNotice = ({ events }: Harness): string =>
+  events.flatMap((event) =>
+    event.type === 'emulator.notice' && event.message.startsWith('memory:') ? [event.message] : [],
+  )[0] ?? ''
 
 const memoryFn = (memoryMb: number) => fn('memory', 'memory.handler', { memoryMb, timeoutMs: 20_000 })
 
@@ -44,9 +61,9 @@ const expectOutOfMemory = async (harness: Harness, event: Record<string, unknown
   return reportOf(log, requestId)
 }
 
-describe('a function over its memory size', () => {
+describe.each(measures)('a function over its memory size ($name)', ({ options }) => {
   test('a Buffer past 128 MB: Runtime.OutOfMemory, REPORT at the size, then a new runtime', () =>
-    withEmulator([memoryFn(128)], {}, async (harness) => {
+    withEmulator([memoryFn(128)], options, async (harness) => {
       // Prepare
       const before = (await harness.invoke('memory')).body as unknown as { pid: number; served: number }
 
@@ -63,7 +80,7 @@ describe('a function over its memory size', () => {
     }))
 
   test('a spike dropped before the answer still counts: the runtime’s high-water mark', () =>
-    withEmulator([memoryFn(128)], {}, async (harness) => {
+    withEmulator([memoryFn(128)], options, async (harness) => {
       // Act
       const report = await expectOutOfMemory(harness, { use: 'spike', mb: 160 })
 
@@ -72,7 +89,7 @@ describe('a function over its memory size', () => {
     }))
 
   test('a JS heap growing past 128 MB meets the limit before its V8 heap limit (116 MB + the runtime)', () =>
-    withEmulator([memoryFn(128)], {}, async (harness) => {
+    withEmulator([memoryFn(128)], options, async (harness) => {
       // Act
       const report = await expectOutOfMemory(harness, { use: 'heap', chunks: 400, pauseMs: 5 })
 
@@ -81,7 +98,7 @@ describe('a function over its memory size', () => {
     }))
 
   test('memory of a process the function started counts too', () =>
-    withEmulator([memoryFn(128)], {}, async (harness) => {
+    withEmulator([memoryFn(128)], options, async (harness) => {
       // Act
       const report = await expectOutOfMemory(harness, { use: 'child', mb: 160 })
 
@@ -90,9 +107,9 @@ describe('a function over its memory size', () => {
     }))
 })
 
-describe("V8's heap sized as Lambda's Node.js runtime sizes it", () => {
+describe.each(measures)("V8's heap sized as Lambda's Node.js runtime sizes it ($name)", ({ options }) => {
   test('at 1024 MB the old space is 922 MB, and a heap that outgrows it dies in V8 under the size', () =>
-    withEmulator([memoryFn(1024)], {}, async (harness) => {
+    withEmulator([memoryFn(1024)], options, async (harness) => {
       // Prepare
       const usage = (await harness.invoke('memory')).body as unknown as { heapLimitMb: number }
 
@@ -121,9 +138,9 @@ describe("V8's heap sized as Lambda's Node.js runtime sizes it", () => {
     }))
 })
 
-describe('Max Memory Used', () => {
-  test("a normal handler's is between its resident memory and the size", () =>
-    withEmulator([memoryFn(256)], {}, async (harness) => {
+describe.each(measures)('Max Memory Used ($name)', ({ name, options }) => {
+  test("a normal handler's is between its resident memory and the size; the banner says how it is measured", () =>
+    withEmulator([memoryFn(256)], options, async (harness) => {
       // Act
       const { output, body } = await harness.invoke('memory', {}, { LogType: 'Tail' })
 
@@ -134,5 +151,33 @@ describe('Max Memory Used', () => {
       expect(used).toBeGreaterThanOrEqual(Math.floor(usage.rssMb))
       expect(used).toBeLessThanOrEqual(256)
       expect(report).not.toContain('Status')
+      expect(memoryNotice(harness)).toContain(
+        name === 'sampled'
+          ? 'sampled every 25 ms while it works'
+          : `a memory cgroup (${name.slice(-2)}) per runtime`,
+      )
     }))
 })
+
+describe.each(measures.filter(({ name }) => name.startsWith('cgroup')))(
+  'the memory cgroup ($name)',
+  ({ options }) => {
+    test('the runtime runs in its own cgroup, which goes with it', async () => {
+      // Prepare
+      let cgroupDir = ''
+
+      // Act
+      await withEmulator([memoryFn(128)], options, async (harness) => {
+        const { pid } = (await harness.invoke('memory')).body as unknown as { pid: number }
+        const cgroups = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+        const path = /^\d+:[^:]*memory[^:]*:(.*)$/m.exec(cgroups)?.[1] ?? /^0::(.*)$/m.exec(cgroups)?.[1]
+        cgroupDir = `${cgroupRoot}${path}`
+        expect(cgroupDir).toMatch(new RegExp(`/lambda-lifetime-${process.pid}-[0-9a-f]{12}-1$`))
+        expect(existsSync(cgroupDir)).toBe(true)
+      })
+
+      // Assess: stopping the emulator removed it
+      expect(existsSync(cgroupDir)).toBe(false)
+    })
+  },
+)

@@ -10,7 +10,7 @@ import { InvokeApiError } from './errors.js'
 import { httpFrontDoorRoute, sendHttpError } from './http-api.js'
 import { close, createGuardedServer, listen } from './http-server.js'
 import { asciiJson, invokeApiRoute, sendInvokeError } from './invoke-api.js'
-import { describeMemory } from './memory.js'
+import { describeMemory, memoryMeasure } from './memory.js'
 import {
   checkFunctionCode,
   EVENT_QUEUE_DEFAULTS,
@@ -21,7 +21,6 @@ import {
 } from './options.js'
 import { sweepOrphans } from './orphans.js'
 import { FunctionPool, type PoolContext } from './pool.js'
-import { procAvailable } from './process-tree.js'
 import { createRouter } from './project/routes.js'
 import { describeTmp, hiddenByPrivateTmp, privateTmpAvailable, runtimePaths } from './sandbox.js'
 import { DEFAULT_ACCOUNT_CONCURRENCY, throttleFor } from './throttling.js'
@@ -264,7 +263,7 @@ class LambdaEmulator implements Emulator {
       fn.privateTmp ? hiddenByPrivateTmp(runtimePaths(fn, this.#poolContext.runtimeClient)) : [],
     )
     notice(describeTmp(this.#options.privateTmp === true, privateTmpAvailable(), [...new Set(hidden)]))
-    notice(describeMemory(procAvailable()))
+    notice(describeMemory(memoryMeasure(this.#options.memoryCgroups !== false)))
     if (this.#options.freeze === false) {
       notice(
         'freeze: off: runtimes keep running between invocations (on Lambda, timers and sockets wait frozen)',

@@ -14,6 +14,7 @@ import { exitStatus } from './exit-status.js'
 import { ExtensionRegistry } from './extensions.js'
 import { logStreamFile, logStreamName } from './logs.js'
 import { MemoryMonitor } from './memory.js'
+import { MemoryCgroup } from './memory-cgroup.js'
 import type { ResolvedFunction } from './options.js'
 import { type InitAttempt, NEXT, type Phase, type Runtime } from './phase.js'
 import { PlatformLog, seconds } from './platform-log.js'
@@ -320,9 +321,13 @@ export class Environment {
       hiddenByPrivateTmp(runtimePaths(this.fn, this.#context.runtimeClient)).length === 0
     if (privateTmp) env.TMPDIR = '/tmp'
     const args = runtimeArgs(this.fn, this.#context.runtimeClient)
-    const run = privateTmp
+    const inTmp = privateTmp
       ? withPrivateTmp(process.execPath, args, this.tmpDir)
       : { command: process.execPath, args }
+    const cgroup = this.fn.memoryCgroups
+      ? MemoryCgroup.create(`${this.id.slice(-12)}-${this.#runtimes}`, this.fn.memoryMb)
+      : null
+    const run = cgroup === null ? inTmp : cgroup.wrap(inTmp.command, inTmp.args)
     const runtime: Runtime = {
       output,
       extensions: new ExtensionRegistry(this.#registration()),
@@ -332,6 +337,7 @@ export class Environment {
         members: () => runtime.process.members(),
         active: () => this.#memoryWatched(runtime),
         onOver: () => this.#outOfMemory(runtime),
+        cgroup,
       }),
       process: new RuntimeProcess({
         ...run,
@@ -730,16 +736,17 @@ export class Environment {
   }
 
   #onExit(runtime: Runtime, code: number | null, signal: NodeJS.Signals | null): void {
-    runtime.memory.stop()
+    // Read before the cgroup goes: a kill by the kernel for memory is in its counters.
+    const errorType = runtime.memory.sample() ? 'Runtime.OutOfMemory' : 'Runtime.ExitError'
+    void runtime.memory.release()
     if (runtime !== this.#runtime) return
     const phase = this.#phase
     if (phase.name === 'initializing') {
-      this.#initFailed('exit', runtime.memory.over ? 'Runtime.OutOfMemory' : 'Runtime.ExitError', null)
+      this.#initFailed('exit', errorType, null)
       return
     }
     if (phase.name !== 'idle' && phase.name !== 'busy') return
     const status = exitStatus(code, signal)
-    const errorType = runtime.memory.over ? 'Runtime.OutOfMemory' : 'Runtime.ExitError'
     for (const requestId of this.#dispatch.runningIds()) this.#log.runtimeExited(requestId, status, errorType)
     this.#failPending({
       outcome: 'crash',
@@ -776,6 +783,7 @@ export class Environment {
     if (runtime !== null) {
       if (graceful) await runtime.process.terminate(this.fn.shutdownTimeoutMs)
       else await runtime.process.kill()
+      await runtime.memory.release()
     }
     this.#enter({ name: 'shutting-down', reason, runtime: null })
     this.#failPending({

@@ -21,8 +21,13 @@
  * Here the peak is sampled: the resident memory of the environment's processes, read from /proc while
  * an invocation (or an init) runs, plus the runtime process's own high-water mark (`VmHWM`, which no
  * sample can miss). A sample over the size kills the environment's processes, as the kernel would.
+ * Where the machine allows it, each runtime also gets a memory cgroup (memory-cgroup.ts): the kernel
+ * then kills at once what allocates past the size, and keeps the peak of what it charged, spikes of
+ * child processes included; Max Memory Used is the larger of the two measures.
  */
 import { readFileSync } from 'node:fs'
+import { type MemoryCgroup, memoryCgroupParent } from './memory-cgroup.js'
+import { procAvailable } from './process-tree.js'
 
 /** How often the memory of a busy environment is read: a sample costs about 0.1-0.3 ms of the emulator's time. */
 export const SAMPLE_INTERVAL_MS = 25
@@ -80,6 +85,12 @@ export interface MemoryMonitorOptions {
   /** Once, from the periodic sample, when the processes went over the size. */
   readonly onOver: () => void
   readonly intervalMs?: number
+  /**
+   * The runtime's memory cgroup, when it has one: its peak and its kills join the samples of /proc.
+   * Samples are still needed: pages the host had in memory already (Node's binary, shared libraries)
+   * are not charged to the cgroup, while in Lambda's sandbox they are part of the function's memory.
+   */
+  readonly cgroup?: MemoryCgroup | null
 }
 
 /**
@@ -100,6 +111,7 @@ export class MemoryMonitor {
   #peakMb: number | null = null
   #over = false
   #timer: NodeJS.Timeout | undefined
+  #released: Promise<void> | null = null
 
   constructor(options: MemoryMonitorOptions) {
     this.limitMb = options.limitMb
@@ -116,17 +128,35 @@ export class MemoryMonitor {
     this.#timer.unref()
   }
 
-  stop(): void {
+  /**
+   * Stops sampling and removes the cgroup once its processes are gone (at most 2 s; the same promise
+   * for every caller). The peak stays readable.
+   */
+  release(): Promise<void> {
     clearInterval(this.#timer)
     this.#timer = undefined
+    this.#released ??= this.#options.cgroup?.remove().then(() => undefined) ?? Promise.resolve()
+    return this.#released
   }
 
-  /** Reads the memory now into the peak; true when the peak is over the size (now or before). */
+  /**
+   * Reads the memory now into the peak; true when the processes went over the size (now or before):
+   * a sample above it, or a process the kernel killed for it.
+   */
   sample(): boolean {
-    const nowMb = memoryNowMb(this.#options.members())
-    if (nowMb !== null) this.#peakMb = Math.max(this.#peakMb ?? 0, nowMb)
-    if (this.#peakMb !== null && this.#peakMb > this.limitMb) this.#over = true
+    const cgroup = this.#options.cgroup
+    for (const mb of [memoryNowMb(this.#options.members()), cgroup?.peakMb() ?? null]) {
+      if (mb !== null) this.#peakMb = Math.max(this.#peakMb ?? 0, mb)
+    }
+    const killed = (cgroup?.oomKills() ?? 0) > 0
+    if (killed || (this.#peakMb !== null && this.#peakMb > this.limitMb)) this.#over = true
     return this.#over
+  }
+
+  /** Which measure is in use: `'cgroup v1'`, `'cgroup v2'` or `'sampled'`. */
+  get measure(): MemoryMeasure {
+    const cgroup = this.#options.cgroup
+    return cgroup ? `cgroup v${cgroup.version}` : 'sampled'
   }
 
   /** The processes went over the size: they are (being) killed for it. */
@@ -134,10 +164,29 @@ export class MemoryMonitor {
     return this.#over
   }
 
-  /** `Max Memory Used` as Lambda reports it: the peak, never above the size. Null when never read. */
+  /** `Max Memory Used` as Lambda reports it: the peak, never above the size, the size once over it. Null when never read. */
   get reportedMb(): number | null {
+    if (this.#over) return this.limitMb
     return this.#peakMb === null ? null : Math.min(this.#peakMb, this.limitMb)
   }
+}
+
+/** How the emulator measures and limits memory on this machine. */
+export type MemoryMeasure = 'cgroup v1' | 'cgroup v2' | 'sampled' | 'none'
+
+/**
+ * The measure runtimes get on this machine: a memory cgroup where the emulator can make one (and
+ * `cgroups` is not turned off), else samples of /proc, else none.
+ *
+ * @example
+ * ```ts
+ * memoryMeasure(true) // 'cgroup v1' as root on a cgroup v1 machine; 'sampled' elsewhere on Linux
+ * ```
+ */
+export const memoryMeasure = (cgroups: boolean): MemoryMeasure => {
+  const parent = cgroups ? memoryCgroupParent() : null
+  if (parent !== null) return `cgroup v${parent.version}`
+  return procAvailable() ? 'sampled' : 'none'
 }
 
 /**
@@ -145,10 +194,16 @@ export class MemoryMonitor {
  *
  * @example
  * ```ts
- * describeMemory(true) // 'memory: V8 heap sized from memoryMb as Lambda's Node.js runtime does; …'
+ * describeMemory('cgroup v1') // 'memory: V8 heap sized from memoryMb as Lambda's Node.js runtime does; a memory cgroup (v1) per runtime …'
  * ```
  */
-export const describeMemory = (procReadable: boolean): string =>
-  procReadable
-    ? `memory: V8 heap sized from memoryMb as Lambda's Node.js runtime does; Max Memory Used and the limit from the resident memory of each environment's processes, sampled every ${SAMPLE_INTERVAL_MS} ms while it works (not a cgroup: a spike shorter than that in a child process can pass unseen)`
-    : "memory: V8 heap sized from memoryMb as Lambda's Node.js runtime does; no /proc here, so Max Memory Used is 0 and the size is not enforced"
+export const describeMemory = (measure: MemoryMeasure): string => {
+  const heap = "memory: V8 heap sized from memoryMb as Lambda's Node.js runtime does"
+  if (measure === 'cgroup v1' || measure === 'cgroup v2') {
+    return `${heap}; a memory cgroup (${measure.slice(-2)}) per runtime limits it and its processes to memoryMb (the kernel kills what goes over), with their resident memory sampled every ${SAMPLE_INTERVAL_MS} ms for what the cgroup is not charged (the host's shared pages)`
+  }
+  if (measure === 'sampled') {
+    return `${heap}; Max Memory Used and the limit from the resident memory of each environment's processes, sampled every ${SAMPLE_INTERVAL_MS} ms while it works (no memory cgroup here: a spike shorter than that in a child process can pass unseen)`
+  }
+  return `${heap}; no /proc and no memory cgroup here, so Max Memory Used is 0 and the size is not enforced`
+}

@@ -80,7 +80,7 @@ describe('MemoryMonitor', () => {
     memory.start()
     await until(() => calls > 0)
     await new Promise((resolve) => setTimeout(resolve, 30))
-    memory.stop()
+    await memory.release()
 
     // Assess
     expect(calls).toBe(1)
@@ -107,7 +107,7 @@ describe('MemoryMonitor', () => {
     memory.start()
     memory.start() // a second start keeps the one timer
     await until(() => asked >= 3)
-    memory.stop()
+    await memory.release()
 
     // Assess
     expect(memory.over).toBe(false)
@@ -115,7 +115,9 @@ describe('MemoryMonitor', () => {
   })
 
   test('the banner line says which measure is in use', () => {
-    expect(describeMemory(true)).toMatch(/sampled every 25 ms.*not a cgroup/)
-    expect(describeMemory(false)).toMatch(/no \/proc here/)
+    expect(describeMemory('cgroup v1')).toMatch(/a memory cgroup \(v1\) per runtime limits it/)
+    expect(describeMemory('cgroup v2')).toMatch(/a memory cgroup \(v2\) per runtime limits it/)
+    expect(describeMemory('sampled')).toMatch(/sampled every 25 ms while it works \(no memory cgroup here/)
+    expect(describeMemory('none')).toMatch(/no \/proc and no memory cgroup here/)
   })
 })
