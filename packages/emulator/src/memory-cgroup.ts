@@ -42,6 +42,7 @@ const readOr = (path: string, fallback: string): string => {
 export const ownMemoryCgroup = (
   cgroups = readOr('/proc/self/cgroup', ''),
   mounts = readOr('/proc/self/mountinfo', ''),
+  read = (path: string): string => readOr(path, ''),
 ): CgroupParent | null => {
   const mountList = mounts
     .split('\n')
@@ -69,7 +70,7 @@ export const ownMemoryCgroup = (
   const mount = mountList.find((m) => m.type === 'cgroup2')
   if (unified === undefined || mount === undefined) return null
   const dir = under(mount.root, mount.point, unified)
-  if (dir === null || !readOr(join(mount.point, 'cgroup.controllers'), '').split(/\s+/).includes('memory'))
+  if (dir === null || !read(join(mount.point, 'cgroup.controllers')).split(/\s+/).includes('memory'))
     return null
   return { version: 2, dir }
 }
@@ -134,8 +135,13 @@ const killAllIn = (dir: string): void => {
 /**
  * Removes the cgroups that emulators which are gone left behind (killed before they could), and the
  * processes still in them: they belonged to those emulators' environments.
+ *
+ * @example
+ * ```ts
+ * sweepAbandoned(parent) // removes lambda-lifetime-<pid of a dead emulator>-… under parent.dir
+ * ```
  */
-const sweepAbandoned = (parent: CgroupParent): void => {
+export const sweepAbandoned = (parent: CgroupParent): void => {
   let names: string[]
   try {
     names = readdirSync(parent.dir).filter((name) => name.startsWith(PREFIX))
