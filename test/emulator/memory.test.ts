@@ -153,7 +153,7 @@ describe.each(measures)('Max Memory Used ($name)', ({ name, options }) => {
       expect(report).not.toContain('Status')
       expect(memoryNotice(harness)).toContain(
         name === 'sampled'
-          ? 'sampled every 25 ms while it works'
+          ? 'sampled every 25 ms (less often past 8 busy environments) while it works'
           : `a memory cgroup (${name.slice(-2)}) per runtime`,
       )
     }))

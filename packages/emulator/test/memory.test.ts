@@ -1,6 +1,13 @@
 import { describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
-import { describeMemory, heapArgs, MemoryMonitor, memoryNowMb } from '../src/memory.js'
+import {
+  describeMemory,
+  heapArgs,
+  MAX_SAMPLES_PER_SECOND,
+  MemoryMonitor,
+  memoryNowMb,
+  sampleIntervalMs,
+} from '../src/memory.js'
 
 const monitor = (limitMb: number, members: () => number[], onOver = () => {}, active = () => true) =>
   new MemoryMonitor({ limitMb, members, active, onOver, intervalMs: 5 })
@@ -30,6 +37,19 @@ describe('heapArgs', () => {
         // Assess
         expect(2 * (semi as number) + (old as number)).toBeLessThanOrEqual(memoryMb)
         expect(old).toBe(memoryMb - Math.floor(memoryMb / 10))
+      }),
+    )
+  })
+})
+
+describe('sampleIntervalMs', () => {
+  test('25 ms for up to 8 busy environments; beyond, the samples of all stay within the budget', () => {
+    expect(sampleIntervalMs(0)).toBe(25)
+    expect(sampleIntervalMs(8)).toBe(25)
+    expect(sampleIntervalMs(100)).toBe(313)
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100_000 }), (busy) => {
+        expect((busy * 1000) / sampleIntervalMs(busy)).toBeLessThanOrEqual(MAX_SAMPLES_PER_SECOND)
       }),
     )
   })
@@ -117,7 +137,9 @@ describe('MemoryMonitor', () => {
   test('the banner line says which measure is in use', () => {
     expect(describeMemory('cgroup v1')).toMatch(/a memory cgroup \(v1\) per runtime limits it/)
     expect(describeMemory('cgroup v2')).toMatch(/a memory cgroup \(v2\) per runtime limits it/)
-    expect(describeMemory('sampled')).toMatch(/sampled every 25 ms while it works \(no memory cgroup here/)
+    expect(describeMemory('sampled')).toMatch(
+      /sampled every 25 ms \(less often past 8 busy environments\) while it works \(no memory cgroup here/,
+    )
     expect(describeMemory('none')).toMatch(/no \/proc and no memory cgroup here/)
   })
 })
