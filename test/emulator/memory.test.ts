@@ -151,6 +151,8 @@ describe.each(measures)('Max Memory Used ($name)', ({ name, options }) => {
       expect(used).toBeGreaterThanOrEqual(Math.floor(usage.rssMb))
       expect(used).toBeLessThanOrEqual(256)
       expect(report).not.toContain('Status')
+      const end = harness.events.find((event) => event.type === 'invocation.end')
+      expect(end).toMatchObject({ maxMemoryUsedMb: used })
       expect(memoryNotice(harness)).toContain(
         name === 'sampled'
           ? 'sampled every 25 ms (less often past 8 busy environments) while it works'

@@ -609,6 +609,7 @@ export class Environment {
         requestId,
         durationMs,
         outcome,
+        maxMemoryUsedMb: peakMb,
         ...(outcome === 'success' ? {} : { error: describeError(payload) }),
       })
       this.#settle()

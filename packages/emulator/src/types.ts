@@ -227,6 +227,8 @@ export type EmulatorEvent =
       readonly statusCode?: number
       /** `errorType: errorMessage` of a failed invocation, as the caller got it. */
       readonly error?: string
+      /** `Max Memory Used` of its REPORT line (MB); null when nothing could be read. */
+      readonly maxMemoryUsedMb?: number | null
     }
   | {
       readonly type: 'invocation.throttle'

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
+import { DashboardModel } from '../src/dashboard/model.js'
 import {
   describeMemory,
   heapArgs,
@@ -8,6 +9,7 @@ import {
   memoryNowMb,
   sampleIntervalMs,
 } from '../src/memory.js'
+import type { EnvironmentInfo } from '../src/types.js'
 
 const monitor = (limitMb: number, members: () => number[], onOver = () => {}, active = () => true) =>
   new MemoryMonitor({ limitMb, members, active, onOver, intervalMs: 5 })
@@ -141,5 +143,37 @@ describe('MemoryMonitor', () => {
       /sampled every 25 ms \(less often past 8 busy environments\) while it works \(no memory cgroup here/,
     )
     expect(describeMemory('none')).toMatch(/no \/proc and no memory cgroup here/)
+  })
+})
+
+describe('the dashboard', () => {
+  test('shows the REPORT line’s Max Memory Used, which the invocation.end event carries', () => {
+    // Prepare: the runtime's own peak would say 77 MB; the REPORT said 128 (killed at the size)
+    const model = new DashboardModel([{ name: 'hello', memoryMb: 128, timeoutMs: 3000 }], {}, () => 77)
+    const environment: EnvironmentInfo = {
+      id: `2026/12/04/[$LATEST]${'a'.repeat(32)}`,
+      functionName: 'hello',
+      state: 'idle',
+      frozen: false,
+      initType: 'on-demand',
+      pid: 42,
+      runtimes: 2,
+      invocations: 1,
+      inFlight: 0,
+      extensions: [],
+      createdAt: 1_000,
+      lastInvocationEndAt: 1_200,
+      tmpDir: '/tmp/x',
+      logFile: '/tmp/x.log',
+    }
+    const end = { type: 'invocation.end', at: 1_200, environment, requestId: 'r1', durationMs: 5 } as const
+
+    // Act
+    const reported = model.apply({ ...end, outcome: 'crash', maxMemoryUsedMb: 128 })
+    const older = model.apply({ ...end, outcome: 'success' })
+
+    // Assess
+    expect(reported.row?.maxMemoryUsedMb).toBe(128)
+    expect(older.row?.maxMemoryUsedMb).toBe(77)
   })
 })
