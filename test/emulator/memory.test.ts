@@ -97,6 +97,25 @@ describe.each(measures)('a function over its memory size ($name)', ({ options })
       expect(report).toMatch(OUT_OF_MEMORY_REPORT)
     }))
 
+  test('an init over the size fails as Runtime.OutOfMemory, in INIT_REPORT and in the answer', () =>
+    withEmulator(
+      [fn('memory', 'memory.handler', { memoryMb: 128, timeoutMs: 20_000, env: { FILL_AT_INIT_MB: '160' } })],
+      options,
+      async (harness) => {
+        // Act
+        const { output, body } = await harness.invoke('memory', {}, { LogType: 'Tail' })
+
+        // Assess: the init failed, was retried inside the invocation, and failed again
+        expect(output.FunctionError).toBe('Unhandled')
+        expect(body).toMatchObject({ errorType: 'Runtime.OutOfMemory' })
+        const reports = logOf(harness)
+          .split('\n')
+          .filter((line) => line.startsWith('INIT_REPORT'))
+        expect(reports).toHaveLength(2)
+        for (const line of reports) expect(line).toMatch(/\tStatus: error\tError Type: Runtime\.OutOfMemory$/)
+      },
+    ))
+
   test('memory of a process the function started counts too', () =>
     withEmulator([memoryFn(128)], options, async (harness) => {
       // Act
