@@ -16,7 +16,9 @@
  *   for the next invocation, as after any crash.
  * - V8 reaching its heap limit first (sizes above about 512 MB, where the heap limit plus the runtime's
  *   own memory fits under the size) prints `FATAL ERROR: … JavaScript heap out of memory` and aborts:
- *   `Runtime exited with error: signal: aborted`, `Runtime.ExitError`.
+ *   `Runtime exited with error: signal: aborted`, `Runtime.ExitError`, as for any signal (log parsers
+ *   for Lambda quote Node's as `signal: aborted (core dumped)`; whether a core was dumped is not known
+ *   here, so the emulator leaves that out; awslabs/aws-lambda-cpp issue 30 for `Runtime.ExitError`).
  *
  * Here the peak is sampled: the resident memory of the environment's processes, read from /proc while
  * an invocation (or an init) runs, plus the runtime process's own high-water mark (`VmHWM`, which no
