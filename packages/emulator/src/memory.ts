@@ -107,7 +107,7 @@ export interface MemoryMonitorOptions {
   readonly members: () => number[]
   /** Whether it is worth sampling now (an invocation or an init runs, the processes are not frozen). */
   readonly active: () => boolean
-  /** Once, from the periodic sample, when the processes went over the size. */
+  /** Once, from the periodic sample, when the processes went over the size (also when another sample saw it). */
   readonly onOver: () => void
   readonly intervalMs?: number
   /**
@@ -135,6 +135,7 @@ export class MemoryMonitor {
   readonly #options: MemoryMonitorOptions
   #peakMb: number | null = null
   #over = false
+  #told = false
   #timer: NodeJS.Timeout | undefined
   #released: Promise<void> | null = null
 
@@ -154,11 +155,15 @@ export class MemoryMonitor {
     this.#timer.unref()
   }
 
+  /** Samples when busy; over the size (seen now, or by a sample taken elsewhere), tells once. */
   #tick(): void {
-    const busy = this.#options.active() && !this.#over
+    const busy = this.#options.active()
     if (busy) busyMonitors.add(this)
     else busyMonitors.delete(this)
-    if (busy && this.sample()) this.#options.onOver()
+    if (busy && this.sample() && !this.#told) {
+      this.#told = true
+      this.#options.onOver()
+    }
     if (this.#released === null) this.#schedule()
   }
 

@@ -110,6 +110,27 @@ describe('MemoryMonitor', () => {
     expect(memory.reportedMb).toBe(1)
   })
 
+  test('over the size seen by a sample taken elsewhere (invocation start): the next busy tick tells', async () => {
+    // Prepare
+    let calls = 0
+    const memory = monitor(
+      1,
+      () => [process.pid],
+      () => {
+        calls += 1
+      },
+    )
+    memory.sample()
+
+    // Act
+    memory.start()
+    await until(() => calls > 0)
+    await memory.release()
+
+    // Assess
+    expect(calls).toBe(1)
+  })
+
   test('not active (idle, frozen): no sample, no kill', async () => {
     // Prepare
     let asked = 0
