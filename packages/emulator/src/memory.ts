@@ -192,12 +192,6 @@ export class MemoryMonitor {
     return this.#over
   }
 
-  /** Which measure is in use: `'cgroup v1'`, `'cgroup v2'` or `'sampled'`. */
-  get measure(): MemoryMeasure {
-    const cgroup = this.#options.cgroup
-    return cgroup ? `cgroup v${cgroup.version}` : 'sampled'
-  }
-
   /** The processes went over the size: they are (being) killed for it. */
   get over(): boolean {
     return this.#over

@@ -104,6 +104,24 @@ describe('MemoryCgroup on a look-alike folder', () => {
     expect(cgroup.oomKills()).toBe(1)
   })
 
+  test('a cgroup whose processes do not go is given up after the bound, not waited on forever', async () => {
+    // Prepare: a look-alike folder with files in it cannot be removed, as a cgroup with processes cannot
+    const parent = { version: 1 as const, dir: join(scratch, 'stuck') }
+    mkdirSync(parent.dir)
+    const cgroup = MemoryCgroup.create('abc-3', 128, parent) as MemoryCgroup
+
+    // Act
+    const removed = await cgroup.remove(50)
+
+    // Assess
+    expect(removed).toBe(false)
+    expect(existsSync(cgroup.dir)).toBe(true)
+  })
+
+  test('sweeping a parent that is not there does nothing', () => {
+    expect(() => sweepAbandoned({ version: 2, dir: join(scratch, 'absent') })).not.toThrow()
+  })
+
   test('a parent that cannot be written gives no cgroup', () => {
     expect(MemoryCgroup.create('x', 128, { version: 1, dir: join(scratch, 'missing') })).toBeNull()
     expect(MemoryCgroup.create('x', 128, null)).toBeNull()
