@@ -10,6 +10,7 @@ import { InvokeApiError } from './errors.js'
 import { httpFrontDoorRoute, sendHttpError } from './http-api.js'
 import { close, createGuardedServer, listen } from './http-server.js'
 import { asciiJson, invokeApiRoute, sendInvokeError } from './invoke-api.js'
+import { describeMemory, memoryMeasure } from './memory.js'
 import {
   checkFunctionCode,
   EVENT_QUEUE_DEFAULTS,
@@ -262,6 +263,7 @@ class LambdaEmulator implements Emulator {
       fn.privateTmp ? hiddenByPrivateTmp(runtimePaths(fn, this.#poolContext.runtimeClient)) : [],
     )
     notice(describeTmp(this.#options.privateTmp === true, privateTmpAvailable(), [...new Set(hidden)]))
+    notice(describeMemory(memoryMeasure(this.#options.memoryCgroups !== false)))
     if (this.#options.freeze === false) {
       notice(
         'freeze: off: runtimes keep running between invocations (on Lambda, timers and sockets wait frozen)',

@@ -10,9 +10,11 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
 import { type Invocation, InvocationDispatch, type InvocationResult, type Running } from './dispatch.js'
-import { exitStatus, samplePeakMb } from './exit-status.js'
+import { exitStatus } from './exit-status.js'
 import { ExtensionRegistry } from './extensions.js'
 import { logStreamFile, logStreamName } from './logs.js'
+import { MemoryMonitor } from './memory.js'
+import { MemoryCgroup } from './memory-cgroup.js'
 import type { ResolvedFunction } from './options.js'
 import { type InitAttempt, NEXT, type Phase, type Runtime } from './phase.js'
 import { PlatformLog, seconds } from './platform-log.js'
@@ -319,14 +321,24 @@ export class Environment {
       hiddenByPrivateTmp(runtimePaths(this.fn, this.#context.runtimeClient)).length === 0
     if (privateTmp) env.TMPDIR = '/tmp'
     const args = runtimeArgs(this.fn, this.#context.runtimeClient)
-    const run = privateTmp
+    const inTmp = privateTmp
       ? withPrivateTmp(process.execPath, args, this.tmpDir)
       : { command: process.execPath, args }
+    const cgroup = this.fn.memoryCgroups
+      ? MemoryCgroup.create(`${this.id.slice(-12)}-${this.#runtimes}`, this.fn.memoryMb)
+      : null
+    const run = cgroup === null ? inTmp : cgroup.wrap(inTmp.command, inTmp.args)
     const runtime: Runtime = {
       output,
       extensions: new ExtensionRegistry(this.#registration()),
       initDurationMs: null,
-      peakMemoryMb: null,
+      memory: new MemoryMonitor({
+        limitMb: this.fn.memoryMb,
+        members: () => runtime.process.members(),
+        active: () => this.#memoryWatched(runtime),
+        onOver: () => this.#outOfMemory(runtime),
+        cgroup,
+      }),
       process: new RuntimeProcess({
         ...run,
         cwd: this.fn.codeDir,
@@ -337,6 +349,7 @@ export class Environment {
         onExit: (code, signal) => this.#onExit(runtime, code, signal),
       }),
     }
+    runtime.memory.start()
     // A suppressed init spends the invocation's timeout, which started with the first one if any.
     this.#budgetStart = suppressed ? (this.#budgetStart ?? Date.now()) : null
     const limit = suppressed
@@ -462,8 +475,24 @@ export class Environment {
   }
 
   #samplePeak(runtime: Runtime): number | null {
-    runtime.peakMemoryMb = samplePeakMb(runtime.peakMemoryMb, runtime.process.members())
-    return runtime.peakMemoryMb
+    runtime.memory.sample()
+    return runtime.memory.reportedMb
+  }
+
+  /** Memory is sampled while the runtime works: during its init and its invocations, not while idle or frozen. */
+  #memoryWatched(runtime: Runtime): boolean {
+    const { name } = this.#phase
+    return (
+      runtime === this.#runtime && (name === 'initializing' || name === 'busy') && !runtime.process.frozen
+    )
+  }
+
+  /**
+   * Over the memory size: the processes are killed, as the kernel kills them in Lambda; the exit that
+   * follows fails the invocations with `Runtime.OutOfMemory` and resets the environment.
+   */
+  #outOfMemory(runtime: Runtime): void {
+    if (runtime === this.#runtime) runtime.process.killNow()
   }
 
   #delivered(running: Running): void {
@@ -494,6 +523,13 @@ export class Environment {
       })
       return
     }
+    // A runtime that went over its memory size would have been killed before it could answer: its
+    // own high-water mark shows a peak that the periodic sample may have missed.
+    const runtime = this.#runtime
+    if (runtime?.memory.sample()) {
+      this.#outOfMemory(runtime)
+      return
+    }
     if (body.length > MAX_RESPONSE_BYTES) {
       sendJson(response, 413, { errorType: 'RequestEntityTooLarge', errorMessage: 'response too large' })
       const message = `Response payload size (${body.length} bytes) exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`
@@ -521,6 +557,11 @@ export class Environment {
       return
     }
     void receiveStream(request, running.invocation.onResponseStream, MAX_RESPONSE_BYTES).then((received) => {
+      const runtime = this.#runtime
+      if (runtime?.memory.sample()) {
+        this.#outOfMemory(runtime)
+        return
+      }
       if (!response.destroyed) sendJson(response, 202, { status: 'OK' })
       if (received.errorType === null) {
         this.#finish(requestId, received.body.toString('utf8'), 'success')
@@ -568,6 +609,7 @@ export class Environment {
         requestId,
         durationMs,
         outcome,
+        maxMemoryUsedMb: peakMb,
         ...(outcome === 'success' ? {} : { error: describeError(payload) }),
       })
       this.#settle()
@@ -695,18 +737,21 @@ export class Environment {
   }
 
   #onExit(runtime: Runtime, code: number | null, signal: NodeJS.Signals | null): void {
+    // Read before the cgroup goes: a kill by the kernel for memory is in its counters.
+    const errorType = runtime.memory.sample() ? 'Runtime.OutOfMemory' : 'Runtime.ExitError'
+    void runtime.memory.release()
     if (runtime !== this.#runtime) return
     const phase = this.#phase
     if (phase.name === 'initializing') {
-      this.#initFailed('exit', 'Runtime.ExitError', null)
+      this.#initFailed('exit', errorType, null)
       return
     }
     if (phase.name !== 'idle' && phase.name !== 'busy') return
     const status = exitStatus(code, signal)
-    for (const requestId of this.#dispatch.runningIds()) this.#log.runtimeExited(requestId, status)
+    for (const requestId of this.#dispatch.runningIds()) this.#log.runtimeExited(requestId, status, errorType)
     this.#failPending({
       outcome: 'crash',
-      errorType: 'Runtime.ExitError',
+      errorType,
       message: (requestId) => `RequestId: ${requestId} Error: Runtime exited with error: ${status}`,
       queued: false,
     })
@@ -739,6 +784,7 @@ export class Environment {
     if (runtime !== null) {
       if (graceful) await runtime.process.terminate(this.fn.shutdownTimeoutMs)
       else await runtime.process.kill()
+      await runtime.memory.release()
     }
     this.#enter({ name: 'shutting-down', reason, runtime: null })
     this.#failPending({

@@ -13,6 +13,7 @@ export {
 } from './events/samples.js'
 export { fromHttpApiResult, type MatchedRoute, toHttpApiEvent, toRestApiEvent } from './http-api.js'
 export { logStreamFile, logStreamName } from './logs.js'
+export { type MemoryMeasure, memoryMeasure } from './memory.js'
 export { emulatorValidateOptions } from './options.js'
 export { createRouter, type Router } from './project/routes.js'
 export {

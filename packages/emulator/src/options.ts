@@ -44,6 +44,8 @@ export interface ResolvedFunction {
   readonly asyncInvoke: ResolvedAsyncInvoke
   /** Mount the environment's folder on /tmp in a mount namespace of its own, where the machine allows. */
   readonly privateTmp: boolean
+  /** Limit and measure each runtime's memory with a cgroup, where the machine allows (else samples of /proc). */
+  readonly memoryCgroups: boolean
   /** Lambda's LoggingConfig (`AWS_LAMBDA_LOG_FORMAT`/`AWS_LAMBDA_LOG_LEVEL`), null for Text. */
   readonly loggingConfig: LoggingConfig | null
 }
@@ -164,6 +166,7 @@ const EMULATOR_SCHEMA: OptionSchema = {
   onEvent: rules.function(),
   accountConcurrency: positiveInteger,
   privateTmp: rules.boolean(),
+  memoryCgroups: rules.boolean(),
   asyncInvoke: asyncInvokeRule,
   loggingConfig: loggingConfigRule,
   credentials: credentialsRule,
@@ -272,6 +275,7 @@ export const resolveFunction = (options: EmulatorOptions, fn: FunctionConfig): R
     asyncInvoke: resolveAsyncInvoke(options.asyncInvoke, fn.asyncInvoke),
     loggingConfig: fn.loggingConfig ?? options.loggingConfig ?? null,
     privateTmp: options.privateTmp === true,
+    memoryCgroups: options.memoryCgroups !== false,
   }
 }
 

@@ -4,6 +4,7 @@
  * retire only where it can wait.
  */
 import type { ExtensionRegistry } from './extensions.js'
+import type { MemoryMonitor } from './memory.js'
 import type { RuntimeOutput } from './platform-log.js'
 import type { RuntimeProcess } from './runtime-process.js'
 import type { ShutdownReason } from './types.js'
@@ -15,8 +16,8 @@ export interface Runtime {
   readonly extensions: ExtensionRegistry
   /** Init Duration, shown on the first REPORT line after init and then cleared. */
   initDurationMs: number | null
-  /** Peak memory of its processes so far (MB), kept while they live for the REPORT after they die. */
-  peakMemoryMb: number | null
+  /** Peak memory of its processes so far, kept for the REPORT after they die, and the memory limit. */
+  readonly memory: MemoryMonitor
 }
 
 export interface InitAttempt {

@@ -116,8 +116,8 @@ export class PlatformLog {
   }
 
   /** The runtime died under an invocation: Lambda's two lines before its END. */
-  runtimeExited(requestId: string, status: string): void {
-    this.#platform(`RequestId: ${requestId} Error: Runtime exited with error: ${status}\nRuntime.ExitError\n`)
+  runtimeExited(requestId: string, status: string, errorType = 'Runtime.ExitError'): void {
+    this.#platform(`RequestId: ${requestId} Error: Runtime exited with error: ${status}\n${errorType}\n`)
   }
 
   /**

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isRecord, type Rule, rules } from '@lambda-lifetime/commons'
+import { heapArgs } from './memory.js'
 import type { ResolvedFunction } from './options.js'
 import { OWNER_VARIABLE, ownerMark } from './orphans.js'
 import type { EmulatorInitType } from './types.js'
@@ -36,19 +37,26 @@ export const handlerEnv = (fn: ResolvedFunction, major = runtimeNodeMajor()): Re
 const AWS_SDK_HOOK = new URL('../runtime/aws-sdk.mjs', import.meta.url)
 
 /**
- * The Node.js arguments of a runtime process: the runtime client, and before it, unless turned off,
- * the hook that provides the AWS SDK for JavaScript v3 as Lambda's Node.js runtimes do. The SDK
- * comes from the node_modules above this module (the copy installed with the emulator).
+ * The Node.js arguments of a runtime process: the V8 heap sized from the memory size as Lambda's
+ * bootstrap sizes it (memory.ts), the runtime client, and before it, unless turned off, the hook that
+ * provides the AWS SDK for JavaScript v3 as Lambda's Node.js runtimes do. The SDK comes from the
+ * node_modules above this module (the copy installed with the emulator).
  *
  * @example
  * ```ts
- * runtimeArgs(fn, findRuntimeClient()) // ['--import', 'file:///…/runtime/aws-sdk.mjs?from=…', '/…/aws-lambda-ric/index.mjs', 'index.handler']
+ * runtimeArgs(fn, findRuntimeClient())
+ * // ['--max-semi-space-size=6', '--max-old-space-size=116', '--import', 'file:///…/runtime/aws-sdk.mjs?from=…', '/…/aws-lambda-ric/index.mjs', 'index.handler']
  * ```
  */
 export const runtimeArgs = (fn: ResolvedFunction, runtimeClient: string): string[] => {
   const hook = new URL(AWS_SDK_HOOK)
   hook.searchParams.set('from', import.meta.url)
-  return [...(fn.provideAwsSdk ? ['--import', hook.href] : []), runtimeClient, fn.handler]
+  return [
+    ...heapArgs(fn.memoryMb),
+    ...(fn.provideAwsSdk ? ['--import', hook.href] : []),
+    runtimeClient,
+    fn.handler,
+  ]
 }
 
 /**

@@ -86,6 +86,13 @@ export interface EmulatorOptions extends LifetimeRules {
    * false: each environment has its own TMPDIR, but a hard-coded /tmp is the host's.
    */
   readonly privateTmp?: boolean
+  /**
+   * Limit each runtime and its processes to the function's memory size with a memory cgroup, as
+   * Lambda does, where the machine lets the emulator make one under its own (Linux, cgroup v1 or a
+   * delegated v2, the right to write it). Default true; false, or a machine without, samples the
+   * processes' resident memory instead.
+   */
+  readonly memoryCgroups?: boolean
   /** AWS credentials of the functions: `'none'` (default), `'host'`, or `{ roleArn }` to assume. */
   readonly credentials?: CredentialsOption
   readonly functions: readonly FunctionConfig[]
@@ -220,6 +227,8 @@ export type EmulatorEvent =
       readonly statusCode?: number
       /** `errorType: errorMessage` of a failed invocation, as the caller got it. */
       readonly error?: string
+      /** `Max Memory Used` of its REPORT line (MB); null when nothing could be read. */
+      readonly maxMemoryUsedMb?: number | null
     }
   | {
       readonly type: 'invocation.throttle'

@@ -24,7 +24,7 @@ export interface EnvironmentRow {
   readonly createdAt: number
   readonly lastInvocationEndAt: number | null
   readonly lastDurationMs: number | null
-  /** Peak RSS of the runtime process after its last invocation, as on the REPORT line. */
+  /** Max Memory Used of the REPORT line of its last invocation. */
   readonly maxMemoryUsedMb: number | null
   readonly memoryMb: number | null
   readonly endedAt: number | null
@@ -198,8 +198,11 @@ export class DashboardModel {
       createdAt: info.createdAt,
       lastInvocationEndAt: info.lastInvocationEndAt,
       lastDurationMs: event.type === 'invocation.end' ? event.durationMs : (before?.lastDurationMs ?? null),
+      // The REPORT line's figure when the event has it; the runtime's own peak otherwise.
       maxMemoryUsedMb:
-        event.type === 'invocation.end' ? this.#memory(info.pid) : (before?.maxMemoryUsedMb ?? null),
+        event.type === 'invocation.end'
+          ? (event.maxMemoryUsedMb ?? this.#memory(info.pid))
+          : (before?.maxMemoryUsedMb ?? null),
       memoryMb: this.#functions.find((fn) => fn.name === info.functionName)?.memoryMb ?? null,
       endedAt: ended ? event.at : null,
       endReason:
