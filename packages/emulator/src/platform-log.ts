@@ -145,6 +145,26 @@ export class PlatformLog {
     return this.#stream.takeTail(figures.requestId)
   }
 
+  /**
+   * What the init made of one extension, written when the init ends (well or not):
+   * `EXTENSION Name: … State: … Events: […]`, or a `platform.extension` record with the JSON format.
+   */
+  extension(summary: {
+    readonly name: string
+    readonly state: string
+    readonly events: readonly string[]
+    readonly errorType?: string
+  }): void {
+    const { name, state, events, errorType } = summary
+    const text = `EXTENSION\tName: ${name}\tState: ${state}\tEvents: [${events.join(',')}]\n`
+    this.#event(text, 'platform.extension', {
+      name,
+      state,
+      events: [...events],
+      ...(errorType === undefined ? {} : { errorType }),
+    })
+  }
+
   close(): void {
     for (const pipes of this.#outputs) this.#stream.write(pipes.stdout.flush(true) + pipes.stderr.flush(true))
     this.#outputs.clear()
