@@ -1,6 +1,6 @@
 /**
  * External extensions by Lambda's rules, driven through the AWS SDK against a real emulator: real
- * extension processes (test/emulator/fixtures/extensions/recorder.mjs, linked under the names they
+ * extension processes (test/emulator/fixtures/external-extensions/recorder.mjs, linked under the names they
  * register with) beside the real runtime client.
  */
 import {
@@ -19,7 +19,7 @@ import { afterAll, describe, expect, test } from '@jest/globals'
 import type { FunctionConfig } from '@lambda-lifetime/emulator'
 import { ended, fixtures, waitFor, withEmulator } from './harness.js'
 
-const RECORDER = join(fixtures, 'extensions', 'recorder.mjs')
+const RECORDER = join(fixtures, 'external-extensions', 'recorder.mjs')
 const scratch = mkdtempSync(join(tmpdir(), 'emulator-extensions-'))
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
@@ -62,7 +62,7 @@ const withExtensions = (
 ): FunctionConfig => ({
   name: 'observed',
   handler: 'function.handler',
-  codeDir: join(fixtures, 'extensions'),
+  codeDir: join(fixtures, 'external-extensions'),
   timeoutMs: 3_000,
   shutdownTimeoutMs: 500,
   ...extras,
