@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from '@jest/globals'
 import type { FunctionConfig } from '@lambda-lifetime/emulator'
-import { ended, fixtures, waitFor, withEmulator } from './harness.js'
+import { ended, fixtures, fn, waitFor, withEmulator } from './harness.js'
 
 const RECORDER = join(fixtures, 'external-extensions', 'recorder.mjs')
 const scratch = mkdtempSync(join(tmpdir(), 'emulator-extensions-'))
@@ -28,7 +28,7 @@ interface Recorded {
   readonly name: string
   readonly pid: number
   readonly at: number
-  readonly type: 'register' | 'event' | 'done' | 'init-error'
+  readonly type: 'start' | 'register' | 'event' | 'done' | 'init-error'
   readonly status?: number
   readonly body?: Record<string, unknown>
   readonly env?: Record<string, string | null>
@@ -90,8 +90,9 @@ describe('external extensions', () => {
     // Prepare
     const { dir, record, read } = setUp(['alpha', 'beta'])
     let stoppedAt = 0
+    // Each registers 300 ms after it started: a runtime started beside them would start that much earlier.
     await withEmulator(
-      [withExtensions({ extensionsDir: dir }, {}, record)],
+      [withExtensions({ extensionsDir: dir }, { EXT_REGISTER_DELAY_MS: '300' }, record)],
       {},
       async ({ invoke, stop, logDir }) => {
         // Act
@@ -121,7 +122,7 @@ describe('external extensions', () => {
         }
         // The runtime process started after the last registration.
         const lastRegistration = Math.max(...registrations.map((entry) => entry.at))
-        expect(first.body.startedAt as number).toBeGreaterThanOrEqual(lastRegistration - 5)
+        expect(first.body.startedAt as number).toBeGreaterThan(lastRegistration - 100)
         // Each got both invocations, in order.
         for (const name of ['alpha', 'beta']) {
           const invokes = read().filter(
@@ -251,7 +252,7 @@ describe('external extensions', () => {
     await withEmulator(
       [withExtensions({ extensionsDir: dir }, { EXT_MODE_CRASHY: 'crash-invoke' }, record)],
       {},
-      async ({ invoke, events }) => {
+      async ({ invoke, events, logDir }) => {
         // Act: the runtime answers long after the extension crashed.
         const answer = await invoke('observed', { delayMs: 1_500 })
         await waitFor(
@@ -264,6 +265,9 @@ describe('external extensions', () => {
         expect(error.errorType).toBe('Extension.Crash')
         expect(error.errorMessage).toMatch(/Error: exit status 3$/)
         expect(events.find((event) => event.type === 'environment.reset')).toMatchObject({ reason: 'crash' })
+        expect(logOf(logDir)).toContain(
+          `RequestId: ${error.errorMessage.slice(11, 47)} Error: exit status 3\nExtension.Crash\nEND RequestId:`,
+        )
         const shutdown = read().find(
           (entry) => entry.name === 'steady' && entry.event?.eventType === 'SHUTDOWN',
         )
@@ -326,6 +330,85 @@ describe('external extensions', () => {
         expect(shutdown).toBeDefined()
         expect(stoppedAt).toBeGreaterThanOrEqual(shutdown?.event?.deadlineMs as number)
         expect(ended(shutdown?.pid as number)).toBe(true)
+      },
+    )
+  })
+
+  test('an extension still at work when the invocation times out gets its SHUTDOWN (timeout) at its next poll', async () => {
+    // Prepare
+    const { dir, record, read } = setUp(['busy'])
+    await withEmulator(
+      [
+        withExtensions(
+          { extensionsDir: dir, timeoutMs: 1_000 },
+          { EXT_MODE: 'slow-invoke', EXT_DELAY_MS: '1500' },
+          record,
+        ),
+      ],
+      {},
+      async ({ invoke, events }) => {
+        // Act: the reset comes while the extension is busy with the INVOKE.
+        const answer = await invoke('observed', { delayMs: 5_000 })
+        await waitFor(() => read().some((entry) => entry.event?.eventType === 'SHUTDOWN'), 'the SHUTDOWN')
+
+        // Assess
+        expect(errorOf(answer.text).errorType).toBe('Sandbox.Timedout')
+        const reset = events.find((event) => event.type === 'environment.reset')
+        const shutdown = read().find((entry) => entry.event?.eventType === 'SHUTDOWN')
+        expect(shutdown?.event?.shutdownReason).toBe('timeout')
+        expect(shutdown?.at as number).toBeGreaterThan(reset?.at as number)
+        expect(read().some((entry) => entry.type === 'done')).toBe(true)
+      },
+    )
+  })
+
+  test('with the JSON log format each extension, internal or external, is a platform.extension record', async () => {
+    // Prepare: the extensions.mjs handler registers an internal extension too.
+    const { dir, record } = setUp(['agent'])
+    await withEmulator(
+      [
+        fn('both', 'extensions.handler', {
+          extensionsDir: dir,
+          loggingConfig: { logFormat: 'JSON' },
+          env: { EXT_RECORD: record },
+        }),
+      ],
+      {},
+      async ({ invoke, logDir, stop }) => {
+        // Act
+        await invoke('both')
+        await stop()
+
+        // Assess
+        const records = logOf(logDir)
+          .split('\n')
+          .filter((line) => line.includes('"platform.extension"'))
+          .map((line) => JSON.parse(line).record)
+        expect(records).toEqual([
+          { name: 'agent', state: 'Ready', events: ['INVOKE', 'SHUTDOWN'] },
+          { name: 'watcher', state: 'Ready', events: ['INVOKE'] },
+        ])
+      },
+    )
+  })
+
+  test('extensions that never register are ended with an environment shut down during its init', async () => {
+    // Prepare: its extension never registers, so the init waits (up to the init limit).
+    const { dir, record, read } = setUp(['silent'])
+    await withEmulator(
+      [withExtensions({ extensionsDir: dir }, { EXT_MODE: 'never-register' }, record)],
+      {},
+      async ({ invoke, stop }) => {
+        const pending = invoke('observed').catch((error: unknown) => error)
+        await waitFor(() => read().some((entry) => entry.type === 'start'), 'the extension process')
+
+        // Act
+        await stop()
+        await pending
+
+        // Assess
+        const started = read().find((entry) => entry.type === 'start')
+        expect(ended(started?.pid as number)).toBe(true)
       },
     )
   })

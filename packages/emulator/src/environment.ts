@@ -686,7 +686,7 @@ export class Environment {
     if (phase.name !== 'idle' && phase.name !== 'busy') return
     phase.runtime.process.killNow()
     this.#dispatch.dropPolls()
-    void this.#stopExtensions(phase.runtime, reason === 'timeout' ? 'timeout' : 'failure')
+    this.#trackStop(this.#stopExtensions(phase.runtime, reason === 'timeout' ? 'timeout' : 'failure'))
     this.#context.emit({ type: 'environment.reset', at: Date.now(), environment: this.info(), reason })
     if (phase.name === 'busy' && phase.retiring) {
       void this.shutdown('max-lifetime')
@@ -805,6 +805,8 @@ export class Environment {
       return
     }
     if (phase.name !== 'idle' && phase.name !== 'busy') return
+    for (const requestId of this.#dispatch.runningIds())
+      this.#log.extensionCrashed(requestId, detail, errorType)
     this.#failPending({
       outcome: 'crash',
       errorType,
@@ -812,6 +814,14 @@ export class Environment {
       queued: false,
     })
     this.#reset('crash')
+  }
+
+  /** Extensions of reset runtimes still shutting down: the environment's own shutdown waits for them. */
+  readonly #extensionStops = new Set<Promise<void>>()
+
+  #trackStop(stop: Promise<void>): void {
+    this.#extensionStops.add(stop)
+    void stop.finally(() => this.#extensionStops.delete(stop))
   }
 
   /** The init's `EXTENSION` lines, one per registered extension. */
@@ -892,6 +902,8 @@ export class Environment {
     })
     if (runtime !== null) await this.#endRuntime(runtime, reason, graceful)
     this.#enter({ name: 'shutting-down', reason, runtime: null })
+    // Extensions of an earlier reset may still be in their SHUTDOWN time (2 s at most).
+    await Promise.all(this.#extensionStops)
     this.#failPending({
       outcome: 'crash',
       errorType: 'Runtime.ExitError',

@@ -116,10 +116,6 @@ export class ExtensionProcesses {
     return [...this.#processes.keys()]
   }
 
-  get size(): number {
-    return this.#processes.size
-  }
-
   /** Every live process of every extension (for the peer check and the memory figure). */
   members(): number[] {
     return [...this.#processes.values()].flatMap((process) => process.members())

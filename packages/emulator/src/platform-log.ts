@@ -115,6 +115,11 @@ export class PlatformLog {
     )
   }
 
+  /** An extension died under an invocation: Lambda's fault lines (`RequestId: … Error: exit status 3`, then the type). */
+  extensionCrashed(requestId: string, detail: string, errorType: string): void {
+    this.#platform(`RequestId: ${requestId} Error: ${detail}\n${errorType}\n`)
+  }
+
   /** The runtime died under an invocation: Lambda's two lines before its END. */
   runtimeExited(requestId: string, status: string): void {
     this.#platform(`RequestId: ${requestId} Error: Runtime exited with error: ${status}\nRuntime.ExitError\n`)

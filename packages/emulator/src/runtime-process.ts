@@ -112,11 +112,6 @@ export class RuntimeProcess {
     if (child.pid !== undefined) track(this, true)
   }
 
-  /** Whether it ended (or never will start: it was killed before its start). */
-  get exited(): boolean {
-    return this.#exited
-  }
-
   /** Process id (also the process group id), null when the spawn failed. */
   get pid(): number | null {
     return this.#child?.pid ?? null
