@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from '@jest/globals'
 import type { FunctionConfig } from '@lambda-lifetime/emulator'
-import { ended, fixtures, fn, waitFor, withEmulator } from './harness.js'
+import { ended, fixtures, fn, processState, waitFor, withEmulator } from './harness.js'
 
 const RECORDER = join(fixtures, 'external-extensions', 'recorder.mjs')
 const scratch = mkdtempSync(join(tmpdir(), 'emulator-extensions-'))
@@ -138,8 +138,8 @@ describe('external extensions', () => {
           })
         }
         // Their output is in the log stream as they wrote it, and the init's EXTENSION lines.
-        expect(log).toContain('EXTENSION\tName: alpha\tState: Ready\tEvents: [INVOKE,SHUTDOWN]\n')
-        expect(log).toContain('EXTENSION\tName: beta\tState: Ready\tEvents: [INVOKE,SHUTDOWN]\n')
+        expect(log).toContain('EXTENSION Name: alpha\tState: Ready\tEvents: [INVOKE,SHUTDOWN]\n')
+        expect(log).toContain('EXTENSION Name: beta\tState: Ready\tEvents: [INVOKE,SHUTDOWN]\n')
         expect(log).toMatch(/^\[alpha\] \{"name":"alpha"/m)
       },
     )
@@ -198,7 +198,7 @@ describe('external extensions', () => {
         expect(errorOf(answer.text).errorType).toBe('Extension.InitError')
         expect(read().find((entry) => entry.type === 'init-error')?.status).toBe(202)
         expect(logOf(logDir)).toContain(
-          'EXTENSION\tName: misconfigured\tState: InitError\tEvents: [INVOKE,SHUTDOWN]\n',
+          'EXTENSION Name: misconfigured\tState: InitError\tEvents: [INVOKE,SHUTDOWN]\n',
         )
       },
     )
@@ -409,6 +409,34 @@ describe('external extensions', () => {
         // Assess
         const started = read().find((entry) => entry.type === 'start')
         expect(ended(started?.pid as number)).toBe(true)
+      },
+    )
+  })
+
+  test('extensions are frozen with the runtime between invocations; one not subscribed to SHUTDOWN is killed at once', async () => {
+    // Prepare
+    const { dir, record, read } = setUp(['frozen', 'no-shutdown'])
+    await withEmulator(
+      [withExtensions({ extensionsDir: dir }, { EXT_MODE_NO_SHUTDOWN: 'invoke-only' }, record)],
+      {},
+      async ({ invoke, events, stop }) => {
+        await invoke('observed')
+        await waitFor(() => events.some((event) => event.type === 'environment.freeze'), 'the freeze')
+        const pids = read()
+          .filter((entry) => entry.type === 'start')
+          .map((entry) => entry.pid)
+
+        // Act
+        const whileIdle = pids.map((pid) => processState(pid))
+        const second = await invoke('observed')
+        await stop()
+
+        // Assess
+        expect(whileIdle).toEqual(['T', 'T'])
+        expect(second.output.FunctionError).toBeUndefined()
+        const shutdowns = read().filter((entry) => entry.event?.eventType === 'SHUTDOWN')
+        expect(shutdowns.map((entry) => entry.name)).toEqual(['frozen'])
+        for (const pid of pids) expect(ended(pid)).toBe(true)
       },
     )
   })

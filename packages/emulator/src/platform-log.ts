@@ -161,7 +161,7 @@ export class PlatformLog {
     readonly errorType?: string
   }): void {
     const { name, state, events, errorType } = summary
-    const text = `EXTENSION\tName: ${name}\tState: ${state}\tEvents: [${events.join(',')}]\n`
+    const text = `EXTENSION Name: ${name}\tState: ${state}\tEvents: [${events.join(',')}]\n`
     this.#event(text, 'platform.extension', {
       name,
       state,
