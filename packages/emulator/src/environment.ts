@@ -839,7 +839,8 @@ export class Environment {
     budgetMs = EXTERNAL_SHUTDOWN_BUDGET_MS,
   ): Promise<void> {
     const external = runtime.external
-    if (external === null) return
+    // None, or already told (a retiring environment's reset, then its shutdown): told once.
+    if (external === null || this.#stoppingExtensions.has(runtime)) return
     this.#stoppingExtensions.add(runtime)
     const deadlineMs = Date.now() + budgetMs
     const subscribers = runtime.extensions.shutdownSubscribers()

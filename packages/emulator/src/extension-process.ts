@@ -48,6 +48,11 @@ export const listExtensionFiles = (dir: string | null): string[] => {
  * The variables an extension gets: the function's, without the runtime's own (`_HANDLER`,
  * `LAMBDA_TASK_ROOT`, the log group and stream…) and without any starting with `_`, as Lambda's
  * `AgentExecEnv` leaves them out. The emulator's owner mark stays, so an orphaned extension is found.
+ *
+ * @example
+ * ```ts
+ * extensionEnv({ _HANDLER: 'index.handler', AWS_REGION: 'us-east-1' }) // { AWS_REGION: 'us-east-1' }
+ * ```
  */
 export const extensionEnv = (runtime: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
   const runtimeOnly = new Set([
