@@ -73,6 +73,7 @@ The emulator:
   --provisioned N           environments initialized ahead
   --managed-instances N     Managed Instances mode, N invocations at once per environment
   --log-dir DIR             where the log streams go (default .lambda-lifetime/logs)
+  --extensions DIR          the functions' /opt/extensions: each file runs as an external extension
   --quiet                   print the addresses, not the live table
   -h, --help                print this text
 ${DURATIONS}
@@ -198,6 +199,7 @@ const serveOptions = {
   'init-timeout': { type: 'string' },
   'no-freeze': { type: 'boolean' },
   'no-aws-sdk': { type: 'boolean' },
+  extensions: { type: 'string' },
   provisioned: { type: 'string' },
   'managed-instances': { type: 'string' },
   'log-dir': { type: 'string' },
@@ -225,11 +227,16 @@ const readConfig = (file: string): EmulatorOptions => {
   const problem = emulatorOptionsProblem(config, { partial: true })
   if (problem !== undefined) throw new TypeError(`config file ${path}: ${problem}`)
   const here = dirname(path)
-  const functions = (config.functions ?? []).map((fn) => ({ ...fn, codeDir: resolve(here, fn.codeDir) }))
+  const functions = (config.functions ?? []).map((fn) => ({
+    ...fn,
+    codeDir: resolve(here, fn.codeDir),
+    ...(fn.extensionsDir === undefined ? {} : { extensionsDir: resolve(here, fn.extensionsDir) }),
+  }))
   return {
     ...config,
     functions,
     ...(config.logDir === undefined ? {} : { logDir: resolve(here, config.logDir) }),
+    ...(config.extensionsDir === undefined ? {} : { extensionsDir: resolve(here, config.extensionsDir) }),
   }
 }
 
@@ -278,6 +285,7 @@ export const serveArgsToOptions = (values: ServeValues): EmulatorOptions => {
     ...optional('provisioned', integer(values.provisioned, 'provisioned')),
     ...optional('managedInstances', managed === undefined ? undefined : { maxConcurrency: managed }),
     ...optional('logDir', values['log-dir']),
+    ...optional('extensionsDir', values.extensions === undefined ? undefined : resolve(values.extensions)),
   }
 }
 

@@ -11,7 +11,13 @@ import { createRequire } from 'node:module'
 import type { Socket } from 'node:net'
 import { type Invocation, InvocationDispatch, type InvocationResult, type Running } from './dispatch.js'
 import { exitStatus } from './exit-status.js'
-import { ExtensionRegistry } from './extensions.js'
+import {
+  type ExtensionExit,
+  ExtensionProcesses,
+  extensionEnv,
+  listExtensionFiles,
+} from './extension-process.js'
+import { ExtensionRegistry, type ShutdownEventReason } from './extensions.js'
 import { logStreamFile, logStreamName } from './logs.js'
 import { MemoryMonitor } from './memory.js'
 import { MemoryCgroup } from './memory-cgroup.js'
@@ -42,6 +48,15 @@ import type {
 } from './types.js'
 
 export type { Invocation, InvocationResult } from './dispatch.js'
+
+/**
+ * Lambda's shutdown budget with external extensions: 2,000 ms in all, of which the runtime gets
+ * 300 ms after its SIGTERM (500 ms when an internal extension registered) and the extensions the
+ * rest, until the SHUTDOWN event's `deadlineMs` (Extensions API docs, "Shutdown phase"; the runtime
+ * interface emulator's `rapid/shutdown.go`).
+ */
+export const EXTERNAL_SHUTDOWN_BUDGET_MS = 2_000
+const RUNTIME_SHARE_MS = { withInternal: 500, externalOnly: 300 } as const
 
 /** Lambda's limit on a synchronous response: 6 MiB and 100 bytes, as the runtime interface emulator checks it. */
 export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
@@ -177,12 +192,11 @@ export class Environment {
       result: (requestId, body, errorType, response) => this.#onResult(requestId, body, errorType, response),
       stream: (requestId, request, response) => this.#onStream(requestId, request, response),
       initError: (body, response) => this.#onInitError(body, response),
-      registerExtension: (name, events, response) => {
-        const phase = this.#phase
-        const open = phase.name === 'initializing' && !phase.init.runtimeAsked
-        this.#extensions.register(name, events, open, response)
-      },
+      registerExtension: (name, events, response, features) =>
+        this.#onRegister(name, events, response, features),
       nextExtensionEvent: (id, response) => this.#onExtensionPoll(id, response),
+      extensionError: (kind, id, category, response) =>
+        this.#registryOf(id).reportError(kind, id, category, response),
       allowPeer: (socket) => this.#allowPeer(socket),
     })
     this.#server = server
@@ -194,7 +208,38 @@ export class Environment {
   }
 
   #registration() {
-    return { functionName: this.fn.name, functionVersion: '$LATEST', handler: this.fn.handler }
+    return {
+      functionName: this.fn.name,
+      functionVersion: '$LATEST',
+      handler: this.fn.handler,
+      accountId: this.fn.accountId,
+    }
+  }
+
+  /**
+   * Runtimes whose external extensions are still shutting down after a reset: their extensions may
+   * still poll (for the SHUTDOWN event) and must still pass the peer check.
+   */
+  readonly #stoppingExtensions = new Set<Runtime>()
+
+  /** The registry that knows this extension identifier: the current runtime's, or a stopping one's. */
+  #registryOf(id: string): ExtensionRegistry {
+    for (const runtime of this.#stoppingExtensions) if (runtime.extensions.has(id)) return runtime.extensions
+    return this.#extensions
+  }
+
+  /** A registration; the last external extension to register lets the runtime start. */
+  #onRegister(
+    name: string,
+    events: readonly string[],
+    response: ServerResponse,
+    features?: readonly string[],
+  ): void {
+    const phase = this.#phase
+    const open = phase.name === 'initializing' && !phase.init.runtimeAsked
+    this.#extensions.register(name, events, open, response, features)
+    if (phase.name === 'initializing' && phase.runtime.extensions.externalRegistered)
+      phase.runtime.process.start()
   }
 
   /** The current runtime's extensions; with no runtime, none (every call to them is refused). */
@@ -212,8 +257,8 @@ export class Environment {
   async #allowPeer(socket: Socket): Promise<boolean> {
     if (!procAvailable()) return true
     const inode = await clientSocketInode(socket.remotePort ?? 0, this.#port)
-    const runtime = this.#runtime
-    return runtime !== null && inode !== null && holdsSocket(runtime.process.members(), inode)
+    const runtimes = [this.#runtime, ...this.#stoppingExtensions].filter((runtime) => runtime !== null)
+    return inode !== null && runtimes.some((runtime) => holdsSocket(processesOf(runtime), inode))
   }
 
   get state(): EnvironmentState {
@@ -321,6 +366,19 @@ export class Environment {
       hiddenByPrivateTmp(runtimePaths(this.fn, this.#context.runtimeClient)).length === 0
     if (privateTmp) env.TMPDIR = '/tmp'
     const args = runtimeArgs(this.fn, this.#context.runtimeClient)
+    // Taken before the private /tmp changes TMPDIR: extensions run on the host's file system.
+    const extensionFiles = listExtensionFiles(this.fn.extensionsDir)
+    const external =
+      extensionFiles.length === 0
+        ? null
+        : new ExtensionProcesses({
+            files: extensionFiles,
+            cwd: this.fn.codeDir,
+            env: extensionEnv(env),
+            markPrefix: `${this.id}#${this.#runtimes}`,
+            output: () => this.#log.runtimeOutput(),
+            onExit: (exit) => this.#onExtensionExit(runtime, exit),
+          })
     const inTmp = privateTmp
       ? withPrivateTmp(process.execPath, args, this.tmpDir)
       : { command: process.execPath, args }
@@ -330,11 +388,12 @@ export class Environment {
     const run = cgroup === null ? inTmp : cgroup.wrap(inTmp.command, inTmp.args)
     const runtime: Runtime = {
       output,
-      extensions: new ExtensionRegistry(this.#registration()),
+      extensions: new ExtensionRegistry(this.#registration(), external?.names() ?? []),
+      external,
       initDurationMs: null,
       memory: new MemoryMonitor({
         limitMb: this.fn.memoryMb,
-        members: () => runtime.process.members(),
+        members: () => processesOf(runtime),
         active: () => this.#memoryWatched(runtime),
         onOver: () => this.#outOfMemory(runtime),
         cgroup,
@@ -347,6 +406,8 @@ export class Environment {
         onOutput: (source, chunk) => output.write(source, chunk),
         onOutputEnd: (source) => output.end(source),
         onExit: (code, signal) => this.#onExit(runtime, code, signal),
+        // Lambda starts the runtime once every external extension registered.
+        deferred: external !== null,
       }),
     }
     runtime.memory.start()
@@ -384,7 +445,8 @@ export class Environment {
   }
 
   #onExtensionPoll(id: string, response: ServerResponse): void {
-    if (!this.#extensions.poll(id, response)) return
+    const registry = this.#registryOf(id)
+    if (!registry.poll(id, response) || registry !== this.#extensions) return
     this.#checkInitDone()
     if (this.#phase.name === 'busy') this.#settle()
   }
@@ -398,6 +460,7 @@ export class Environment {
     const initDurationMs = performance.now() - phase.init.startedAt
     // Lambda shows no Init Duration for an init inside an invocation: it is part of its Duration.
     phase.runtime.initDurationMs = phase.init.suppressed ? null : initDurationMs
+    this.#logExtensions(phase.runtime)
     this.#enter({ name: 'busy', runtime: phase.runtime, retiring: phase.retiring })
     this.#context.emit({
       type: 'environment.ready',
@@ -456,6 +519,7 @@ export class Environment {
     }
     this.#enter({ name: 'idle', runtime: phase.runtime })
     if (this.fn.freeze && !this.managed && phase.runtime.process.freeze()) {
+      phase.runtime.external?.freeze()
       this.#context.emit({ type: 'environment.freeze', at: Date.now(), environment: this.info() })
     }
     this.#context.available()
@@ -468,6 +532,7 @@ export class Environment {
     // The next invocation waits until the extensions are through with the last one.
     if (phase.name === 'busy' && !this.managed && !phase.runtime.extensions.invokeDone) return
     if (phase.name === 'idle') this.#enter({ name: 'busy', runtime: phase.runtime, retiring: false })
+    phase.runtime.external?.thaw()
     if (phase.runtime.process.thaw()) {
       this.#context.emit({ type: 'environment.thaw', at: Date.now(), environment: this.info() })
     }
@@ -663,6 +728,7 @@ export class Environment {
     if (phase.name !== 'idle' && phase.name !== 'busy') return
     phase.runtime.process.killNow()
     this.#dispatch.dropPolls()
+    this.#trackStop(this.#stopExtensions(phase.runtime, reason === 'timeout' ? 'timeout' : 'failure'))
     this.#context.emit({ type: 'environment.reset', at: Date.now(), environment: this.info(), reason })
     if (phase.name === 'busy' && phase.retiring) {
       void this.shutdown('max-lifetime')
@@ -691,11 +757,19 @@ export class Environment {
    * A failed or overlong init. With an invocation waiting, Lambda retries the init inside it (a
    * suppressed init, limited by the function timeout); a second failure is the invocation's error.
    */
-  #initFailed(reason: 'error' | 'timeout' | 'exit', errorType: string, body: string | null): void {
+  #initFailed(
+    reason: 'error' | 'timeout' | 'exit',
+    errorType: string,
+    body: string | null,
+    detail = 'Runtime exited without providing a reason',
+  ): void {
     const phase = this.#phase
     if (phase.name !== 'initializing') return
     clearTimeout(phase.init.timer)
     phase.runtime.process.killNow()
+    // Killed with the failed init (Lambda's reset of a failed init would send SHUTDOWN: see the README's Limits).
+    phase.runtime.external?.killNow()
+    this.#logExtensions(phase.runtime)
     this.#dispatch.dropPolls()
     this.#log.initReport(
       performance.now() - phase.init.startedAt,
@@ -723,7 +797,7 @@ export class Environment {
       message: (requestId) =>
         reason === 'timeout'
           ? `RequestId: ${requestId} Error: Task timed out after ${seconds(this.fn.timeoutMs)} seconds`
-          : `RequestId: ${requestId} Error: Runtime exited without providing a reason`,
+          : `RequestId: ${requestId} Error: ${detail}`,
       queued: { logged: true },
     })
     // An init that failed inside an invocation is tried again inside the next one, as Lambda does:
@@ -759,12 +833,103 @@ export class Environment {
   }
 
   /**
+   * An external extension ended outside a shutdown: during init it fails the init; afterwards it
+   * fails the invocation in flight and resets the environment, as Lambda does. The error type is
+   * `Extension.Crash`, or `Extension.InitError`/`Extension.ExitError` when it said so first, or
+   * `Extension.LaunchError` when it could not be started; the message is Go's words for the exit.
+   */
+  #onExtensionExit(runtime: Runtime, exit: ExtensionExit): void {
+    if (runtime !== this.#runtime) return
+    const phase = this.#phase
+    const errorType =
+      exit.spawnError === undefined ? runtime.extensions.fatalErrorOf(exit.name) : 'Extension.LaunchError'
+    const detail =
+      exit.spawnError?.message ?? (exit.code === 0 ? 'exit code 0' : exitStatus(exit.code, exit.signal))
+    if (phase.name === 'initializing') {
+      this.#initFailed('error', errorType, null, detail)
+      return
+    }
+    if (phase.name !== 'idle' && phase.name !== 'busy') return
+    for (const requestId of this.#dispatch.runningIds())
+      this.#log.extensionCrashed(requestId, detail, errorType)
+    this.#failPending({
+      outcome: 'crash',
+      errorType,
+      message: (requestId) => `RequestId: ${requestId} Error: ${detail}`,
+      queued: false,
+    })
+    this.#reset('crash')
+  }
+
+  /** Extensions of reset runtimes still shutting down: the environment's own shutdown waits for them. */
+  readonly #extensionStops = new Set<Promise<void>>()
+
+  #trackStop(stop: Promise<void>): void {
+    this.#extensionStops.add(stop)
+    void stop.finally(() => this.#extensionStops.delete(stop))
+  }
+
+  /** The init's `EXTENSION` lines, one per registered extension. */
+  #logExtensions(runtime: Runtime): void {
+    for (const summary of runtime.extensions.summaries()) this.#log.extension(summary)
+  }
+
+  /**
+   * SHUTDOWN to every external extension subscribed to it, with the deadline of Lambda's budget;
+   * SIGKILL at once to the others, and to every one still there at the deadline.
+   */
+  async #stopExtensions(
+    runtime: Runtime,
+    reason: ShutdownEventReason,
+    budgetMs = EXTERNAL_SHUTDOWN_BUDGET_MS,
+  ): Promise<void> {
+    const external = runtime.external
+    // None, or already told (a retiring environment's reset, then its shutdown): told once.
+    if (external === null || this.#stoppingExtensions.has(runtime)) return
+    this.#stoppingExtensions.add(runtime)
+    const deadlineMs = Date.now() + budgetMs
+    const subscribers = runtime.extensions.shutdownSubscribers()
+    runtime.extensions.notifyShutdown(deadlineMs, reason)
+    external.thaw()
+    await Promise.all(
+      external
+        .names()
+        .filter((name) => !subscribers.includes(name))
+        .map((name) => external.kill(name)),
+    )
+    await external.exitBy(subscribers, deadlineMs)
+    this.#stoppingExtensions.delete(runtime)
+  }
+
+  /**
    * Lambda's shutdown: SIGTERM only when an extension registered, then SIGKILL after the runtime's
    * budget; with no extension, SIGKILL at once. The /tmp goes with the environment.
    */
   shutdown(reason: ShutdownReason): Promise<void> {
     this.#stopping ??= this.#shutdown(reason)
     return this.#stopping
+  }
+
+  /**
+   * The runtime's end in a shutdown. With external extensions: SIGTERM to the runtime and its share
+   * of the 2 s budget, then SHUTDOWN to the extensions until the deadline. With internal ones only:
+   * SIGTERM and the function's `shutdownTimeoutMs`. With none: SIGKILL at once.
+   */
+  async #endRuntime(runtime: Runtime, reason: ShutdownReason, graceful: boolean): Promise<void> {
+    if (runtime.external === null || runtime.extensions.externalCount === 0) {
+      if (graceful) await runtime.process.terminate(this.fn.shutdownTimeoutMs)
+      else await runtime.process.kill()
+      // Extensions started but never registered (a shutdown during their init): nothing to tell them.
+      await runtime.external?.exitBy([], Date.now())
+      return
+    }
+    const startedAt = Date.now()
+    const share =
+      runtime.extensions.internalCount > 0 ? RUNTIME_SHARE_MS.withInternal : RUNTIME_SHARE_MS.externalOnly
+    await runtime.process.askToExit(Math.min(this.fn.shutdownTimeoutMs, share))
+    await runtime.process.kill()
+    const left = EXTERNAL_SHUTDOWN_BUDGET_MS - (Date.now() - startedAt)
+    await this.#stopExtensions(runtime, reason === 'init-failed' ? 'failure' : 'spindown', left)
   }
 
   async #shutdown(reason: ShutdownReason): Promise<void> {
@@ -782,11 +947,12 @@ export class Environment {
       signal: graceful ? 'SIGTERM' : 'SIGKILL',
     })
     if (runtime !== null) {
-      if (graceful) await runtime.process.terminate(this.fn.shutdownTimeoutMs)
-      else await runtime.process.kill()
+      await this.#endRuntime(runtime, reason, graceful)
       await runtime.memory.release()
     }
     this.#enter({ name: 'shutting-down', reason, runtime: null })
+    // Extensions of an earlier reset may still be in their SHUTDOWN time (2 s at most).
+    await Promise.all(this.#extensionStops)
     this.#failPending({
       outcome: 'crash',
       errorType: 'Runtime.ExitError',
@@ -809,6 +975,12 @@ export class Environment {
     this.#context.stopped()
   }
 }
+
+/** Every live process of a runtime and of its external extensions. */
+const processesOf = (runtime: Runtime): number[] => [
+  ...runtime.process.members(),
+  ...(runtime.external?.members() ?? []),
+]
 
 /** `errorType: errorMessage` of an error payload, for people (the serve view); its start when it is not JSON. */
 const describeError = (payload: string): string => {

@@ -48,6 +48,8 @@ export interface ResolvedFunction {
   readonly memoryCgroups: boolean
   /** Lambda's LoggingConfig (`AWS_LAMBDA_LOG_FORMAT`/`AWS_LAMBDA_LOG_LEVEL`), null for Text. */
   readonly loggingConfig: LoggingConfig | null
+  /** The function's `/opt/extensions` (absolute), null when it has none. */
+  readonly extensionsDir: string | null
 }
 
 /** The one place of the region and account the emulator pretends to run in. */
@@ -126,6 +128,7 @@ const FUNCTION_SCHEMA: OptionSchema = {
   asyncInvoke: asyncInvokeRule,
   loggingConfig: loggingConfigRule,
   payloadFormat: rules.oneOf(['1.0', '2.0']),
+  extensionsDir: rules.string({ nonEmpty: true, expected: 'a directory path' }),
 }
 
 const functionRule = rules.objectOf(FUNCTION_SCHEMA, { required: ['name', 'handler', 'codeDir'] })
@@ -170,6 +173,7 @@ const EMULATOR_SCHEMA: OptionSchema = {
   asyncInvoke: asyncInvokeRule,
   loggingConfig: loggingConfigRule,
   credentials: credentialsRule,
+  extensionsDir: rules.string({ nonEmpty: true, expected: 'a directory path' }),
 }
 
 /** A config file may leave the functions to the command's flags. */
@@ -276,8 +280,11 @@ export const resolveFunction = (options: EmulatorOptions, fn: FunctionConfig): R
     loggingConfig: fn.loggingConfig ?? options.loggingConfig ?? null,
     privateTmp: options.privateTmp === true,
     memoryCgroups: options.memoryCgroups !== false,
+    extensionsDir: extensionsDirOf(fn.extensionsDir ?? options.extensionsDir),
   }
 }
+
+const extensionsDirOf = (dir: string | undefined): string | null => (dir === undefined ? null : resolve(dir))
 
 const RULE_KEYS = Object.keys(RULE_DEFAULTS)
 

@@ -3,6 +3,7 @@
  * phase lives in it: the runtime only where one runs, the init attempt only during init, the wish to
  * retire only where it can wait.
  */
+import type { ExtensionProcesses } from './extension-process.js'
 import type { ExtensionRegistry } from './extensions.js'
 import type { MemoryMonitor } from './memory.js'
 import type { RuntimeOutput } from './platform-log.js'
@@ -14,6 +15,8 @@ export interface Runtime {
   readonly process: RuntimeProcess
   readonly output: RuntimeOutput
   readonly extensions: ExtensionRegistry
+  /** The processes of its external extensions, started before it; null when the function has none. */
+  readonly external: ExtensionProcesses | null
   /** Init Duration, shown on the first REPORT line after init and then cleared. */
   initDurationMs: number | null
   /** Peak memory of its processes so far, kept for the REPORT after they die, and the memory limit. */

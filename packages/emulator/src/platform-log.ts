@@ -115,6 +115,11 @@ export class PlatformLog {
     )
   }
 
+  /** An extension died under an invocation: Lambda's fault lines (`RequestId: … Error: exit status 3`, then the type). */
+  extensionCrashed(requestId: string, detail: string, errorType: string): void {
+    this.#platform(`RequestId: ${requestId} Error: ${detail}\n${errorType}\n`)
+  }
+
   /** The runtime died under an invocation: Lambda's two lines before its END. */
   runtimeExited(requestId: string, status: string, errorType = 'Runtime.ExitError'): void {
     this.#platform(`RequestId: ${requestId} Error: Runtime exited with error: ${status}\n${errorType}\n`)
@@ -143,6 +148,26 @@ export class PlatformLog {
       this.#event('', 'platform.report', reportRecord(figures))
     }
     return this.#stream.takeTail(figures.requestId)
+  }
+
+  /**
+   * What the init made of one extension, written when the init ends (well or not):
+   * `EXTENSION Name: … State: … Events: […]`, or a `platform.extension` record with the JSON format.
+   */
+  extension(summary: {
+    readonly name: string
+    readonly state: string
+    readonly events: readonly string[]
+    readonly errorType?: string
+  }): void {
+    const { name, state, events, errorType } = summary
+    const text = `EXTENSION Name: ${name}\tState: ${state}\tEvents: [${events.join(',')}]\n`
+    this.#event(text, 'platform.extension', {
+      name,
+      state,
+      events: [...events],
+      ...(errorType === undefined ? {} : { errorType }),
+    })
   }
 
   close(): void {

@@ -28,14 +28,29 @@ export interface RuntimeApiHandlers {
    */
   stream(requestId: string, request: IncomingMessage, response: ServerResponse): void
   initError(body: Buffer, response: ServerResponse): void
-  registerExtension(name: string, events: readonly string[], response: ServerResponse): void
+  /** `features`: what the extension accepts beyond the basics (`Lambda-Extension-Accept-Feature`, e.g. accountId). */
+  registerExtension(
+    name: string,
+    events: readonly string[],
+    response: ServerResponse,
+    features?: readonly string[],
+  ): void
   nextExtensionEvent(extensionId: string, response: ServerResponse): void
+  /** `/extension/init/error` or `/extension/exit/error`, with the extension's error category (undefined: none sent). */
+  extensionError?(
+    kind: 'init' | 'exit',
+    extensionId: string,
+    category: string | undefined,
+    response: ServerResponse,
+  ): void
   /**
    * Whether the process at the other end of this connection may use the API (asked once per
    * connection). Lambda's Runtime API is reachable only inside the sandbox.
    */
   allowPeer(socket: Socket): boolean | Promise<boolean>
 }
+
+const EXTENSION_ERROR = /^\/2020-01-01\/extension\/(init|exit)\/error$/
 
 const RESULT = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/
 
@@ -143,7 +158,21 @@ const route = async (
         errorMessage: 'a registration needs a Lambda-Extension-Name header and a body {"events": [...]}',
       })
     }
-    return handlers.registerExtension(name, events, response)
+    const features = String(request.headers['lambda-extension-accept-feature'] ?? '')
+      .split(',')
+      .map((feature) => feature.trim())
+      .filter((feature) => feature.length > 0)
+    return handlers.registerExtension(name, events, response, features)
+  }
+  const extensionError = EXTENSION_ERROR.exec(path)
+  if (request.method === 'POST' && extensionError !== null && handlers.extensionError !== undefined) {
+    const category = request.headers['lambda-extension-function-error-type']
+    return handlers.extensionError(
+      extensionError[1] as 'init' | 'exit',
+      String(request.headers['lambda-extension-identifier']),
+      typeof category === 'string' ? category : undefined,
+      response,
+    )
   }
   if (request.method === 'GET' && path === '/2020-01-01/extension/event/next') {
     return handlers.nextExtensionEvent(String(request.headers['lambda-extension-identifier']), response)

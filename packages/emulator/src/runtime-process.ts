@@ -21,8 +21,16 @@ export interface RuntimeProcessOptions {
   readonly onOutput: (source: 'stdout' | 'stderr', chunk: Buffer) => void
   /** A pipe closed: every process that held it ended. */
   readonly onOutputEnd: (source: 'stdout' | 'stderr') => void
-  /** Once, when the process ended or could not be started. */
-  readonly onExit: (code: number | null, signal: NodeJS.Signals | null) => void
+  /**
+   * Once, when the process ended or could not be started (then with the spawn's error: an extension
+   * that is not executable is Lambda's `Extension.LaunchError`).
+   */
+  readonly onExit: (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error) => void
+  /**
+   * Spawn only when `start()` is called: the runtime of an environment with external extensions
+   * starts once they all registered, as Lambda starts it.
+   */
+  readonly deferred?: boolean
 }
 
 /** Sends a signal to one process or (negative pid) a group; it may be gone already. */
@@ -51,9 +59,11 @@ const track = (runtime: RuntimeProcess, alive: boolean): void => {
 }
 
 export class RuntimeProcess {
-  readonly #child: ChildProcess
+  readonly #options: RuntimeProcessOptions
+  #child: ChildProcess | null = null
   readonly #mark: string
   readonly #exit: Promise<void>
+  #resolveExit: () => void = () => undefined
   /**
    * Every process seen in the tree so far, with its start time: a child whose parent exited is still
    * ours, and a pid that a new process took over is not.
@@ -64,36 +74,47 @@ export class RuntimeProcess {
   #frozen: number[] | null = null
 
   constructor(options: RuntimeProcessOptions) {
+    this.#options = options
     this.#mark = options.mark
+    this.#exit = new Promise<void>((resolve) => {
+      this.#resolveExit = resolve
+    })
+    if (options.deferred !== true) this.start()
+  }
+
+  #ended(code: number | null, name: NodeJS.Signals | null, spawnError?: Error): void {
+    if (this.#exited) return
+    this.#exited = true
+    track(this, false)
+    this.#resolveExit()
+    this.#options.onExit(code, name, spawnError)
+  }
+
+  /** Spawns the process (once; a deferred process waits for this call). */
+  start(): void {
+    if (this.#child !== null || this.#exited) return
+    const options = this.#options
     // Its own process group, so that one signal reaches the processes that did not leave it.
-    this.#child = spawn(options.command, [...options.args], {
+    const child = spawn(options.command, [...options.args], {
       cwd: options.cwd,
       env: options.env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     })
-    this.#child.stdout?.on('data', (chunk: Buffer) => options.onOutput('stdout', chunk))
-    this.#child.stderr?.on('data', (chunk: Buffer) => options.onOutput('stderr', chunk))
-    this.#child.stdout?.on('end', () => options.onOutputEnd('stdout'))
-    this.#child.stderr?.on('end', () => options.onOutputEnd('stderr'))
-    this.#exit = new Promise<void>((resolve) => {
-      const ended = (code: number | null, name: NodeJS.Signals | null): void => {
-        if (this.#exited) return
-        this.#exited = true
-        track(this, false)
-        resolve()
-        options.onExit(code, name)
-      }
-      this.#child.once('exit', ended)
-      // A spawn that fails (a working directory that vanished, no executable) ends the same way.
-      this.#child.once('error', () => ended(null, null))
-    })
-    if (this.#child.pid !== undefined) track(this, true)
+    this.#child = child
+    child.stdout?.on('data', (chunk: Buffer) => options.onOutput('stdout', chunk))
+    child.stderr?.on('data', (chunk: Buffer) => options.onOutput('stderr', chunk))
+    child.stdout?.on('end', () => options.onOutputEnd('stdout'))
+    child.stderr?.on('end', () => options.onOutputEnd('stderr'))
+    child.once('exit', (code, name) => this.#ended(code, name))
+    // A spawn that fails (a working directory that vanished, no executable) ends the same way.
+    child.once('error', (error) => this.#ended(null, null, error))
+    if (child.pid !== undefined) track(this, true)
   }
 
   /** Process id (also the process group id), null when the spawn failed. */
   get pid(): number | null {
-    return this.#child.pid ?? null
+    return this.#child?.pid ?? null
   }
 
   get frozen(): boolean {
@@ -169,6 +190,11 @@ export class RuntimeProcess {
    */
   killNow(): void {
     const pid = this.pid
+    // Not started yet: it never will be (and nothing ended, so nobody is told).
+    if (this.#child === null && !this.#exited) {
+      this.#exited = true
+      this.#resolveExit()
+    }
     if (pid === null) return
     const all = this.#stopAll(markedProcesses(this.#mark), 'SIGSTOP')
     this.#signalAll(all, 'SIGKILL')
@@ -186,6 +212,15 @@ export class RuntimeProcess {
    * to exit, then SIGKILL to whatever is left.
    */
   async terminate(budgetMs: number): Promise<void> {
+    await this.askToExit(budgetMs)
+    await this.kill()
+  }
+
+  /**
+   * SIGTERM (and SIGCONT) to every process of the environment, then waits until it exits or the
+   * budget is spent; kills nothing. Resolves true when it exited.
+   */
+  async askToExit(budgetMs: number): Promise<boolean> {
     if (this.pid !== null && !this.#exited) {
       const members = this.members()
       this.#signalAll(members, 'SIGTERM')
@@ -198,6 +233,11 @@ export class RuntimeProcess {
       await Promise.race([this.#exit, budget])
       clearTimeout(timer)
     }
-    await this.kill()
+    return this.#exited
+  }
+
+  /** Resolves when the process ended. */
+  waitExit(): Promise<void> {
+    return this.#exit
   }
 }

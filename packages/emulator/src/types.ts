@@ -62,6 +62,11 @@ export interface FunctionConfig extends LifetimeRules {
   readonly codeDir: string
   /** Extra environment variables of the function. */
   readonly env?: Readonly<Record<string, string>>
+  /**
+   * The function's `/opt/extensions`: every file in it starts as an external extension before the
+   * runtime (see the README's Extensions section). Over the emulator's `extensionsDir`. Default none.
+   */
+  readonly extensionsDir?: string
   /** `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`. Default 128. */
   readonly memoryMb?: number
   /** Function timeout. Default 3000. */
@@ -75,6 +80,8 @@ export interface FunctionConfig extends LifetimeRules {
 
 /** Options of `startEmulator`. */
 export interface EmulatorOptions extends LifetimeRules {
+  /** The `/opt/extensions` of every function without its own `extensionsDir` (CLI `--extensions DIR`). */
+  readonly extensionsDir?: string
   /** Retries and on-failure destination of `Event` invocations (Lambda's async invocation config). */
   readonly asyncInvoke?: AsyncInvokeOptions
   /** Lambda's LoggingConfig for every function: `{ logFormat: 'JSON', applicationLogLevel: 'WARN' }`. */
