@@ -30,6 +30,7 @@ import {
   tmpDirOf,
   withPrivateTmp,
 } from './sandbox.js'
+import { subscribeTelemetry } from './telemetry-api.js'
 import type {
   EmulatorEvent,
   EmulatorInitType,
@@ -101,7 +102,12 @@ export class Environment {
     this.#context = context
     this.id = logStreamName(new Date())
     this.tmpDir = tmpDirOf(fn.name, this.id)
-    this.#log = new PlatformLog(logStreamFile(context.logDir, fn.name, this.id), fn.loggingConfig)
+    this.#log = new PlatformLog(logStreamFile(context.logDir, fn.name, this.id), fn.loggingConfig, {
+      functionName: fn.name,
+      functionVersion: '$LATEST',
+      instanceId: this.id,
+      memoryMb: fn.memoryMb,
+    })
     this.#dispatch = new InvocationDispatch({
       functionArn: fn.arn,
       timeoutMs: fn.timeoutMs,
@@ -181,6 +187,10 @@ export class Environment {
         this.#extensions.register(name, events, open, response)
       },
       nextExtensionEvent: (id, response) => this.#onExtensionPoll(id, response),
+      subscribeTelemetry: (id, body, response) => {
+        const answer = subscribeTelemetry(this.#extensions, this.#log.telemetry, id, body)
+        sendJson(response, answer.status, answer.body)
+      },
       allowPeer: (socket) => this.#allowPeer(socket),
     })
     this.#server = server
@@ -302,7 +312,7 @@ export class Environment {
 
   #spawnRuntime(suppressed: boolean, retiring: boolean): void {
     this.#runtimes += 1
-    this.#log.initStart(this.initType)
+    this.#log.initStart(this.initType, suppressed ? 'invoke' : 'init')
     const output = this.#log.runtimeOutput()
     const env = runtimeEnv(
       this.fn,
@@ -363,6 +373,7 @@ export class Environment {
     this.#dispatch.poll(response, peer)
     const phase = this.#phase
     if (phase.name === 'initializing') {
+      this.#log.initRuntimeDone()
       this.#enter({ ...phase, init: { ...phase.init, runtimeAsked: true } })
       this.#checkInitDone()
       return
@@ -385,6 +396,7 @@ export class Environment {
     const initDurationMs = performance.now() - phase.init.startedAt
     // Lambda shows no Init Duration for an init inside an invocation: it is part of its Duration.
     phase.runtime.initDurationMs = phase.init.suppressed ? null : initDurationMs
+    this.#log.initDone(initDurationMs, phase.runtime.extensions.described())
     this.#enter({ name: 'busy', runtime: phase.runtime, retiring: phase.retiring })
     this.#context.emit({
       type: 'environment.ready',
@@ -545,15 +557,18 @@ export class Environment {
     const peakMb = runtime === null ? null : this.#samplePeak(runtime)
     // The runtime's last lines travel through a pipe; one turn of the loop lets them land before END.
     setImmediate(() => {
-      const tail = this.#log.end({
-        requestId,
-        durationMs,
-        memoryMb: this.fn.memoryMb,
-        maxMemoryUsedMb: peakMb,
-        initDurationMs,
-        status: outcome,
-        errorType,
-      })
+      const tail = this.#log.end(
+        {
+          requestId,
+          durationMs,
+          memoryMb: this.fn.memoryMb,
+          maxMemoryUsedMb: peakMb,
+          initDurationMs,
+          status: outcome,
+          errorType,
+        },
+        outcome === 'success' || outcome === 'error' ? Buffer.byteLength(payload) : 0,
+      )
       settleSafely(running.invocation, {
         payload,
         functionError: outcome !== 'success',
@@ -737,8 +752,11 @@ export class Environment {
       signal: graceful ? 'SIGTERM' : 'SIGKILL',
     })
     if (runtime !== null) {
-      if (graceful) await runtime.process.terminate(this.fn.shutdownTimeoutMs)
-      else await runtime.process.kill()
+      // The last telemetry goes out while the extensions handle their shutdown, within its budget.
+      if (graceful) {
+        const budget = this.fn.shutdownTimeoutMs
+        await Promise.all([runtime.process.terminate(budget), this.#log.telemetry.flush(budget)])
+      } else await runtime.process.kill()
     }
     this.#enter({ name: 'shutting-down', reason, runtime: null })
     this.#failPending({
