@@ -83,6 +83,27 @@ const tcpDelivery = (port: number): Delivery => {
   return { send, close: () => socket?.destroy() }
 }
 
+/** Events lost since the subscriber was last told. */
+interface Dropped {
+  readonly bytes: number
+  readonly records: number
+  readonly reason: string
+}
+
+/** `platform.logsDropped`, as the subscriber's schema version writes it. */
+const droppedReport = (dropped: Dropped, subscription: TelemetrySubscription): string =>
+  JSON.stringify(
+    versionedEvent(
+      {
+        category: 'platform',
+        time: new Date().toISOString(),
+        type: 'platform.logsDropped',
+        record: { droppedBytes: dropped.bytes, droppedRecords: dropped.records, reason: dropped.reason },
+      },
+      subscription.schemaVersion,
+    ),
+  )
+
 /**
  * One extension's subscription: a batch filling up, and at most one on its way. Lambda's buffering
  * settings bound the batch; the batch in flight is the only other memory it holds.
@@ -96,7 +117,7 @@ class Subscriber {
   #timer: NodeJS.Timeout | undefined
   #inFlight: Promise<void> | null = null
   /** Dropped since the last report: told with the next event, so a dead subscriber is not fed reports alone. */
-  #dropped: { bytes: number; records: number; reason: string } | null = null
+  #dropped: Dropped | null = null
   #closed = false
 
   constructor(name: string, subscription: TelemetrySubscription) {
@@ -115,16 +136,6 @@ class Subscriber {
 
   add(event: TelemetryEvent): void {
     if (this.#closed) return
-    const dropped = this.#dropped
-    if (dropped !== null) {
-      this.#dropped = null
-      this.add({
-        category: 'platform',
-        time: event.time,
-        type: 'platform.logsDropped',
-        record: { droppedBytes: dropped.bytes, droppedRecords: dropped.records, reason: dropped.reason },
-      })
-    }
     const text = JSON.stringify(versionedEvent(event, this.subscription.schemaVersion))
     this.#batch.push(text)
     this.#batchBytes += Buffer.byteLength(text)
@@ -149,10 +160,15 @@ class Subscriber {
       return
     }
     const batch = this.#takeBatch()
+    // What was dropped so far is told at the head of the next batch that goes, and counted again if
+    // that one is lost too.
+    const dropped = this.#dropped
+    this.#dropped = null
     this.#inFlight = this.#delivery
-      .send(batch.events)
+      .send(dropped === null ? batch.events : [droppedReport(dropped, this.subscription), ...batch.events])
       .catch((error: unknown) => {
         const reason = error instanceof Error ? error.message : String(error)
+        if (dropped !== null) this.#drop({ events: [], bytes: 0 }, dropped.reason, dropped)
         this.#drop(batch, `the batch could not be delivered: ${reason}`)
       })
       .finally(() => {
@@ -169,11 +185,11 @@ class Subscriber {
     return taken
   }
 
-  #drop(batch: { events: readonly string[]; bytes: number }, reason: string): void {
+  #drop(batch: { events: readonly string[]; bytes: number }, reason: string, earlier?: Dropped): void {
     const before = this.#dropped
     this.#dropped = {
-      bytes: (before?.bytes ?? 0) + batch.bytes,
-      records: (before?.records ?? 0) + batch.events.length,
+      bytes: (before?.bytes ?? 0) + (earlier?.bytes ?? 0) + batch.bytes,
+      records: (before?.records ?? 0) + (earlier?.records ?? 0) + batch.events.length,
       reason,
     }
   }
