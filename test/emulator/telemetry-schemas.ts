@@ -32,7 +32,9 @@ const traceContext = object(['type', 'value'], {
 
 const definitions = (version: Version): Record<string, Schema> => {
   const newer = version !== '2022-07-01'
-  const status: Schema = { enum: newer ? ['success', 'failure', 'error', 'timeout'] : ['success', 'failure', 'error'] }
+  const status: Schema = {
+    enum: newer ? ['success', 'failure', 'error', 'timeout'] : ['success', 'failure', 'error'],
+  }
   const initType: Schema = {
     enum: ['on-demand', 'provisioned-concurrency', 'snap-start', 'lambda-managed-instances'],
   }
@@ -40,7 +42,9 @@ const definitions = (version: Version): Record<string, Schema> => {
   const errorType = string
   return {
     'platform.initStart': object(
-      newer ? ['initializationType', 'phase', 'functionName', 'functionVersion'] : ['initializationType', 'phase'],
+      newer
+        ? ['initializationType', 'phase', 'functionName', 'functionVersion']
+        : ['initializationType', 'phase'],
       {
         initializationType: initType,
         phase,
@@ -59,7 +63,9 @@ const definitions = (version: Version): Record<string, Schema> => {
       spans: { type: 'array', items: span },
     }),
     'platform.initReport': object(
-      newer ? ['initializationType', 'phase', 'status', 'metrics'] : ['initializationType', 'phase', 'metrics'],
+      newer
+        ? ['initializationType', 'phase', 'status', 'metrics']
+        : ['initializationType', 'phase', 'metrics'],
       {
         initializationType: initType,
         phase,

@@ -63,7 +63,10 @@ const observe = async (config: FunctionConfig) => {
   await withEmulator([config], {}, async ({ invoke, stop }) => {
     for (let n = 1; n <= 3; n++) answers.push((await invoke('observed', { n })).body as never)
     await stop()
-    await waitFor(() => received.filter((event) => event.type === 'platform.report').length >= 3, 'three reports')
+    await waitFor(
+      () => received.filter((event) => event.type === 'platform.report').length >= 3,
+      'three reports',
+    )
   })
   return { answers, events: [...received] }
 }
@@ -91,7 +94,8 @@ describe('Telemetry API', () => {
         body: expect.objectContaining({ errorType: 'Telemetry.SubscriptionClosed' }),
       })
       // Every event matches the published schema of the version asked for.
-      for (const event of events) expect([event.type, telemetryProblems(version, event)]).toEqual([event.type, null])
+      for (const event of events)
+        expect([event.type, telemetryProblems(version, event)]).toEqual([event.type, null])
       // In order: the init (replayed to the subscriber), then each invocation's three.
       expect(platformTypes(events)).toEqual([...INIT, ...INVOCATION, ...INVOCATION, ...INVOCATION])
       const reports = events.filter((event) => event.type === 'platform.report')
@@ -107,12 +111,15 @@ describe('Telemetry API', () => {
         initDurationMs: expect.any(Number),
       })
       expect(metrics[1]).not.toHaveProperty('initDurationMs')
+      // The invocation's trace header on its start, runtimeDone and report.
+      const traced = events.filter((event) => INVOCATION.includes(event.type))
+      expect(traced.map((event) => (event.record as { tracing?: { value: string } }).tracing?.value)).toEqual(
+        Array(9).fill(expect.stringMatching(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}/)),
+      )
       expect(metrics[0]?.maxMemoryUsedMB).toBeGreaterThan(0)
       // The function's own lines, as text records, each between its invocation's start and report.
       const lines = events.filter((event) => event.type === 'function').map((event) => event.record)
-      expect(lines).toEqual(
-        expect.arrayContaining([expect.stringMatching(/\tINFO\thandling 2$/)]),
-      )
+      expect(lines).toEqual(expect.arrayContaining([expect.stringMatching(/\tINFO\thandling 2$/)]))
       const initStart = events[0]?.record as Record<string, unknown>
       if (version === '2022-07-01') expect(initStart).not.toHaveProperty('functionName')
       else expect(initStart).toMatchObject({ functionName: 'observed', functionVersion: '$LATEST' })

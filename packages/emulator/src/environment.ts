@@ -112,7 +112,8 @@ export class Environment {
       functionArn: fn.arn,
       timeoutMs: fn.timeoutMs,
       enforceTimeout: true,
-      starting: (invocation) => this.#log.start(invocation.requestId, this.managed),
+      starting: ({ requestId }) =>
+        this.#log.start(requestId, this.managed, this.#dispatch.running(requestId)?.traceId),
       delivered: (running) => this.#delivered(running),
       failed: (requestId, error) => this.#deliveryFailed(requestId, error),
       timedOut: (requestId) => this.#onTimeout(requestId),

@@ -55,6 +55,8 @@ export class PlatformLog {
   #init: InitUnderWay = { initializationType: 'on-demand', phase: 'init', runtimeDone: false }
   /** The Telemetry API subscriptions of the environment's extensions, fed from the calls below. */
   readonly telemetry = new TelemetryHub()
+  /** The trace header of each invocation in flight, for its telemetry records; removed at its end. */
+  readonly #tracing = new Map<string, string>()
 
   constructor(
     file: string,
@@ -213,12 +215,21 @@ export class PlatformLog {
     this.telemetry.closeSubscriptions()
   }
 
-  /** START, and the capture of the invocation's own text (only its lines when invocations overlap). */
-  start(requestId: string, concurrent: boolean): void {
+  /**
+   * START, and the capture of the invocation's own text (only its lines when invocations overlap).
+   * `traceId` (the invocation's `X-Amzn-Trace-Id`) goes into its telemetry records as `tracing`.
+   */
+  start(requestId: string, concurrent: boolean, traceId?: string): void {
     this.#stream.capture(requestId, concurrent)
     const record = { requestId, version: '$LATEST' }
     this.#event(`START RequestId: ${requestId} Version: $LATEST\n`, 'platform.start', record)
-    this.#publish('platform.start', record)
+    if (traceId !== undefined && this.telemetry.listening) this.#tracing.set(requestId, traceId)
+    this.#publish('platform.start', { ...record, ...this.#tracingOf(requestId) })
+  }
+
+  #tracingOf(requestId: string): { tracing?: { type: 'X-Amzn-Trace-Id'; value: string } } {
+    const value = this.#tracing.get(requestId)
+    return value === undefined ? {} : { tracing: { type: 'X-Amzn-Trace-Id', value } }
   }
 
   /**
@@ -285,13 +296,16 @@ export class PlatformLog {
   end(figures: ReportFigures, producedBytes = 0): string {
     const report = reportRecord(figures)
     const { requestId, status, errorType } = report
+    const tracing = this.#tracingOf(requestId)
+    this.#tracing.delete(requestId)
     this.#publish('platform.runtimeDone', {
       requestId,
       status,
       ...(errorType === undefined ? {} : { errorType }),
       metrics: { durationMs: Number(figures.durationMs.toFixed(3)), producedBytes },
+      ...tracing,
     })
-    this.#publish('platform.report', report)
+    this.#publish('platform.report', { ...report, ...tracing })
     if (this.#json === null) {
       this.#platform(`END RequestId: ${figures.requestId}\n`)
       this.#platform(reportLine(figures))

@@ -11,6 +11,12 @@ import { connect, type Socket } from 'node:net'
 import { type TelemetryEvent, versionedEvent } from './telemetry-records.js'
 import type { TelemetrySubscription } from './telemetry-subscription.js'
 
+/**
+ * Lambda retries a batch with backoff when no one listens or the POST fails; these waits, then the
+ * batch is dropped and reported (its memory is the one batch in flight, so retries keep the bound).
+ */
+export const RETRY_DELAYS_MS: readonly number[] = [100, 200, 400]
+
 /** Lambda replays the init's events to an extension that subscribes during init; at most this many. */
 const MAX_INIT_EVENTS = 10_000
 
@@ -119,6 +125,7 @@ class Subscriber {
   /** Dropped since the last report: told with the next event, so a dead subscriber is not fed reports alone. */
   #dropped: Dropped | null = null
   #closed = false
+  #retryTimer: NodeJS.Timeout | undefined
 
   constructor(name: string, subscription: TelemetrySubscription) {
     this.name = name
@@ -164,8 +171,9 @@ class Subscriber {
     // that one is lost too.
     const dropped = this.#dropped
     this.#dropped = null
-    this.#inFlight = this.#delivery
-      .send(dropped === null ? batch.events : [droppedReport(dropped, this.subscription), ...batch.events])
+    this.#inFlight = this.#sendWithRetries(
+      dropped === null ? batch.events : [droppedReport(dropped, this.subscription), ...batch.events],
+    )
       .catch((error: unknown) => {
         const reason = error instanceof Error ? error.message : String(error)
         if (dropped !== null) this.#drop({ events: [], bytes: 0 }, dropped.reason, dropped)
@@ -176,6 +184,20 @@ class Subscriber {
         // What waited for the last batch goes now.
         if (this.#batch.length > 0 && this.#timer === undefined && !this.#closed) this.#ship(false)
       })
+  }
+
+  async #sendWithRetries(events: readonly string[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#delivery.send(events)
+      } catch (error) {
+        const delay = RETRY_DELAYS_MS[attempt]
+        if (delay === undefined || this.#closed) throw error
+        await new Promise((resolve) => {
+          this.#retryTimer = setTimeout(resolve, delay)
+        })
+      }
+    }
   }
 
   #takeBatch(): { events: string[]; bytes: number } {
@@ -204,6 +226,7 @@ class Subscriber {
   close(): void {
     this.#closed = true
     clearTimeout(this.#timer)
+    clearTimeout(this.#retryTimer)
     this.#batch = []
     this.#delivery.close()
   }

@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createTcpServer, type Server, type Socket } from 'node:net'
 import { afterEach, describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
-import { TelemetryHub } from '../src/telemetry.js'
+import { RETRY_DELAYS_MS, TelemetryHub } from '../src/telemetry.js'
 import { subscribeTelemetry } from '../src/telemetry-api.js'
 import { versionedEvent } from '../src/telemetry-records.js'
 import {
@@ -269,14 +269,15 @@ describe('TelemetryHub delivery', () => {
     })
   })
 
-  test('an undeliverable batch is reported once more events come, never alone', async () => {
+  test('a failed POST is retried with backoff; a batch that never arrives is reported with the next events', async () => {
     // Prepare: a listener that refuses every batch with 500.
     const listener = await httpListener(false, 500)
     const hub = new TelemetryHub()
     cleanups.push(() => hub.close())
     hub.subscribe('refusing', subscription(listener.port, { buffering: { timeoutMs: 25 } }))
     hub.closeSubscriptions()
-    await until(() => listener.batches.length === 1, 'the first batch')
+    const attempts = RETRY_DELAYS_MS.length + 1
+    await until(() => listener.batches.length === attempts, 'every attempt')
     await new Promise((resolve) => setTimeout(resolve, 100))
     const quiet = listener.batches.length
 
@@ -284,10 +285,45 @@ describe('TelemetryHub delivery', () => {
     hub.publish(event(1))
     await until(() => listener.batches.length === quiet + 1, 'the next batch')
 
-    // Assess
-    expect(quiet).toBe(1)
+    // Assess: the same batch each time, then nothing more until an event came.
+    expect(quiet).toBe(attempts)
+    expect(new Set(listener.batches.slice(0, attempts).map((batch) => JSON.stringify(batch))).size).toBe(1)
     expect(listener.batches.at(-1)?.map((each) => each.type)).toEqual([
       'platform.logsDropped',
+      'platform.start',
+    ])
+    expect(listener.batches.at(-1)?.[0]?.record).toMatchObject({ droppedRecords: 1 })
+  })
+
+  test('a listener that fails once gets the batch on the retry, and nothing is reported dropped', async () => {
+    // Prepare: the first POST is refused, the rest taken.
+    let refused = 0
+    const batches: { type: string }[][] = []
+    const server = createHttpServer((request, response) => {
+      const chunks: Buffer[] = []
+      request.on('data', (chunk: Buffer) => chunks.push(chunk))
+      request.on('end', () => {
+        if (refused++ === 0) response.statusCode = 503
+        else batches.push(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+        response.end()
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const hub = new TelemetryHub()
+    cleanups.push(() => hub.close())
+
+    // Act
+    hub.subscribe(
+      'flaky',
+      subscription((server.address() as { port: number }).port, { buffering: { timeoutMs: 25 } }),
+    )
+    hub.publish(event(1))
+    await until(() => batches.flat().length >= 2, 'the retried batch')
+
+    // Assess
+    expect(batches.flat().map((each) => each.type)).toEqual([
+      'platform.telemetrySubscription',
       'platform.start',
     ])
   })
