@@ -124,6 +124,7 @@ describe('Telemetry API', () => {
       if (version === '2022-07-01') expect(initStart).not.toHaveProperty('functionName')
       else expect(initStart).toMatchObject({ functionName: 'observed', functionVersion: '$LATEST' })
     },
+    60_000,
   )
 
   test('TCP destination: newline-delimited events, the JSON log format gives objects', async () => {
@@ -137,7 +138,7 @@ describe('Telemetry API', () => {
     expect(platformTypes(events)).toEqual([...INIT, ...INVOCATION, ...INVOCATION, ...INVOCATION])
     const lines = events.filter((event) => event.type === 'function').map((event) => event.record)
     expect(lines).toEqual(expect.arrayContaining([expect.objectContaining({ message: 'handling 3' })]))
-  })
+  }, 60_000)
 
   test('types: a subscriber of platform events alone gets no log lines', async () => {
     // Act
@@ -146,5 +147,5 @@ describe('Telemetry API', () => {
     // Assess
     expect(events.length).toBeGreaterThan(0)
     expect(events.every((event) => event.type.startsWith('platform.'))).toBe(true)
-  })
+  }, 60_000)
 })
