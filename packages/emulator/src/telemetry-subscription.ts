@@ -158,7 +158,15 @@ export const parseSubscription = (body: Buffer): TelemetrySubscription | Subscri
   }
 }
 
-/** A parse result is a refusal. */
+/**
+ * A parse result is a refusal.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseSubscription(body)
+ * if (isRefusal(parsed)) sendJson(response, 400, parsed) // { errorType: 'ValidationError', errorMessage }
+ * ```
+ */
 export const isRefusal = (
   result: TelemetrySubscription | SubscriptionRefusal,
 ): result is SubscriptionRefusal => 'errorType' in result
