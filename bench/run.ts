@@ -18,6 +18,7 @@ import { poolSuite } from './suites/pool.js'
 import { reloadSuite } from './suites/reload.js'
 import { reportSuite } from './suites/report.js'
 import { soakSuite } from './suites/soak.js'
+import { telemetrySuite } from './suites/telemetry.js'
 import { warmSuite } from './suites/warm.js'
 
 const suites: readonly Suite[] = [
@@ -30,7 +31,7 @@ const suites: readonly Suite[] = [
   metricsSuite,
 ]
 /** Suites that run only when `--only` names them. */
-const namedOnly: readonly Suite[] = [soakSuite, reloadSuite, fleetBreakerSuite, fleetPoolSuite]
+const namedOnly: readonly Suite[] = [soakSuite, reloadSuite, fleetBreakerSuite, fleetPoolSuite, telemetrySuite]
 
 const triple = (values: number[]): [number, number, number] => [
   values[0] ?? 0,

@@ -38,6 +38,7 @@ import {
   tmpDirOf,
   withPrivateTmp,
 } from './sandbox.js'
+import { subscribeTelemetry } from './telemetry-api.js'
 import type {
   EmulatorEvent,
   EmulatorInitType,
@@ -118,12 +119,18 @@ export class Environment {
     this.#context = context
     this.id = logStreamName(new Date())
     this.tmpDir = tmpDirOf(fn.name, this.id)
-    this.#log = new PlatformLog(logStreamFile(context.logDir, fn.name, this.id), fn.loggingConfig)
+    this.#log = new PlatformLog(logStreamFile(context.logDir, fn.name, this.id), fn.loggingConfig, {
+      functionName: fn.name,
+      functionVersion: '$LATEST',
+      instanceId: this.id,
+      memoryMb: fn.memoryMb,
+    })
     this.#dispatch = new InvocationDispatch({
       functionArn: fn.arn,
       timeoutMs: fn.timeoutMs,
       enforceTimeout: true,
-      starting: (invocation) => this.#log.start(invocation.requestId, this.managed),
+      starting: ({ requestId }) =>
+        this.#log.start(requestId, this.managed, this.#dispatch.running(requestId)?.traceId),
       delivered: (running) => this.#delivered(running),
       failed: (requestId, error) => this.#deliveryFailed(requestId, error),
       timedOut: (requestId) => this.#onTimeout(requestId),
@@ -197,6 +204,10 @@ export class Environment {
       nextExtensionEvent: (id, response) => this.#onExtensionPoll(id, response),
       extensionError: (kind, id, category, response) =>
         this.#registryOf(id).reportError(kind, id, category, response),
+      subscribeTelemetry: (id, body, response) => {
+        const answer = subscribeTelemetry(this.#extensions, this.#log.telemetry, id, body)
+        sendJson(response, answer.status, answer.body)
+      },
       allowPeer: (socket) => this.#allowPeer(socket),
     })
     this.#server = server
@@ -349,7 +360,7 @@ export class Environment {
 
   #spawnRuntime(suppressed: boolean, retiring: boolean): void {
     this.#runtimes += 1
-    this.#log.initStart(this.initType)
+    this.#log.initStart(this.initType, suppressed ? 'invoke' : 'init')
     const output = this.#log.runtimeOutput()
     const env = runtimeEnv(
       this.fn,
@@ -437,6 +448,7 @@ export class Environment {
     this.#dispatch.poll(response, peer)
     const phase = this.#phase
     if (phase.name === 'initializing') {
+      this.#log.initRuntimeDone()
       this.#enter({ ...phase, init: { ...phase.init, runtimeAsked: true } })
       this.#checkInitDone()
       return
@@ -461,6 +473,7 @@ export class Environment {
     // Lambda shows no Init Duration for an init inside an invocation: it is part of its Duration.
     phase.runtime.initDurationMs = phase.init.suppressed ? null : initDurationMs
     this.#logExtensions(phase.runtime)
+    this.#log.initDone(initDurationMs, phase.runtime.extensions.described())
     this.#enter({ name: 'busy', runtime: phase.runtime, retiring: phase.retiring })
     this.#context.emit({
       type: 'environment.ready',
@@ -651,15 +664,18 @@ export class Environment {
     const peakMb = runtime === null ? null : this.#samplePeak(runtime)
     // The runtime's last lines travel through a pipe; one turn of the loop lets them land before END.
     setImmediate(() => {
-      const tail = this.#log.end({
-        requestId,
-        durationMs,
-        memoryMb: this.fn.memoryMb,
-        maxMemoryUsedMb: peakMb,
-        initDurationMs,
-        status: outcome,
-        errorType,
-      })
+      const tail = this.#log.end(
+        {
+          requestId,
+          durationMs,
+          memoryMb: this.fn.memoryMb,
+          maxMemoryUsedMb: peakMb,
+          initDurationMs,
+          status: outcome,
+          errorType,
+        },
+        outcome === 'success' || outcome === 'error' ? Buffer.byteLength(payload) : 0,
+      )
       settleSafely(running.invocation, {
         payload,
         functionError: outcome !== 'success',
@@ -947,7 +963,9 @@ export class Environment {
       signal: graceful ? 'SIGTERM' : 'SIGKILL',
     })
     if (runtime !== null) {
-      await this.#endRuntime(runtime, reason, graceful)
+      // The last telemetry goes out while the runtime and extensions handle their shutdown, within its budget.
+      const flushed = graceful ? this.#log.telemetry.flush(this.fn.shutdownTimeoutMs) : undefined
+      await Promise.all([this.#endRuntime(runtime, reason, graceful), flushed])
       await runtime.memory.release()
     }
     this.#enter({ name: 'shutting-down', reason, runtime: null })

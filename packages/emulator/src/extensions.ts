@@ -137,6 +137,16 @@ export class ExtensionRegistry {
     return [...this.#extensions.values()].map((extension) => extension.name)
   }
 
+  /** The name an extension registered with, by its `Lambda-Extension-Identifier`; undefined when unknown. */
+  nameOf(id: string): string | undefined {
+    return this.#extensions.get(id)?.name
+  }
+
+  /** Each extension with the events it registered for (`platform.extension` at the end of init). */
+  described(): { name: string; events: readonly string[] }[] {
+    return [...this.#extensions.values()].map(({ name, events }) => ({ name, events }))
+  }
+
   /** Every extension asked for its first event: with the runtime's first poll, that ends init. */
   get allPolled(): boolean {
     return [...this.#extensions.values()].every((extension) => extension.polled)

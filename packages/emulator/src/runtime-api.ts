@@ -44,6 +44,11 @@ export interface RuntimeApiHandlers {
     response: ServerResponse,
   ): void
   /**
+   * `PUT /2022-07-01/telemetry`: a Telemetry API subscription by the extension the identifier names
+   * (the header's value, null without one). The body is unread JSON; the environment answers.
+   */
+  subscribeTelemetry(extensionId: string | null, body: Buffer, response: ServerResponse): void
+  /**
    * Whether the process at the other end of this connection may use the API (asked once per
    * connection). Lambda's Runtime API is reachable only inside the sandbox.
    */
@@ -51,6 +56,8 @@ export interface RuntimeApiHandlers {
 }
 
 const EXTENSION_ERROR = /^\/2020-01-01\/extension\/(init|exit)\/error$/
+/** The Telemetry API's subscription path; Lambda's own examples write it with a trailing slash too. */
+const TELEMETRY = /^\/2022-07-01\/telemetry\/?$/
 
 const RESULT = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/
 
@@ -173,6 +180,10 @@ const route = async (
       typeof category === 'string' ? category : undefined,
       response,
     )
+  }
+  if (request.method === 'PUT' && TELEMETRY.test(path)) {
+    const id = request.headers['lambda-extension-identifier']
+    return handlers.subscribeTelemetry(typeof id === 'string' && id.length > 0 ? id : null, body, response)
   }
   if (request.method === 'GET' && path === '/2020-01-01/extension/event/next') {
     return handlers.nextExtensionEvent(String(request.headers['lambda-extension-identifier']), response)

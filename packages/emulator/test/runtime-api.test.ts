@@ -5,6 +5,7 @@ import fc from 'fast-check'
 import { type RuntimeApiHandlers, sendJson, startRuntimeApi } from '../src/runtime-api.js'
 
 const registered: { name: string; events: readonly string[] }[] = []
+const subscriptions: { id: string | null; body: string }[] = []
 let server: Server
 let api: string
 
@@ -21,6 +22,10 @@ const handlers: RuntimeApiHandlers = {
     sendJson(response, 200, {}, { 'Lambda-Extension-Identifier': 'id-1' })
   },
   nextExtensionEvent: (_id, response) => sendJson(response, 200, {}),
+  subscribeTelemetry: (id, body, response) => {
+    subscriptions.push({ id, body: body.toString('utf8') })
+    sendJson(response, 200, 'OK')
+  },
   allowPeer: () => true,
 }
 
@@ -53,6 +58,7 @@ describe('any request', () => {
     '/2018-06-01/runtime/init/error',
     '/2020-01-01/extension/register',
     '/2020-01-01/extension/event/next',
+    '/2022-07-01/telemetry',
     '/{id}',
   ]
   const send = (method: string, path: string, headers: Record<string, string>, body: Buffer) =>
@@ -200,5 +206,28 @@ describe('extension registration', () => {
     expect(registered).toEqual([{ name: 'watcher', events: [] }])
     expect(numericEvents.status).toBe(400)
     expect(await numericEvents.json()).toMatchObject({ errorType: 'Extension.InvalidRequest' })
+  })
+})
+
+describe('Telemetry API route', () => {
+  test('PUT /2022-07-01/telemetry (with or without the trailing slash) reaches the handler with the identifier', async () => {
+    // Prepare
+    subscriptions.length = 0
+
+    // Act
+    const named = await fetch(`${api}/2022-07-01/telemetry`, {
+      method: 'PUT',
+      headers: { 'Lambda-Extension-Identifier': 'id-1' },
+      body: '{"types":[]}',
+    })
+    const slashed = await fetch(`${api}/2022-07-01/telemetry/`, { method: 'PUT', body: '{}' })
+    const posted = await fetch(`${api}/2022-07-01/telemetry`, { method: 'POST', body: '{}' })
+
+    // Assess
+    expect([named.status, slashed.status, posted.status]).toEqual([200, 200, 404])
+    expect(subscriptions).toEqual([
+      { id: 'id-1', body: '{"types":[]}' },
+      { id: null, body: '{}' },
+    ])
   })
 })
