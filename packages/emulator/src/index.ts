@@ -30,6 +30,7 @@ export type {
   EmulatorEvent,
   EmulatorInitType,
   EmulatorOptions,
+  EmulatorXray,
   EnvironmentInfo,
   EnvironmentState,
   FunctionConfig,
@@ -42,5 +43,12 @@ export type {
   RedeploySummary,
   ShutdownReason,
   StopSummary,
+  TraceRecord,
+  TraceSegment,
+  TraceSummary,
+  TracingMode,
+  XrayCounts,
+  XrayLimits,
 } from './types.js'
 export { type AnswerCounts, countAnswer, describeEvent, renderEnvironments, shortId } from './view.js'
+export { daemonDatagram, readDatagram } from './xray-protocol.js'

@@ -16,6 +16,7 @@ import { credentialsRule } from './credentials.js'
 import { invalidOption } from './errors.js'
 import type { HttpRoute } from './project/model.js'
 import { type LoggingConfig, loggingConfigRule, reservedEnvRule } from './sandbox.js'
+import type { TracingMode } from './trace.js'
 import type { EmulatorOptions, FunctionConfig, LifetimeRules, ManagedInstancesOptions } from './types.js'
 
 /** Everything one function needs, defaults applied. */
@@ -46,6 +47,8 @@ export interface ResolvedFunction {
   readonly privateTmp: boolean
   /** Lambda's LoggingConfig (`AWS_LAMBDA_LOG_FORMAT`/`AWS_LAMBDA_LOG_LEVEL`), null for Text. */
   readonly loggingConfig: LoggingConfig | null
+  /** Lambda's `TracingConfig.Mode`. */
+  readonly tracing: TracingMode
 }
 
 /** The one place of the region and account the emulator pretends to run in. */
@@ -107,6 +110,8 @@ const LIFETIME_SCHEMA: OptionSchema = {
   shutdownTimeoutMs: rules.duration({ min: 0 }),
 }
 
+const TRACING_RULE = rules.oneOf(['Active', 'PassThrough'])
+
 const FUNCTION_SCHEMA: OptionSchema = {
   ...LIFETIME_SCHEMA,
   name: rules.string({
@@ -123,6 +128,7 @@ const FUNCTION_SCHEMA: OptionSchema = {
   timeoutMs: functionTimeoutRule,
   asyncInvoke: asyncInvokeRule,
   loggingConfig: loggingConfigRule,
+  tracing: TRACING_RULE,
   payloadFormat: rules.oneOf(['1.0', '2.0']),
 }
 
@@ -166,6 +172,14 @@ const EMULATOR_SCHEMA: OptionSchema = {
   privateTmp: rules.boolean(),
   asyncInvoke: asyncInvokeRule,
   loggingConfig: loggingConfigRule,
+  tracing: TRACING_RULE,
+  xray: rules.anyOf(
+    [
+      rules.oneOf([false]),
+      rules.objectOf({ port, maxTraces: positiveInteger, maxSegmentsPerTrace: positiveInteger }),
+    ],
+    'false or { port, maxTraces, maxSegmentsPerTrace }',
+  ),
   credentials: credentialsRule,
 }
 
@@ -272,6 +286,7 @@ export const resolveFunction = (options: EmulatorOptions, fn: FunctionConfig): R
     asyncInvoke: resolveAsyncInvoke(options.asyncInvoke, fn.asyncInvoke),
     loggingConfig: fn.loggingConfig ?? options.loggingConfig ?? null,
     privateTmp: options.privateTmp === true,
+    tracing: fn.tracing ?? options.tracing ?? 'PassThrough',
   }
 }
 
