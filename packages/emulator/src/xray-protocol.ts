@@ -64,7 +64,8 @@ const annotationsOf = (value: unknown): Record<string, string | number | boolean
       typeof annotation === 'string' ||
       typeof annotation === 'boolean' ||
       (typeof annotation === 'number' && Number.isFinite(annotation))
-    if (allowed && ANNOTATION_KEY.test(key)) kept[key] = annotation
+    // `__proto__` fits the key rule, but set on a plain object it would change the prototype.
+    if (allowed && ANNOTATION_KEY.test(key) && key !== '__proto__') kept[key] = annotation
   }
   return kept
 }
