@@ -283,7 +283,9 @@ class LambdaEmulator implements Emulator {
     if (receiver === null) return null
     return {
       address: receiver.address,
-      counts: receiver.counts,
+      get counts() {
+        return receiver.counts
+      },
       traces: (functionName) => receiver.store.list(functionName),
       trace: (traceId) => receiver.store.get(traceId),
     }
