@@ -23,7 +23,14 @@ export {
   type ProjectFunction,
   TemplateError,
 } from './project/template.js'
-export { type FollowOptions, followLogs, formatLogLine, type LogFormat } from './terminal-logs.js'
+export {
+  type FollowOptions,
+  followLogs,
+  formatLogLine,
+  formatSegmentLine,
+  type LogFormat,
+  type SegmentLine,
+} from './terminal-logs.js'
 export type {
   AsyncInvokeOptions,
   Emulator,

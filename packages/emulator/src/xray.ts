@@ -300,12 +300,17 @@ export class XrayReceiver {
     const invocation = this.#sampled.get(requestId)
     if (invocation === undefined) return
     this.#sampled.delete(requestId)
+    // The emulator hears of the start a few ms after the runtime got the invocation: Lambda's segment
+    // encloses what the function sent under it, as on Lambda.
+    const children = (this.store.get(invocation.traceId)?.segments ?? []).filter(
+      (segment) => segment.parentId === invocation.parentId,
+    )
     this.#keep({
       traceId: invocation.traceId,
       id: invocation.parentId,
       parentId: null,
       name: invocation.functionName,
-      startMs: invocation.startedAt,
+      startMs: Math.min(invocation.startedAt, ...children.map((segment) => segment.startMs)),
       endMs: at,
       origin: 'AWS::Lambda::Function',
       annotations: {},

@@ -268,7 +268,8 @@ describe('XrayReceiver', () => {
         traceHeader: `Root=${TRACE};Parent=${PARENT};Sampled=1`,
         functionName: 'orders',
         environmentId: '2026/12/04/[$LATEST]0c043fa44889969a82ad0b09bd15493d',
-        at: 1_000,
+        // Heard a little after the handler's subsegment began (1796401078535).
+        at: 1796401078540,
       })
 
       // Act
@@ -278,7 +279,7 @@ describe('XrayReceiver', () => {
       const until = Date.now() + 10_000
       while (receiver.counts.received + receiver.counts.refused < 3 && Date.now() < until)
         await new Promise((resolve) => setTimeout(resolve, 10))
-      receiver.invocationEnded('r1', 1_050, 'crash')
+      receiver.invocationEnded('r1', 1796401078600, 'crash')
       receiver.invocationEnded('unknown', 1_060, 'success')
 
       // Assess
@@ -291,8 +292,9 @@ describe('XrayReceiver', () => {
       ])
       expect(receiver.store.get(TRACE)?.segments.find((kept) => kept.id === PARENT)).toMatchObject({
         origin: 'AWS::Lambda::Function',
-        startMs: 1_000,
-        endMs: 1_050,
+        // It encloses what the function sent under it.
+        startMs: 1796401078535,
+        endMs: 1796401078600,
         fault: true,
       })
     } finally {
@@ -320,7 +322,9 @@ describe('XrayReceiver', () => {
 describe('formatSegmentLine', () => {
   test('one compact line with the duration and the container annotations', () => {
     // Prepare
-    const [kept] = (readDatagram(daemonDatagram(handlerDocument)) as { segments: TraceSegment[] }).segments
+    const [kept] = (
+      readDatagram(daemonDatagram(handlerDocument)) as { readonly segments: readonly TraceSegment[] }
+    ).segments
 
     // Act
     const line = formatSegmentLine(
