@@ -81,7 +81,11 @@ describe("the dashboard's trace view in headless Chromium", () => {
             segments
               .nth(index)
               .locator('.segment-name')
-              .evaluate((node) => getComputedStyle(node).getPropertyValue('--depth'))
+              .evaluate((node) =>
+                (
+                  node as unknown as { style: { getPropertyValue(name: string): string } }
+                ).style.getPropertyValue('--depth'),
+              )
           await expect(Promise.all([depth(0), depth(1), depth(2)])).resolves.toEqual(['0', '1', '2'])
           // The bars sit on the trace's time: the thaw (the sleep before the invocation) starts it, Lambda's
           // segment ends it.

@@ -50,8 +50,11 @@ const refuse: (reason: string) => never = (reason) => {
   throw new Refused(reason)
 }
 
+/** 9999-12-31: a larger time is no time (and in milliseconds it could overflow to Infinity). */
+const MAX_EPOCH_SECONDS = 253_402_300_799
+
 const epochMs = (value: unknown, field: string): number => {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+  if (typeof value !== 'number' || !(value > 0 && value <= MAX_EPOCH_SECONDS))
     return refuse(`${field} is not a time in epoch seconds`)
   return value * 1000
 }
@@ -99,6 +102,7 @@ const readDocument = (
     refuse(`${path}.name is not a name of 1 to ${MAX_NAME_CHARS} characters`)
   const startMs = epochMs(document.start_time, `${path}.start_time`)
   const endMs = document.in_progress === true ? null : epochMs(document.end_time, `${path}.end_time`)
+  if (endMs !== null && endMs < startMs) refuse(`${path}.end_time is before its start_time`)
   walk.segments.push({
     traceId: walk.traceId,
     id,

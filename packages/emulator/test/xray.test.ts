@@ -99,6 +99,9 @@ describe('readDatagram', () => {
     ['a bad trace id', daemonDatagram({ ...handlerDocument, trace_id: '1-zz' })],
     ['a subsegment without parent', daemonDatagram({ ...handlerDocument, parent_id: undefined })],
     ['no end and not in progress', daemonDatagram({ ...handlerDocument, end_time: undefined })],
+    // Found by the property below: 1.8e305 s is Infinity in ms.
+    ['a time past the year 9999', daemonDatagram({ ...handlerDocument, start_time: 1.797693134862316e305 })],
+    ['an end before the start', daemonDatagram({ ...handlerDocument, end_time: 1 })],
     [
       'a bad nested id',
       daemonDatagram({
@@ -179,6 +182,7 @@ describe('readDatagram', () => {
           expect(kept.traceId).toMatch(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/)
           expect(kept.id).toMatch(/^[0-9a-f]{16}$/)
           expect(Number.isFinite(kept.startMs)).toBe(true)
+          if (kept.endMs !== null) expect(kept.endMs).toBeGreaterThanOrEqual(kept.startMs)
           for (const value of Object.values(kept.annotations))
             expect(['string', 'number', 'boolean']).toContain(typeof value)
         }
