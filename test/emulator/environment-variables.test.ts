@@ -72,47 +72,42 @@ describe('environment variables', () => {
       env: { MY_SETTING: 'x', LANG: 'C.UTF-8' },
       loggingConfig: { logFormat: 'JSON', applicationLogLevel: 'WARN' },
     } as const
-    return withEmulator(
-      [fn('vars', 'env.handler', config)],
-      {},
-      async ({ emulator, invoke, events, logDir }) => {
-        // Act
-        const { body } = await invoke('vars', { keys: KEYS })
-        // The X-Ray daemon is the emulator's own receiver, on an ephemeral loopback port.
-        const daemonPort = String(emulator.xray?.address.split(':')[1])
+    return withEmulator([fn('vars', 'env.handler', config)], {}, async ({ invoke, events, logDir }) => {
+      // Act
+      const { body } = await invoke('vars', { keys: KEYS })
 
-        // Assess
-        expect(body).toMatchObject({
-          LANG: 'C.UTF-8',
-          TZ: ':UTC',
-          AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
-          AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemonPort}`,
-          _AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1',
-          _AWS_XRAY_DAEMON_PORT: daemonPort,
-          AWS_LAMBDA_LOG_FORMAT: 'JSON',
-          AWS_LAMBDA_LOG_LEVEL: 'WARN',
-          AWS_ACCESS_KEY_ID: null,
-          AWS_SECRET_ACCESS_KEY: null,
-          AWS_CONFIG_FILE: '/dev/null',
-          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-          HOME: null,
-          MY_SETTING: 'x',
-        })
-        expect(String(body.PATH).split(':')[0]).toBe(join(process.execPath, '..'))
-        expect(String(body.NODE_PATH)).toMatch(/aws-lambda-ric\/node_modules$/)
-        expect(String(body.LD_LIBRARY_PATH)).toContain(fixtures)
-        const log = logOf(logDir, 'vars')
-        expect(log).toMatch(/"level":"WARN".*"message":"warn line"/)
-        expect(log).not.toContain('info line')
-        expect(log).not.toContain('debug line')
-        expect(events).toContainEqual(
-          expect.objectContaining({
-            type: 'emulator.notice',
-            message: expect.stringMatching(/^credentials: none/),
-          }),
-        )
-      },
-    )
+      // Assess
+      expect(body).toMatchObject({
+        LANG: 'C.UTF-8',
+        TZ: ':UTC',
+        AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+        // The emulator's own X-Ray daemon, on an ephemeral port (test/emulator/xray-daemon.test.ts)
+        AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${body._AWS_XRAY_DAEMON_PORT}`,
+        _AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1',
+        _AWS_XRAY_DAEMON_PORT: expect.stringMatching(/^[1-9]\d*$/),
+        AWS_LAMBDA_LOG_FORMAT: 'JSON',
+        AWS_LAMBDA_LOG_LEVEL: 'WARN',
+        AWS_ACCESS_KEY_ID: null,
+        AWS_SECRET_ACCESS_KEY: null,
+        AWS_CONFIG_FILE: '/dev/null',
+        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        HOME: null,
+        MY_SETTING: 'x',
+      })
+      expect(String(body.PATH).split(':')[0]).toBe(join(process.execPath, '..'))
+      expect(String(body.NODE_PATH)).toMatch(/aws-lambda-ric\/node_modules$/)
+      expect(String(body.LD_LIBRARY_PATH)).toContain(fixtures)
+      const log = logOf(logDir, 'vars')
+      expect(log).toMatch(/"level":"WARN".*"message":"warn line"/)
+      expect(log).not.toContain('info line')
+      expect(log).not.toContain('debug line')
+      expect(events).toContainEqual(
+        expect.objectContaining({
+          type: 'emulator.notice',
+          message: expect.stringMatching(/^credentials: none/),
+        }),
+      )
+    })
   })
 
   test("with credentials 'host' the host's keys are passed on", () => {
