@@ -100,6 +100,8 @@ export const startLocalStack = async ({
           codeDir: orders.taskRoot,
           memoryMb: 512,
           timeoutMs: 10_000,
+          // As deployed (Tracing: Active): each request is sampled, so its segments reach the emulator.
+          tracing: 'Active',
           env: {
             DATABASE_URL: postgres.connectionString,
             PAYMENTS_URL: payments.url,

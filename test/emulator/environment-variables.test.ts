@@ -81,9 +81,10 @@ describe('environment variables', () => {
         LANG: 'C.UTF-8',
         TZ: ':UTC',
         AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
-        AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
+        // The emulator's own X-Ray daemon, on an ephemeral port (test/emulator/xray-daemon.test.ts)
+        AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${body._AWS_XRAY_DAEMON_PORT}`,
         _AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1',
-        _AWS_XRAY_DAEMON_PORT: '2000',
+        _AWS_XRAY_DAEMON_PORT: expect.stringMatching(/^[1-9]\d*$/),
         AWS_LAMBDA_LOG_FORMAT: 'JSON',
         AWS_LAMBDA_LOG_LEVEL: 'WARN',
         AWS_ACCESS_KEY_ID: null,

@@ -104,7 +104,7 @@ describe('orders-api stack', () => {
     })
   })
 
-  it('lets the function do only the breaker store item actions, on the breaker table only', () => {
+  it('traces actively: Lambda samples requests and the function may send its segments', () => {
     // Prepare
     const template = synthOrdersApi()
 
@@ -114,7 +114,29 @@ describe('orders-api stack', () => {
     )
 
     // Assess
-    expect(statements).toEqual([
+    template.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } })
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+      Resource: '*',
+    })
+  })
+
+  it('lets the function do only the breaker store item actions, on the breaker table only', () => {
+    // Prepare
+    const template = synthOrdersApi()
+
+    // Act
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>,
+    )
+
+    // Assess: besides sending X-Ray segments (the test above), nothing but these two item actions
+    expect(
+      statements.filter(
+        (statement) => statement.Resource !== '*' || !String(statement.Action).startsWith('xray:'),
+      ),
+    ).toEqual([
       {
         Effect: 'Allow',
         Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],

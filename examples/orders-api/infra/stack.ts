@@ -1,7 +1,8 @@
 /**
  * The orders-api on AWS: a Node 24 function behind an HTTP API, and the DynamoDB table that holds the
  * fleet-wide circuit-breaker state. The function may only read and write items of that one table:
- * no scan, no query, no delete, no table-level action.
+ * no scan, no query, no delete, no table-level action; and send its X-Ray segments (active tracing).
+ * Its metrics need no permission: they are EMF lines in its log group.
  */
 import { fileURLToPath } from 'node:url'
 import { SAVED_INSIGHTS_QUERIES } from '@lambda-lifetime/report'
@@ -10,7 +11,7 @@ import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2'
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations'
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb'
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam'
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda'
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda'
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
 import { CfnQueryDefinition, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
@@ -62,6 +63,10 @@ export class OrdersApiStack extends Stack {
       memorySize: 512,
       timeout: Duration.seconds(10),
       logGroup,
+      // Active tracing: Lambda samples requests and records its segments; the role gets
+      // xray:PutTraceSegments and xray:PutTelemetryRecords, which the X-Ray SDK needs to send the
+      // handler's subsegments (with the container annotations) through the daemon.
+      tracing: Tracing.ACTIVE,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'orders-api',
         DATABASE_URL: props.databaseUrl,

@@ -2,17 +2,24 @@
  * orders-api: a small HTTP API (API Gateway HTTP API, payload v2) that keeps what a long-lived Lambda
  * container is good for: one PostgreSQL pool per container (`warmPool`), one circuit breaker per
  * container around the payments service, its state shared by the fleet through DynamoDB
- * (`circuitBreaker` + `dynamoDbBreakerStore`), and a log line per request (`lifecycleLogger`).
+ * (`circuitBreaker` + `dynamoDbBreakerStore`), a log line per request (`lifecycleLogger`), container
+ * metrics in EMF (`containerMetrics`, with the business metric `OrderPlaced`) and X-Ray annotations
+ * about the container on each trace (`containerTracing`, on Powertools Tracer's handler subsegment).
  *
  * Routes: `POST /orders`, `GET /orders/{id}`, `GET /health`.
  */
 import { randomUUID } from 'node:crypto'
 import { Logger } from '@aws-lambda-powertools/logger'
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics'
+import { Tracer } from '@aws-lambda-powertools/tracer'
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { circuitBreaker, dynamoDbBreakerStore } from '@lambda-lifetime/breaker'
 import { containerLifetime, enableGracefulShutdown } from '@lambda-lifetime/container'
 import { lifecycleLogger } from '@lambda-lifetime/logger'
+import { containerMetrics } from '@lambda-lifetime/metrics'
 import { warmPool } from '@lambda-lifetime/pool'
+import { containerTracing } from '@lambda-lifetime/tracer'
 import middy from '@middy/core'
 import httpErrorHandler from '@middy/http-error-handler'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
@@ -30,8 +37,11 @@ await enableGracefulShutdown()
 
 const config = readConfig()
 const logger = new Logger({ serviceName: 'orders-api' })
-const dynamoDb = new DynamoDBClient(
-  config.dynamoDbEndpoint === undefined ? {} : { endpoint: config.dynamoDbEndpoint },
+const metrics = new Metrics({ namespace: 'lambda-lifetime', serviceName: 'orders-api' })
+const tracer = new Tracer({ serviceName: 'orders-api' })
+// The breaker store's DynamoDB calls show as subsegments of each trace.
+const dynamoDb = tracer.captureAWSv3Client(
+  new DynamoDBClient(config.dynamoDbEndpoint === undefined ? {} : { endpoint: config.dynamoDbEndpoint }),
 )
 
 type Result = APIGatewayProxyStructuredResultV2
@@ -47,6 +57,11 @@ const json = (statusCode: number, body: unknown): Result => ({
 
 export const handler = middy<Event, Result>()
   .use(containerLifetime({ header: config.containerIdHeader }))
+  // Powertools' `## index.handler` subsegment, then the container's annotations on it.
+  .use(captureLambdaHandler(tracer))
+  .use(containerTracing({ tracer }))
+  // Container metrics, and the handler's own, flushed once per invocation (it replaces logMetrics).
+  .use(containerMetrics({ metrics }))
   .use(lifecycleLogger({ logger }))
   .use(
     httpErrorHandler({
@@ -111,6 +126,7 @@ export const handler = middy<Event, Result>()
         amountCents: order.amountCents,
       })
       const stored = await insertOrder(context.db, { id, ...order, chargeId, containerId: container.id })
+      metrics.addMetric('OrderPlaced', MetricUnit.Count, 1)
       return json(201, { order: stored, container })
     }
 

@@ -16,8 +16,15 @@ import { EVENT_SOURCES, sampleEvent } from './events/samples.js'
 import { emulatorOptionsProblem, MAX_FUNCTION_TIMEOUT_MS } from './options.js'
 import { payloadFormatFlag } from './payload-format.js'
 import { findProjectFile } from './project/template.js'
-import { followLogs } from './terminal-logs.js'
-import type { Emulator, EmulatorEvent, EmulatorOptions, FunctionConfig, StopSummary } from './types.js'
+import { followLogs, formatSegmentLine } from './terminal-logs.js'
+import type {
+  Emulator,
+  EmulatorEvent,
+  EmulatorOptions,
+  FunctionConfig,
+  StopSummary,
+  TracingMode,
+} from './types.js'
 import { type AnswerCounts, countAnswer, describeEvent, renderEnvironments } from './view.js'
 
 /** Where the command writes, and what stops `serve` (SIGINT/SIGTERM/SIGHUP by default). */
@@ -60,7 +67,10 @@ Or the project you deploy (found in the current directory when no function flag 
   --no-watch                no hot reload (by default a saved source builds and deploys a new version)
 The terminal (with --template, or when output is not a terminal: lines instead of the live table):
   --raw                     the handler's log lines as written (default: JSON and runtime lines made readable)
+  --no-traces               no line per X-Ray segment received (default: one, with the container annotations)
 The emulator:
+  --tracing Active          sample every request that brings no decision, so the X-Ray SDK sends segments
+                            (default PassThrough, as Lambda: only what the caller sampled)
   --port 9001               the Invoke API's port
   --http-port 3000          the HTTP front door's port
   --no-http                 no HTTP front door
@@ -183,6 +193,8 @@ const serveOptions = {
   'env-vars': { type: 'string' },
   'no-watch': { type: 'boolean' },
   raw: { type: 'boolean' },
+  'no-traces': { type: 'boolean' },
+  tracing: { type: 'string' },
   name: { type: 'string' },
   handler: { type: 'string' },
   'code-dir': { type: 'string' },
@@ -286,7 +298,14 @@ export const serveArgsToOptions = (values: ServeValues): EmulatorOptions => {
     ...optional('managedInstances', managed === undefined ? undefined : { maxConcurrency: managed }),
     ...optional('logDir', values['log-dir']),
     ...optional('extensionsDir', values.extensions === undefined ? undefined : resolve(values.extensions)),
+    ...optional('tracing', tracingFlag(values.tracing)),
   }
+}
+
+const tracingFlag = (text: string | undefined): TracingMode | undefined => {
+  if (text === undefined) return undefined
+  if (text === 'Active' || text === 'PassThrough') return text
+  throw new TypeError(`--tracing must be Active or PassThrough, got ${text}`)
 }
 
 const waitForStop = (signal: AbortSignal | undefined): Promise<void> =>
@@ -336,6 +355,12 @@ const startServing = async (
   return { emulator: server.emulator, stop: () => server.stop() }
 }
 
+/** The line an event gets in line mode: segments have their own, unless `--no-traces`. */
+const terminalLine = (event: EmulatorEvent, noTraces: boolean, color: boolean): string | null => {
+  if (event.type !== 'trace.segment') return describeEvent(event)
+  return noTraces ? null : formatSegmentLine(event, { color })
+}
+
 const serve = async (args: string[], io: CliIo): Promise<number> => {
   const { values } = parseArgs({ args, options: serveOptions, strict: true })
   if (values.help) {
@@ -351,7 +376,7 @@ const serve = async (args: string[], io: CliIo): Promise<number> => {
   const onEvent = (event: EmulatorEvent): void => {
     dirty = true
     countAnswer(counts, event)
-    const line = lines && !values.quiet ? describeEvent(event) : null
+    const line = !lines || values.quiet ? null : terminalLine(event, values['no-traces'] === true, color)
     if (line !== null) io.out.write(`${color ? styleText('dim', line, { validateStream: false }) : line}\n`)
   }
   const startedAt = Date.now()

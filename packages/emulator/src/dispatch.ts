@@ -7,7 +7,7 @@
  */
 import { type ServerResponse, validateHeaderValue } from 'node:http'
 import type { PeerVerdict } from './runtime-api.js'
-import { formatTraceHeader, traceHeaderFor } from './trace.js'
+import { formatTraceHeader, type TracingMode, traceHeaderFor } from './trace.js'
 import type { InvocationOutcome, ResponseStream } from './types.js'
 
 /** One invocation on its way through an environment. */
@@ -46,6 +46,8 @@ export interface Running {
 /** What the environment does around each hand-over. */
 export interface DispatchHooks {
   readonly functionArn: string
+  /** The function's tracing mode: with `Active`, a request that brings no sampling decision is sampled. */
+  readonly tracing?: TracingMode
   /** The function timeout: the runtime's deadline. */
   readonly timeoutMs: number
   /** Managed Instances do not enforce the timeout: the code keeps running past its deadline. */
@@ -180,7 +182,7 @@ export class InvocationDispatch {
       invocation,
       startedAt: performance.now() - spentMs,
       deadlineMs,
-      traceId: formatTraceHeader(traceHeaderFor(invocation.traceHeader)),
+      traceId: formatTraceHeader(traceHeaderFor(invocation.traceHeader, this.#hooks.tracing)),
       timer: enforceTimeout
         ? setTimeout(() => this.#hooks.timedOut(invocation.requestId), timeoutMs - spentMs)
         : undefined,

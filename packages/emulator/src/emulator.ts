@@ -28,6 +28,7 @@ import type {
   Emulator,
   EmulatorEvent,
   EmulatorOptions,
+  EmulatorXray,
   FunctionConfig,
   InvocationAnswer,
   InvocationOutcome,
@@ -36,6 +37,7 @@ import type {
   RedeploySummary,
   StopSummary,
 } from './types.js'
+import { XrayReceiver } from './xray.js'
 
 /** An accepted `Event` invocation until it finishes: what is needed to bound the queue and keep it on stop. */
 interface AcceptedEvent {
@@ -101,6 +103,7 @@ class LambdaEmulator implements Emulator {
   #dashboard: Dashboard | null = null
   #sweeper: NodeJS.Timeout | undefined
   #credentials: CredentialSource | null = null
+  #xray: XrayReceiver | null = null
   readonly #killAll = (): void => {
     for (const info of this.environments()) {
       if (info.pid !== null) {
@@ -122,6 +125,7 @@ class LambdaEmulator implements Emulator {
       logDir: this.logDir,
       runtimeClient: findRuntimeClient(),
       credentialsEnv: () => this.#credentials?.env() ?? {},
+      xrayDaemon: () => this.#xray?.address,
       throttle: (pool: FunctionPool) => {
         const users = [...this.#pools.values()].map((each) => ({
           name: each.fn.name,
@@ -184,6 +188,7 @@ class LambdaEmulator implements Emulator {
     // Runtimes an emulator killed without warning left behind (frozen, under PID 1) end now.
     sweepOrphans()
     await this.#startCredentials()
+    await this.#startXray()
     // Runtime processes live in their own process groups: if this process exits without stop(), kill them.
     process.on('exit', this.#killAll)
     const invokeRoute = invokeApiRoute(this)
@@ -236,6 +241,10 @@ class LambdaEmulator implements Emulator {
       subscribe: (listener) => this.subscribe(listener),
       invokeRaw: (name, payload, options) => this.invokeRaw(name, payload, options),
       stopEnvironment: (id) => this.#stopEnvironment(id),
+      traces: {
+        list: (functionName) => this.#xray?.store.list(functionName) ?? [],
+        get: (traceId) => this.#xray?.store.get(traceId) ?? null,
+      },
     })
   }
 
@@ -249,6 +258,38 @@ class LambdaEmulator implements Emulator {
       }
     }
     return false
+  }
+
+  /** The X-Ray daemon the runtimes send to: started before any environment, so every one knows it. */
+  async #startXray(): Promise<void> {
+    const option = this.#options.xray ?? {}
+    if (option === false) return
+    this.#xray = await XrayReceiver.start(
+      {
+        onSegment: ({ segment, functionName, environmentId }) =>
+          this.#emit({ type: 'trace.segment', at: Date.now(), functionName, environmentId, segment }),
+        onFirstRefusal: (reason) =>
+          this.#emit({
+            type: 'emulator.notice',
+            at: Date.now(),
+            message: `xray: a datagram sent to ${this.#xray?.address} is not an X-Ray segment (${reason}); it and any like it are counted and dropped`,
+          }),
+      },
+      option,
+    )
+  }
+
+  get xray(): EmulatorXray | null {
+    const receiver = this.#xray
+    if (receiver === null) return null
+    return {
+      address: receiver.address,
+      get counts() {
+        return receiver.counts
+      },
+      traces: (functionName) => receiver.store.list(functionName),
+      trace: (traceId) => receiver.store.get(traceId),
+    }
   }
 
   /** The functions' credentials (a role is assumed before anything starts), said in the terminal. */
@@ -272,6 +313,7 @@ class LambdaEmulator implements Emulator {
   }
 
   #emit(event: EmulatorEvent): void {
+    this.#traceInvocation(event)
     const delivered = this.#annotate(event)
     for (const listener of this.#listeners) {
       try {
@@ -280,6 +322,20 @@ class LambdaEmulator implements Emulator {
         // A listener's failure is its own; the emulator goes on.
       }
     }
+  }
+
+  /** Sampled invocations open their trace at start; their Lambda segment is recorded at the end. */
+  #traceInvocation(event: EmulatorEvent): void {
+    if (this.#xray === null) return
+    if (event.type === 'invocation.start' && event.traceId !== undefined)
+      this.#xray.invocationStarted({
+        requestId: event.requestId,
+        traceHeader: event.traceId,
+        functionName: event.environment.functionName,
+        environmentId: event.environment.id,
+        at: event.at,
+      })
+    if (event.type === 'invocation.end') this.#xray.invocationEnded(event.requestId, event.at, event.outcome)
   }
 
   /** Marks Events as started, and adds to `invocation.end` how a person should read the answer. */
@@ -422,6 +478,8 @@ class LambdaEmulator implements Emulator {
     this.#credentials?.stop()
     await Promise.all([close(this.#invokeServer), close(this.#httpServer)])
     await Promise.all([...this.#pools.values(), ...this.#draining].map((pool) => pool.stop()))
+    // After the environments: what their last invocations send still arrives.
+    await this.#xray?.close()
     process.off('exit', this.#killAll)
     return this.#keepUnrunEvents()
   }

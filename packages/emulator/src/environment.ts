@@ -68,6 +68,8 @@ export interface EnvironmentContext {
   readonly runtimeClient: string
   /** The AWS credentials a runtime started now gets (none when absent). */
   credentialsEnv?(): Readonly<Record<string, string>>
+  /** Where the runtimes send X-Ray segments (`host:port`); Lambda's default address when absent. */
+  xrayDaemon?(): string | undefined
   emit(event: EmulatorEvent): void
   /** The environment can take an invocation (async queues drain on it). */
   available(): void
@@ -127,6 +129,7 @@ export class Environment {
     })
     this.#dispatch = new InvocationDispatch({
       functionArn: fn.arn,
+      tracing: fn.tracing,
       timeoutMs: fn.timeoutMs,
       enforceTimeout: true,
       starting: ({ requestId }) =>
@@ -370,6 +373,7 @@ export class Environment {
       this.#context.runtimeClient,
       this.tmpDir,
       this.#context.credentialsEnv?.(),
+      this.#context.xrayDaemon?.(),
     )
     const privateTmp =
       this.fn.privateTmp &&
@@ -583,7 +587,13 @@ export class Environment {
       invokedFunctionArn: this.fn.arn,
       traceId: running.traceId,
     })
-    this.#context.emit({ type: 'invocation.start', at: Date.now(), environment: this.info(), requestId })
+    this.#context.emit({
+      type: 'invocation.start',
+      at: Date.now(),
+      environment: this.info(),
+      requestId,
+      traceId: running.traceId,
+    })
   }
 
   /** Handing the invocation over failed (a value no HTTP header can carry, say): it alone fails. */

@@ -24,13 +24,21 @@ export {
   type ProjectFunction,
   TemplateError,
 } from './project/template.js'
-export { type FollowOptions, followLogs, formatLogLine, type LogFormat } from './terminal-logs.js'
+export {
+  type FollowOptions,
+  followLogs,
+  formatLogLine,
+  formatSegmentLine,
+  type LogFormat,
+  type SegmentLine,
+} from './terminal-logs.js'
 export type {
   AsyncInvokeOptions,
   Emulator,
   EmulatorEvent,
   EmulatorInitType,
   EmulatorOptions,
+  EmulatorXray,
   EnvironmentInfo,
   EnvironmentState,
   FunctionConfig,
@@ -43,5 +51,12 @@ export type {
   RedeploySummary,
   ShutdownReason,
   StopSummary,
+  TraceRecord,
+  TraceSegment,
+  TraceSummary,
+  TracingMode,
+  XrayCounts,
+  XrayLimits,
 } from './types.js'
 export { type AnswerCounts, countAnswer, describeEvent, renderEnvironments, shortId } from './view.js'
+export { daemonDatagram, readDatagram } from './xray-protocol.js'

@@ -16,6 +16,7 @@ import { credentialsRule } from './credentials.js'
 import { invalidOption } from './errors.js'
 import type { HttpRoute } from './project/model.js'
 import { type LoggingConfig, loggingConfigRule, reservedEnvRule } from './sandbox.js'
+import type { TracingMode } from './trace.js'
 import type { EmulatorOptions, FunctionConfig, LifetimeRules, ManagedInstancesOptions } from './types.js'
 
 /** Everything one function needs, defaults applied. */
@@ -50,6 +51,8 @@ export interface ResolvedFunction {
   readonly loggingConfig: LoggingConfig | null
   /** The function's `/opt/extensions` (absolute), null when it has none. */
   readonly extensionsDir: string | null
+  /** Lambda's `TracingConfig.Mode`. */
+  readonly tracing: TracingMode
 }
 
 /** The one place of the region and account the emulator pretends to run in. */
@@ -111,6 +114,8 @@ const LIFETIME_SCHEMA: OptionSchema = {
   shutdownTimeoutMs: rules.duration({ min: 0 }),
 }
 
+const TRACING_RULE = rules.oneOf(['Active', 'PassThrough'])
+
 const FUNCTION_SCHEMA: OptionSchema = {
   ...LIFETIME_SCHEMA,
   name: rules.string({
@@ -127,6 +132,7 @@ const FUNCTION_SCHEMA: OptionSchema = {
   timeoutMs: functionTimeoutRule,
   asyncInvoke: asyncInvokeRule,
   loggingConfig: loggingConfigRule,
+  tracing: TRACING_RULE,
   payloadFormat: rules.oneOf(['1.0', '2.0']),
   extensionsDir: rules.string({ nonEmpty: true, expected: 'a directory path' }),
 }
@@ -172,6 +178,14 @@ const EMULATOR_SCHEMA: OptionSchema = {
   memoryCgroups: rules.boolean(),
   asyncInvoke: asyncInvokeRule,
   loggingConfig: loggingConfigRule,
+  tracing: TRACING_RULE,
+  xray: rules.anyOf(
+    [
+      rules.oneOf([false]),
+      rules.objectOf({ port, maxTraces: positiveInteger, maxSegmentsPerTrace: positiveInteger }),
+    ],
+    'false or { port, maxTraces, maxSegmentsPerTrace }',
+  ),
   credentials: credentialsRule,
   extensionsDir: rules.string({ nonEmpty: true, expected: 'a directory path' }),
 }
@@ -281,6 +295,7 @@ export const resolveFunction = (options: EmulatorOptions, fn: FunctionConfig): R
     privateTmp: options.privateTmp === true,
     memoryCgroups: options.memoryCgroups !== false,
     extensionsDir: extensionsDirOf(fn.extensionsDir ?? options.extensionsDir),
+    tracing: fn.tracing ?? options.tracing ?? 'PassThrough',
   }
 }
 

@@ -26,6 +26,8 @@ export interface PoolContext {
   throttle?(pool: FunctionPool): Throttle | null
   /** The AWS credentials a runtime started now gets. */
   credentialsEnv?(): Readonly<Record<string, string>>
+  /** Where the runtimes send X-Ray segments: the emulator's receiver (`host:port`). */
+  xrayDaemon?(): string | undefined
   emit(event: EmulatorEvent): void
 }
 
@@ -110,6 +112,7 @@ export class FunctionPool {
       logDir: this.#context.logDir,
       runtimeClient: this.#context.runtimeClient,
       ...(this.#context.credentialsEnv ? { credentialsEnv: this.#context.credentialsEnv } : {}),
+      ...(this.#context.xrayDaemon ? { xrayDaemon: this.#context.xrayDaemon } : {}),
       emit: (event) => {
         for (const waiter of this.#waiters) waiter(event)
         this.#context.emit(event)

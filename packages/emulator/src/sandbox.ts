@@ -120,8 +120,8 @@ export const loggingConfigRule: Rule = rules.objectOf(
   { required: ['logFormat'] },
 )
 
-/** Lambda's X-Ray daemon listens on the link-local 169.254.79.129:2000; a local daemon on loopback. */
-const XRAY_DAEMON = { host: '127.0.0.1', port: '2000' }
+/** Lambda's X-Ray daemon listens on the link-local 169.254.79.129:2000; locally the emulator's receiver. */
+const XRAY_DAEMON = '127.0.0.1:2000'
 
 /**
  * The variables Lambda sets for a Node.js runtime, and the function's own. Lambda's paths under
@@ -137,7 +137,9 @@ export const runtimeEnv = (
   runtimeClient: string,
   tmpDir: string,
   credentials: Readonly<Record<string, string>> = {},
+  xrayDaemon: string = XRAY_DAEMON,
 ): NodeJS.ProcessEnv => {
+  const [daemonHost, daemonPort] = xrayDaemon.split(':') as [string, string]
   const runtimeDir = dirname(runtimeClient)
   const nodeBin = dirname(process.execPath)
   const managed = fn.managedInstances
@@ -148,9 +150,9 @@ export const runtimeEnv = (
     LD_LIBRARY_PATH: `${join(nodeBin, '..', 'lib')}:/lib64:/usr/lib64:${runtimeDir}:${runtimeDir}/lib:${fn.codeDir}:${fn.codeDir}/lib:/opt/lib`,
     NODE_PATH: `/opt/nodejs/node${major}/node_modules:/opt/nodejs/node_modules:${runtimeDir}/node_modules`,
     AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
-    AWS_XRAY_DAEMON_ADDRESS: `${XRAY_DAEMON.host}:${XRAY_DAEMON.port}`,
-    _AWS_XRAY_DAEMON_ADDRESS: XRAY_DAEMON.host,
-    _AWS_XRAY_DAEMON_PORT: XRAY_DAEMON.port,
+    AWS_XRAY_DAEMON_ADDRESS: xrayDaemon,
+    _AWS_XRAY_DAEMON_ADDRESS: daemonHost,
+    _AWS_XRAY_DAEMON_PORT: daemonPort,
     ...logConfigEnv(fn),
     ...fn.env,
     // Reserved: set last, so that nothing overrides them (options refuse them in `env` anyway).

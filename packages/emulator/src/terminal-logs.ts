@@ -9,6 +9,7 @@ import { open, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { styleText } from 'node:util'
 import { shortId } from './view.js'
+import type { TraceSegment } from './xray-protocol.js'
 
 /** How lines are shown. */
 export interface LogFormat {
@@ -305,4 +306,44 @@ export const followLogs = (
       await running
     },
   }
+}
+
+/** The annotations `@lambda-lifetime/tracer` writes, shown in this order on a segment's line. */
+const CONTAINER_ANNOTATIONS = ['container_id', 'invocation', 'start_type', 'idle_ms'] as const
+
+/** What a segment line needs: the segment and the function its trace went through. */
+export interface SegmentLine {
+  readonly functionName: string | null
+  readonly environmentId: string | null
+  readonly segment: TraceSegment
+}
+
+/**
+ * One compact line per X-Ray segment the emulator received: the function and environment, the trace,
+ * the segment's name and duration, a fault or error, and the container annotations when it has them.
+ * Lambda's own segment for an invocation (`AWS::Lambda::Function`) gets none: the invocation's line
+ * says it already.
+ *
+ * @example
+ * ```ts
+ * formatSegmentLine({ functionName: 'orders-api', environmentId, segment }, {})
+ * // 'orders-api env 0c043fa4 trace 1-6b12e7b6-…a1b2c3d4 ## index.handler 12 ms container_id=cc24dc21 invocation=2 start_type=warm idle_ms=1502'
+ * ```
+ */
+export const formatSegmentLine = (line: SegmentLine, format: LogFormat): string | null => {
+  const { segment } = line
+  if (segment.origin === 'AWS::Lambda::Function') return null
+  const where =
+    line.functionName === null
+      ? ''
+      : `${line.functionName}${line.environmentId === null ? '' : ` env ${shortId(line.environmentId)}`} `
+  const trace = `trace ${segment.traceId.slice(0, 11)}…${segment.traceId.slice(-8)}`
+  const took = segment.endMs === null ? 'in progress' : `${Math.round(segment.endMs - segment.startMs)} ms`
+  const failed = segment.fault ? ' fault' : segment.error ? ' error' : ''
+  const annotations = CONTAINER_ANNOTATIONS.filter((key) => key in segment.annotations).map((key) => {
+    const value = segment.annotations[key]
+    return `${key}=${key === 'container_id' ? shortId(String(value)) : String(value)}`
+  })
+  const text = `${where}${paint(format, 'gray', trace)} ${paint(format, 'cyan', segment.name)} ${took}`
+  return `${text}${paint(format, 'red', failed)}${annotations.length > 0 ? ` ${annotations.join(' ')}` : ''}`
 }

@@ -4,10 +4,14 @@ import type { AsyncInvokeOptions } from './async-invoke.js'
 import type { CredentialsOption } from './credentials.js'
 import type { HttpRoute } from './project/model.js'
 import type { LoggingConfig } from './sandbox.js'
+import type { TracingMode } from './trace.js'
+import type { TraceRecord, TraceSegment, TraceSummary, XrayCounts, XrayLimits } from './xray.js'
 
 export type { AsyncInvokeOptions } from './async-invoke.js'
 export type { AssumeRoleOptions, CredentialsOption, StaticCredentials } from './credentials.js'
 export type { LoggingConfig } from './sandbox.js'
+export type { TracingMode } from './trace.js'
+export type { TraceRecord, TraceSegment, TraceSummary, XrayCounts, XrayLimits } from './xray.js'
 
 /** Managed Instances mode: one runtime with worker threads takes several invocations at once, never frozen. */
 export interface ManagedInstancesOptions {
@@ -54,6 +58,8 @@ export interface FunctionConfig extends LifetimeRules {
   readonly asyncInvoke?: AsyncInvokeOptions
   /** Lambda's LoggingConfig, over the emulator's. */
   readonly loggingConfig?: LoggingConfig
+  /** Lambda's `TracingConfig.Mode`, over the emulator's. */
+  readonly tracing?: TracingMode
   /** Function name, as in the Invoke API path. */
   readonly name: string
   /** `_HANDLER`, e.g. `index.handler` (file `index.mjs`/`index.js` in `codeDir`, export `handler`). */
@@ -86,6 +92,18 @@ export interface EmulatorOptions extends LifetimeRules {
   readonly asyncInvoke?: AsyncInvokeOptions
   /** Lambda's LoggingConfig for every function: `{ logFormat: 'JSON', applicationLogLevel: 'WARN' }`. */
   readonly loggingConfig?: LoggingConfig
+  /**
+   * Lambda's `TracingConfig.Mode` for every function: `Active` samples each request that brings no
+   * sampling decision of its own (`Sampled=1`), so the X-Ray SDK sends its segments; `PassThrough`
+   * follows the caller only. Default `PassThrough`, as Lambda's.
+   */
+  readonly tracing?: TracingMode
+  /**
+   * The X-Ray daemon the runtimes send segments to (`AWS_XRAY_DAEMON_ADDRESS`): the emulator's own
+   * receiver on loopback (port 0: any free one) keeping the last traces, or `false` to point the
+   * runtimes at `127.0.0.1:2000` (a daemon of your own). Default `{ port: 0 }`.
+   */
+  readonly xray?: false | ({ readonly port?: number } & XrayLimits)
   /** The account's concurrency limit, shared by functions without a reservation. Default 100 (Lambda's: 1000). */
   readonly accountConcurrency?: number
   /**
@@ -220,6 +238,8 @@ export type EmulatorEvent =
       readonly at: number
       readonly environment: EnvironmentInfo
       readonly requestId: string
+      /** The `Lambda-Runtime-Trace-Id` the runtime got (`Root=…;Parent=…;Sampled=…`). */
+      readonly traceId?: string
     }
   | {
       readonly type: 'invocation.end'
@@ -245,6 +265,15 @@ export type EmulatorEvent =
       readonly reason?: string
       /** What was at its limit. */
       readonly message?: string
+    }
+  | {
+      /** The X-Ray receiver kept a segment (the SDK's, or Lambda's own for a sampled invocation). */
+      readonly type: 'trace.segment'
+      readonly at: number
+      /** The function whose invocation the trace went through, null when none of this run. */
+      readonly functionName: string | null
+      readonly environmentId: string | null
+      readonly segment: TraceSegment
     }
   /** Something about the whole emulator a person should know (the credentials in use, say). */
   | { readonly type: 'emulator.notice'; readonly at: number; readonly message: string }
@@ -332,6 +361,8 @@ export interface Emulator {
   subscribe(listener: (event: EmulatorEvent) => void): () => void
   /** The names of the functions it serves, in the order given. */
   readonly functionNames: readonly string[]
+  /** The X-Ray receiver's traces and counts; null with `xray: false`. */
+  readonly xray: EmulatorXray | null
   /**
    * Deploys new code for a function, as a Lambda deploy does: the next invocation starts a new
    * environment (a cold start) with `config`; environments of the old code take no new invocation,
@@ -358,4 +389,15 @@ export interface StopSummary {
   readonly unrunEvents: number
   /** The files they were written to. */
   readonly unrunEventFiles: readonly string[]
+}
+
+/** What the emulator's X-Ray receiver holds. */
+export interface EmulatorXray {
+  /** `host:port` the runtimes send to (`AWS_XRAY_DAEMON_ADDRESS`). */
+  readonly address: string
+  readonly counts: XrayCounts
+  /** The last traces, newest first; of one function when it is named. */
+  traces(functionName?: string): TraceSummary[]
+  /** One trace with its segments, null when it is not (or no longer) kept. */
+  trace(traceId: string): TraceRecord | null
 }

@@ -87,11 +87,17 @@ const connect = () => {
     state.rows = new Map(snapshot.environments.map((row) => [row.id, row]))
     state.history = snapshot.history.slice()
     byId('connection').textContent = 'Live'
+    // The trace view (traces.js) keeps its own state: it hears the traces through the document.
+    document.dispatchEvent(new CustomEvent('lambda-lifetime:traces', { detail: { functions: snapshot.functions, traces: snapshot.traces || [] } }))
     fillFunctions()
     draw()
   })
   source.addEventListener('message', (message) => {
     const update = JSON.parse(message.data)
+    if (update.trace) {
+      document.dispatchEvent(new CustomEvent('lambda-lifetime:trace', { detail: update.trace }))
+      return
+    }
     if (update.row) state.rows.set(update.row.id, update.row)
     remember(update.moment)
     announce(update.moment)

@@ -100,7 +100,10 @@ const stateOf = (info: EnvironmentInfo): DashboardState => {
   return info.frozen ? 'frozen' : info.state
 }
 
-const KIND_OF: Record<Exclude<EmulatorEvent['type'], 'emulator.notice'>, MomentKind> = {
+/** The events that are moments of an environment's life (notices and trace segments are not). */
+export type LifeEvent = Exclude<EmulatorEvent, { type: 'emulator.notice' } | { type: 'trace.segment' }>
+
+const KIND_OF: Record<LifeEvent['type'], MomentKind> = {
   'environment.start': 'cold-start',
   'environment.ready': 'ready',
   'environment.init-failed': 'init-failed',
@@ -163,7 +166,7 @@ export class DashboardModel {
   }
 
   /** Takes one emulator event in; returns what the browsers need to know about it. */
-  apply(event: Exclude<EmulatorEvent, { type: 'emulator.notice' }>): DashboardUpdate {
+  apply(event: LifeEvent): DashboardUpdate {
     const environment = 'environment' in event ? event.environment : null
     const detail = detailOf(event)
     const moment: Moment = {

@@ -21,6 +21,7 @@ export const dashboardPage = (token: string): string => `<!doctype html>
 <meta name="lambda-lifetime-token" content="${token}">
 <title>lambda-lifetime emulator</title>
 <link rel="stylesheet" href="${DASHBOARD}/app.css">
+<script type="module" src="${DASHBOARD}/traces.js"></script>
 <script type="module" src="${DASHBOARD}/app.js"></script>
 </head>
 <body>
@@ -57,6 +58,20 @@ export const dashboardPage = (token: string): string => `<!doctype html>
     <section aria-labelledby="environments-title" class="panel">
       <h2 id="environments-title">Functions and environments</h2>
       <div id="functions"></div>
+    </section>
+    <section aria-labelledby="traces-title" class="panel traces">
+      <div class="lanes-head">
+        <h2 id="traces-title">Traces</h2>
+        <label for="traces-function">Function</label>
+        <select id="traces-function"><option value="">All functions</option></select>
+      </div>
+      <p id="traces-empty" class="empty">No trace yet: a function sends segments with Active tracing (option <code>tracing: 'Active'</code>) or when its caller sampled the request.</p>
+      <table id="traces-table" hidden>
+        <caption class="visually-hidden">The last traces, newest first</caption>
+        <thead><tr><th scope="col">Time</th><th scope="col">Function</th><th scope="col" class="num">Duration</th><th scope="col" class="num">Segments</th><th scope="col">Start type</th><th scope="col">Container</th><th scope="col" class="num">Invocation</th><th scope="col"><span class="visually-hidden">Open</span></th></tr></thead>
+        <tbody id="traces-rows"></tbody>
+      </table>
+      <div id="waterfall" class="waterfall" aria-live="polite" hidden></div>
     </section>
     <section aria-labelledby="latest-title" class="panel">
       <h2 id="latest-title">Latest lifecycle moments</h2>

@@ -18,16 +18,20 @@ import { InvokeApiError, reasonOf } from '../errors.js'
 import { EVENT_SOURCES, sampleEvent } from '../events/samples.js'
 import { leaveBodyUnread, type Route, readBody, requestTarget } from '../http-server.js'
 import { MAX_SYNC_PAYLOAD_BYTES } from '../invoke-api.js'
-import type { EmulatorEvent, InvokeOptions, InvokeResult } from '../types.js'
+import type { EmulatorEvent, InvokeOptions, InvokeResult, TraceRecord, TraceSummary } from '../types.js'
 import { shortId } from '../view.js'
 import { CLIENT_SCRIPT } from './client-script.js'
 import { CLIENT_STYLE } from './client-style.js'
 import { EventStream, type EventStreamLimits } from './event-stream.js'
 import { DashboardModel, type FunctionSummary, type ModelLimits } from './model.js'
 import { dashboardPage, reportMissingPage } from './page.js'
+import { TRACE_SCRIPT, TRACE_STYLE } from './trace-view.js'
 
 /** Where the dashboard's own paths live; `/` is the page too. */
 export const DASHBOARD_PREFIX = '/_lambda-lifetime/dashboard'
+
+/** One trace with its segments: `<prefix>/traces/<trace id>`. */
+const TRACE_PREFIX = `${DASHBOARD_PREFIX}/traces/`
 
 /** The header that carries the page's token on every action. */
 export const TOKEN_HEADER = 'x-lambda-lifetime-token'
@@ -42,7 +46,18 @@ export interface DashboardBackend {
   invokeRaw(functionName: string, payload: string, options?: InvokeOptions): Promise<InvokeResult>
   /** Shuts one environment down now; false when no live environment has that id. */
   stopEnvironment(id: string): boolean
+  /** The X-Ray receiver's traces, when it runs. */
+  readonly traces?: TraceSource
 }
+
+/** Where the trace view reads traces (the emulator's X-Ray receiver). */
+export interface TraceSource {
+  list(functionName?: string): TraceSummary[]
+  get(traceId: string): TraceRecord | null
+}
+
+/** Traces a browser gets on connect (newest first). */
+const TRACES_ON_CONNECT = 100
 
 /** Options of `createDashboard`, for tests and embedders. */
 export interface DashboardOptions {
@@ -190,7 +205,13 @@ export const createDashboard = (backend: DashboardBackend, options: DashboardOpt
   const stream = new EventStream(options.limits)
   const unsubscribe = backend.subscribe((event) => {
     // Emulator-wide notices (credentials, /tmp) concern no function: the terminal says them, not the page.
-    if (event.type !== 'emulator.notice') stream.send(JSON.stringify(model.apply(event)))
+    if (event.type === 'emulator.notice') return
+    if (event.type === 'trace.segment') {
+      const trace = backend.traces?.get(event.segment.traceId)
+      if (trace) stream.send(JSON.stringify({ trace: { ...trace, segments: undefined } }))
+      return
+    }
+    stream.send(JSON.stringify(model.apply(event)))
   })
   const page = dashboardPage(token)
   const loadReport = options.loadReport ?? (() => import('@lambda-lifetime/report' as string))
@@ -256,6 +277,12 @@ export const createDashboard = (backend: DashboardBackend, options: DashboardOpt
     sendJson(response, 202, { stopping: body.id })
   }
 
+  const serveTrace = (traceId: string, response: ServerResponse): void => {
+    const trace = backend.traces?.get(traceId) ?? null
+    if (trace === null) refuse(response, 404, `no trace ${JSON.stringify(traceId.slice(0, 100))} is kept`)
+    else sendJson(response, 200, trace)
+  }
+
   const actions: Record<string, typeof invoke> = {
     [`${DASHBOARD_PREFIX}/invoke`]: invoke,
     [`${DASHBOARD_PREFIX}/stop`]: stop,
@@ -272,17 +299,28 @@ export const createDashboard = (backend: DashboardBackend, options: DashboardOpt
       case `${DASHBOARD_PREFIX}/app.js`:
         return send(response, 200, 'text/javascript; charset=utf-8', CLIENT_SCRIPT)
       case `${DASHBOARD_PREFIX}/app.css`:
-        return send(response, 200, 'text/css; charset=utf-8', CLIENT_STYLE)
+        return send(response, 200, 'text/css; charset=utf-8', CLIENT_STYLE + TRACE_STYLE)
+      case `${DASHBOARD_PREFIX}/traces.js`:
+        return send(response, 200, 'text/javascript; charset=utf-8', TRACE_SCRIPT)
+      case `${DASHBOARD_PREFIX}/traces`:
+        return sendJson(response, 200, backend.traces?.list() ?? [])
       case `${DASHBOARD_PREFIX}/samples`:
         return sendJson(response, 200, samples(backend))
       case `${DASHBOARD_PREFIX}/events`:
         // A HEAD has no body to stream: it would hold a place among the clients for nothing.
         if (head) return send(response, 200, 'text/event-stream; charset=utf-8', '')
-        stream.open(response, JSON.stringify(model.snapshot(Date.now())))
+        stream.open(
+          response,
+          JSON.stringify({
+            ...model.snapshot(Date.now()),
+            traces: backend.traces?.list().slice(0, TRACES_ON_CONNECT) ?? [],
+          }),
+        )
         return
       case `${DASHBOARD_PREFIX}/report`:
         return serveReport(response)
       default:
+        if (path.startsWith(TRACE_PREFIX)) return serveTrace(path.slice(TRACE_PREFIX.length), response)
         return refuse(response, 404, `the dashboard has no page ${path.slice(0, 200)}`)
     }
   }

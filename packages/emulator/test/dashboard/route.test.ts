@@ -421,3 +421,105 @@ describe('the dashboard routes', () => {
     expect(listeners.size).toBe(0)
   })
 })
+
+describe('the trace view', () => {
+  const TRACE = '1-6b12e7b6-000000000000000000000002'
+  const segment = {
+    traceId: TRACE,
+    id: 'a6d16119d43e7afd',
+    parentId: null,
+    name: 'hello',
+    startMs: 1_000,
+    endMs: 1_012,
+    origin: 'AWS::Lambda::Function',
+    annotations: { start_type: 'warm' },
+    metadata: null,
+    error: false,
+    fault: false,
+    throttle: false,
+  }
+  const summary = {
+    traceId: TRACE,
+    functionName: 'hello',
+    requestId: 'r-1',
+    environmentId: 'env-a',
+    startMs: 1_000,
+    endMs: 1_012,
+    segmentCount: 1,
+    error: false,
+    fault: false,
+    annotations: { start_type: 'warm' },
+  }
+  const traces = {
+    list: () => [summary],
+    get: (traceId: string) => (traceId === TRACE ? { ...summary, segments: [segment] } : null),
+  }
+
+  it('serves its script, the trace list, one trace, and a 404 for a trace not kept', async () => {
+    // Prepare
+    const { url } = await serve({ traces })
+
+    // Act
+    const script = await fetch(`${url}/_lambda-lifetime/dashboard/traces.js`)
+    const list = await fetch(`${url}/_lambda-lifetime/dashboard/traces`)
+    const one = await fetch(`${url}/_lambda-lifetime/dashboard/traces/${TRACE}`)
+    const missing = await fetch(`${url}/_lambda-lifetime/dashboard/traces/1-00000000-%zz`)
+    const page = await (await fetch(`${url}/`)).text()
+
+    // Assess
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    await expect(script.text()).resolves.toContain("addEventListener('lambda-lifetime:trace'")
+    await expect(list.json()).resolves.toEqual([summary])
+    await expect(one.json()).resolves.toEqual({ ...summary, segments: [segment] })
+    expect(missing.status).toBe(404)
+    await expect(missing.json()).resolves.toEqual({ message: 'no trace "1-00000000-%zz" is kept' })
+    expect(page).toContain('/_lambda-lifetime/dashboard/traces.js')
+  })
+
+  it('without a receiver lists no trace and finds none', async () => {
+    // Prepare
+    const { url } = await serve()
+
+    // Act
+    const list = await fetch(`${url}/_lambda-lifetime/dashboard/traces`)
+    const one = await fetch(`${url}/_lambda-lifetime/dashboard/traces/${TRACE}`)
+
+    // Assess
+    await expect(list.json()).resolves.toEqual([])
+    expect(one.status).toBe(404)
+  })
+
+  it('streams the traces on connect, then the summary of a trace each time one of its segments arrives', async () => {
+    // Prepare
+    const { url, emit } = await serve({ traces })
+    const controller = new AbortController()
+    const response = await fetch(`${url}/_lambda-lifetime/dashboard/events`, { signal: controller.signal })
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    let text = ''
+    const readUntil = async (needle: string): Promise<void> => {
+      while (!text.includes(needle)) text += new TextDecoder().decode((await reader.read()).value)
+    }
+
+    // Act
+    await readUntil('event: snapshot')
+    await readUntil('\n\n')
+    const event = { at: Date.now(), functionName: 'hello', environmentId: 'env-a', segment } as const
+    emit({
+      type: 'trace.segment',
+      ...event,
+      segment: { ...segment, traceId: '1-6b12e7b6-000000000000000000000009' },
+    })
+    emit({ type: 'trace.segment', ...event })
+    await readUntil('"trace":')
+    controller.abort()
+
+    // Assess
+    const snapshot = JSON.parse(/event: snapshot\ndata: (.*)\n/.exec(text)?.[1] ?? 'null')
+    expect(snapshot.traces).toEqual([summary])
+    const updates = [...text.matchAll(/\ndata: (\{"trace".*)\n/g)].map((match) =>
+      JSON.parse(match[1] as string),
+    )
+    // A segment of a trace no longer kept is not sent; the summary goes without its segments.
+    expect(updates).toEqual([{ trace: summary }])
+  })
+})
