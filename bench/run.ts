@@ -31,7 +31,13 @@ const suites: readonly Suite[] = [
   metricsSuite,
 ]
 /** Suites that run only when `--only` names them. */
-const namedOnly: readonly Suite[] = [soakSuite, reloadSuite, fleetBreakerSuite, fleetPoolSuite, telemetrySuite]
+const namedOnly: readonly Suite[] = [
+  soakSuite,
+  reloadSuite,
+  fleetBreakerSuite,
+  fleetPoolSuite,
+  telemetrySuite,
+]
 
 const triple = (values: number[]): [number, number, number] => [
   values[0] ?? 0,

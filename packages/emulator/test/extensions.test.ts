@@ -232,6 +232,7 @@ describe('the Extensions API error routes', () => {
       initError: () => undefined,
       registerExtension: () => undefined,
       nextExtensionEvent: () => undefined,
+      subscribeTelemetry: () => undefined,
       allowPeer: () => true,
     }
     const withRoute = await startRuntimeApi({
