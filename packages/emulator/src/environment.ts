@@ -408,7 +408,9 @@ export class Environment {
       initDurationMs: null,
       memory: new MemoryMonitor({
         limitMb: this.fn.memoryMb,
-        members: () => processesOf(runtime),
+        // The runtime's processes only: external extensions are Node processes of their own here, and
+        // summing their RSS counts Node's shared pages once per process (three Node processes pass 128 MB).
+        members: () => runtime.process.members(),
         active: () => this.#memoryWatched(runtime),
         onOver: () => this.#outOfMemory(runtime),
         cgroup,
