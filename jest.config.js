@@ -31,6 +31,9 @@ export default {
   // A StrykerJS run keeps a sandbox copy of the repository here; its packages must not shadow ours.
   modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp'],
   setupFilesAfterEnv: ['<rootDir>/test/support/private-tmp.ts'],
+  // The run's folder for the files' private TMPDIRs, removed at the end even for fully skipped files.
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   testTimeout: 20000,
   maxWorkers: 2,
 }

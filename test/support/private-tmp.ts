@@ -14,7 +14,9 @@ import { join } from 'node:path'
 import { afterAll } from '@jest/globals'
 
 const previous = process.env.TMPDIR
-const folder = mkdtempSync(join(tmpdir(), 'll-test-tmp-'))
+// Inside the run's folder (global-setup.mjs) when there is one, so the run's end removes what an
+// afterAll that never ran (a file whose tests are all skipped) left.
+const folder = mkdtempSync(join(process.env.LAMBDA_LIFETIME_TEST_RUN_TMP ?? tmpdir(), 'll-test-tmp-'))
 process.env.TMPDIR = folder
 
 afterAll(() => {

@@ -1,0 +1,3 @@
+import { setup } from './tmp-run.mjs'
+
+export default setup

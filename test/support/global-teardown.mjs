@@ -1,0 +1,3 @@
+import { teardown } from './tmp-run.mjs'
+
+export default teardown
